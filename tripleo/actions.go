@@ -1,0 +1,172 @@
+package tripleo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/gophercloud/gophercloud/v2"
+)
+
+// ActionDefinition is a Mistral action definition (tripleo.* actions are system actions).
+type ActionDefinition struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	InputText   string   `json:"input"`
+	Definition  string   `json:"definition"`
+	IsSystem    bool     `json:"is_system"`
+	Tags        []string `json:"tags"`
+	Scope       string   `json:"scope"`
+	CreatedAt   string   `json:"created_at"`
+	UpdatedAt   string   `json:"updated_at"`
+}
+
+// ListActions lists action definitions whose name starts with prefix ("" means
+// "tripleo."; "*" lists all), sorted by name.
+func (c *Client) ListActions(ctx context.Context, prefix string) ([]ActionDefinition, error) {
+	if prefix == "" {
+		prefix = "tripleo."
+	}
+	all, err := listMistral[ActionDefinition](ctx, c.Workflow, "mistral: list actions", c.Workflow.ServiceURL("actions"), "actions")
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, a := range all {
+		if prefix == "*" || strings.HasPrefix(a.Name, prefix) {
+			out = append(out, a)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// GetAction reads one action definition.
+func (c *Client) GetAction(ctx context.Context, name string) (*ActionDefinition, error) {
+	if name == "" {
+		return nil, Invalid("action", "a name is required")
+	}
+	var a ActionDefinition
+	resp, err := c.Workflow.Get(ctx, c.Workflow.ServiceURL("actions", url.PathEscape(name)), &a, &gophercloud.RequestOpts{OkCodes: []int{200}})
+	if _, _, err = gophercloud.ParseResponse(resp, err); err != nil {
+		return nil, WrapHTTP("mistral: get action "+name, err)
+	}
+	return &a, nil
+}
+
+// ActionExecution is the answer to POST /v2/action_executions.
+type ActionExecution struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	State     string `json:"state"`
+	StateInfo string `json:"state_info"`
+	Input     Object `json:"input"`
+	Output    Object `json:"output"`
+}
+
+// RunAction runs an action synchronously (run_sync, save_result, as
+// tripleoclient does) and decodes its result into out (nil to ignore it). An
+// action that ends in ERROR gives an *ActionError with its error text; HTTP
+// errors (unknown action, bad input names) give an *APIError. The request is
+// retried only when it surely was not processed (connection refused, 429, 503).
+func (c *Client) RunAction(ctx context.Context, name string, input map[string]any, out any) error {
+	if name == "" {
+		return Invalid("action", "a name is required")
+	}
+	in, secrets := Wire(input)
+	if in == nil {
+		in = map[string]any{}
+	}
+	body := map[string]any{
+		"name":   name,
+		"input":  in,
+		"params": map[string]any{"run_sync": true, "save_result": true},
+	}
+	var ax ActionExecution
+	op := "mistral: run action " + name
+	err := retry(ctx, c, op, false, func() error {
+		ax = ActionExecution{}
+		resp, err := c.Workflow.Post(ctx, c.Workflow.ServiceURL("action_executions"), body, &ax, &gophercloud.RequestOpts{OkCodes: []int{200, 201}})
+		_, _, err = gophercloud.ParseResponse(resp, err)
+		return err
+	})
+	if err != nil {
+		return WrapHTTP(op, err, secrets...)
+	}
+	switch Classify(ax.State) {
+	case Succeeded:
+		if out == nil {
+			return nil
+		}
+		if _, err := ax.Output.Decode("result", out); err != nil {
+			return fmt.Errorf("%s: decode result: %w", op, err)
+		}
+		return nil
+	case Failed, Cancelled:
+		text := ax.Output.String("result")
+		if text == "" {
+			text = ax.StateInfo
+		}
+		return &ActionError{Action: name, Result: Redact(text, secrets...)}
+	}
+	return fmt.Errorf("%s: action did not run synchronously (state %q)", op, ax.State)
+}
+
+// Retryable reports whether err is worth retrying: 5xx, 429 and connection
+// errors. With idempotent false only failures where the request surely was not
+// processed count (connection refused, 429, 503).
+func Retryable(err error, idempotent bool) bool {
+	var ue gophercloud.ErrUnexpectedResponseCode
+	if errors.As(err, &ue) {
+		if idempotent {
+			return ue.Actual >= 500 || ue.Actual == 429
+		}
+		return ue.Actual == 503 || ue.Actual == 429
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	if !idempotent {
+		return false
+	}
+	var ue2 *url.Error
+	return errors.As(err, &ue2)
+}
+
+// retry runs fn with exponential backoff (100 ms -> 5 s, at most 2 minutes)
+// while its error is Retryable; the last error is kept when ctx ends.
+func retry(ctx context.Context, c *Client, op string, idempotent bool, fn func() error) error {
+	b := backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(100*time.Millisecond),
+		backoff.WithMaxInterval(5*time.Second),
+		backoff.WithMaxElapsedTime(2*time.Minute),
+	)
+	var last error
+	err := backoff.RetryNotify(func() error {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		last = err
+		if !Retryable(err, idempotent) {
+			return backoff.Permanent(err)
+		}
+		return err
+	}, backoff.WithContext(b, ctx), func(err error, d time.Duration) {
+		c.log().Debug("retrying", "op", op, "in", d, "error", err)
+	})
+	if err != nil && last != nil && !errors.Is(err, last) {
+		return errors.Join(last, err)
+	}
+	return err
+}

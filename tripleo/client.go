@@ -1,0 +1,327 @@
+package tripleo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/google/uuid"
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack"
+	"github.com/gophercloud/gophercloud/v2/openstack/config"
+	"github.com/gophercloud/gophercloud/v2/openstack/config/clouds"
+)
+
+// Version is the SDK version sent in the User-Agent.
+const Version = "0.1.0"
+
+// IronicAPIVersion is the Ironic microversion the SDK speaks (the one tripleo-common pins for Queens).
+const IronicAPIVersion = "1.36"
+
+// Client holds the service clients of one undercloud and how runs are followed.
+// Build it with NewClient (any gophercloud auth), NewClientFromCloud
+// (clouds.yaml or OS_* variables) or NewNoAuthClient (fixed endpoints, no
+// Keystone). A Client is safe for concurrent use; do not change its fields while
+// operations run.
+type Client struct {
+	// Workflow is Mistral v2 (required).
+	Workflow *gophercloud.ServiceClient
+	// Messaging is Zaqar v2, with this client's Client-ID header; nil when the cloud has none.
+	Messaging *gophercloud.ServiceClient
+	// ObjectStore is Swift; nil when absent.
+	ObjectStore *gophercloud.ServiceClient
+	// Orchestration is Heat; nil when absent.
+	Orchestration *gophercloud.ServiceClient
+	// Baremetal is Ironic (microversion IronicAPIVersion); nil when absent.
+	Baremetal *gophercloud.ServiceClient
+	// Notifier delivers workflow messages; nil means runs are followed by polling Mistral alone.
+	Notifier Notifier
+	// Logger receives debug logs of requests and runs; nil is silent.
+	Logger *slog.Logger
+	// Queue is the Zaqar queue runs use when not told otherwise (DefaultQueue).
+	Queue string
+	// ClientID is the UUID sent as Zaqar's Client-ID.
+	ClientID string
+}
+
+// Option configures a Client.
+type Option func(*options)
+
+type options struct {
+	notifier     Notifier
+	notifierFrom func(*Client) (Notifier, error)
+	logger       *slog.Logger
+	queue        string
+	clientID     string
+	endpoint     gophercloud.EndpointOpts
+	endpointSet  bool
+	httpClient   *http.Client
+}
+
+// WithNotifier sets the Notifier that delivers workflow messages (see package messaging).
+func WithNotifier(n Notifier) Option { return func(o *options) { o.notifier = n } }
+
+// WithNotifierFrom builds the Notifier from the finished Client (e.g. a Zaqar
+// Notifier needs its Messaging service client); see messaging.UseZaqar.
+func WithNotifierFrom(build func(*Client) (Notifier, error)) Option {
+	return func(o *options) { o.notifierFrom = build }
+}
+
+// WithLogger sets the logger (nil = silent).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithQueue sets the default queue for runs (DefaultQueue when unset).
+func WithQueue(q string) Option { return func(o *options) { o.queue = q } }
+
+// WithClientID sets the Zaqar Client-ID (a UUID); a random one is made otherwise.
+func WithClientID(id string) Option { return func(o *options) { o.clientID = id } }
+
+// WithEndpointOpts sets the catalog search (region, interface) for NewClient and NewClientFromCloud.
+func WithEndpointOpts(eo gophercloud.EndpointOpts) Option {
+	return func(o *options) { o.endpoint, o.endpointSet = eo, true }
+}
+
+// WithHTTPClient sets the HTTP client of clients this package creates the
+// ProviderClient for (NewNoAuthClient, NewClientFromCloud).
+func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.httpClient = hc } }
+
+func buildOptions(opts []Option) (*options, error) {
+	o := &options{queue: DefaultQueue}
+	for _, f := range opts {
+		f(o)
+	}
+	if o.clientID == "" {
+		o.clientID = uuid.NewString()
+	} else if _, err := uuid.Parse(o.clientID); err != nil {
+		return nil, Invalid("client id", "Zaqar needs a UUID")
+	}
+	if err := ValidateQueueName(o.queue); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+var queueName = regexp.MustCompile(`^[a-zA-Z0-9_\-.]{1,64}$`)
+
+// ValidateQueueName applies Zaqar's rule: 1 to 64 of letters, digits, _ - and .
+func ValidateQueueName(q string) error {
+	if !queueName.MatchString(q) {
+		return Invalid("queue", "%q is not a valid Zaqar queue name (1-64 of letters, digits, _ - .)", q)
+	}
+	return nil
+}
+
+// NewClient builds a Client from an authenticated ProviderClient (any auth
+// gophercloud supports), finding the services in its catalog. Mistral is
+// required; Zaqar, Swift, Heat and Ironic are optional.
+func NewClient(pc *gophercloud.ProviderClient, opts ...Option) (*Client, error) {
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	pc.UserAgent.Prepend("tripleo-go/" + Version)
+	c, err := assemble(pc, o)
+	if err != nil {
+		return nil, err
+	}
+	return withNotifier(c, o)
+}
+
+func assemble(pc *gophercloud.ProviderClient, o *options) (*Client, error) {
+	c := &Client{Notifier: o.notifier, Logger: o.logger, Queue: o.queue, ClientID: o.clientID}
+	var err error
+	if c.Workflow, err = openstack.NewWorkflowV2(pc, o.endpoint); err != nil {
+		return nil, fmt.Errorf("tripleo: workflow (Mistral) endpoint: %w", err)
+	}
+	if sc, err := openstack.NewMessagingV2(pc, o.clientID, o.endpoint); err == nil {
+		sc.Endpoint = versionlessZaqar(sc.Endpoint)
+		c.Messaging = sc
+	}
+	if sc, err := openstack.NewObjectStorageV1(pc, o.endpoint); err == nil {
+		c.ObjectStore = sc
+	}
+	if sc, err := openstack.NewOrchestrationV1(pc, o.endpoint); err == nil {
+		c.Orchestration = sc
+	}
+	if sc, err := openstack.NewBareMetalV1(pc, o.endpoint); err == nil {
+		sc.Microversion = IronicAPIVersion
+		c.Baremetal = sc
+	}
+	return c, nil
+}
+
+// withNotifier builds the Notifier of WithNotifierFrom, once the Client is complete.
+func withNotifier(c *Client, o *options) (*Client, error) {
+	if o.notifierFrom != nil {
+		n, err := o.notifierFrom(c)
+		if err != nil {
+			return nil, fmt.Errorf("tripleo: notifier: %w", err)
+		}
+		c.Notifier = n
+	}
+	return c, nil
+}
+
+// versionlessZaqar strips a version suffix: gophercloud builds every messaging
+// URL as ServiceURL("v2", ...), so the endpoint must not carry one.
+func versionlessZaqar(u string) string {
+	t := strings.TrimRight(u, "/")
+	for _, v := range []string{"/v2", "/v2.0", "/v1.1", "/v1"} {
+		if strings.HasSuffix(t, v) {
+			t = strings.TrimSuffix(t, v)
+			break
+		}
+	}
+	return gophercloud.NormalizeURL(t)
+}
+
+// NewClientFromCloud authenticates with a clouds.yaml cloud (cloud, or $OS_CLOUD
+// when empty) or, when no clouds.yaml names it, with the OS_* environment
+// variables, through gophercloud's own config packages. Re-authentication is
+// turned on (gophercloud drops clouds.yaml's allow_reauth), except for token auth.
+func NewClientFromCloud(ctx context.Context, cloud string, opts ...Option) (*Client, error) {
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	ao, eo, tlsConfig, err := clouds.Parse(clouds.WithCloudName(cloud))
+	if err != nil {
+		if cloud != "" || os.Getenv("OS_CLOUD") != "" || os.Getenv("OS_AUTH_URL") == "" {
+			return nil, fmt.Errorf("tripleo: cloud %q: %w", cloud, err)
+		}
+		if ao, err = openstack.AuthOptionsFromEnv(); err != nil {
+			return nil, fmt.Errorf("tripleo: OS_* environment: %w", err)
+		}
+		eo = gophercloud.EndpointOpts{Region: os.Getenv("OS_REGION_NAME")}
+	}
+	if ao.TokenID == "" {
+		ao.AllowReauth = true
+	}
+	if !o.endpointSet {
+		o.endpoint = eo
+	}
+	var pc *gophercloud.ProviderClient
+	if o.httpClient != nil {
+		pc, err = config.NewProviderClient(ctx, ao, config.WithTLSConfig(tlsConfig), config.WithHTTPClient(*o.httpClient))
+	} else {
+		pc, err = config.NewProviderClient(ctx, ao, config.WithTLSConfig(tlsConfig))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tripleo: authenticate: %w", err)
+	}
+	pc.UserAgent.Prepend("tripleo-go/" + Version)
+	c, err := assemble(pc, o)
+	if err != nil {
+		return nil, err
+	}
+	return withNotifier(c, o)
+}
+
+// Endpoints are the fixed URLs of a Keystone-less ("noauth") undercloud.
+// Only Mistral is required.
+type Endpoints struct {
+	Mistral string // e.g. http://127.0.0.1:8989/v2 ("/v2" is added when missing)
+	Zaqar   string // e.g. http://127.0.0.1:8888 (a version suffix is stripped)
+	Swift   string // e.g. http://127.0.0.1:8080/v1/AUTH_admin
+	Heat    string // e.g. http://127.0.0.1:8004/v1/admin
+	Ironic  string // e.g. http://127.0.0.1:6385 ("/v1" is added when missing)
+	// ProjectID is sent as X-Project-ID to Zaqar, which needs it without Keystone (default "admin").
+	ProjectID string
+	// Token, when set, is sent as X-Auth-Token.
+	Token string
+}
+
+// NewNoAuthClient builds a Client on fixed endpoints with no authentication
+// (a noauth undercloud, the embedded undercloud of package tripleotest, tests).
+func NewNoAuthClient(ep Endpoints, opts ...Option) (*Client, error) {
+	o, err := buildOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if ep.Mistral == "" {
+		return nil, Invalid("endpoints.Mistral", "the Mistral endpoint is required")
+	}
+	urls := map[string]string{
+		"workflow":      withSuffix(ep.Mistral, "v2"),
+		"message":       ep.Zaqar,
+		"object-store":  ep.Swift,
+		"orchestration": ep.Heat,
+		"baremetal":     ep.Ironic,
+	}
+	pc := &gophercloud.ProviderClient{}
+	pc.UseTokenLock()
+	if o.httpClient != nil {
+		pc.HTTPClient = *o.httpClient
+	}
+	if ep.Token != "" {
+		pc.SetToken(ep.Token)
+	}
+	pc.UserAgent.Prepend("tripleo-go/" + Version)
+	pc.EndpointLocator = func(eo gophercloud.EndpointOpts) (string, error) {
+		if u := urls[eo.Type]; u != "" {
+			return gophercloud.NormalizeURL(u), nil
+		}
+		return "", &gophercloud.ErrEndpointNotFound{}
+	}
+	c, err := assemble(pc, o)
+	if err != nil {
+		return nil, err
+	}
+	if c.Messaging != nil {
+		project := ep.ProjectID
+		if project == "" {
+			project = "admin"
+		}
+		c.Messaging.MoreHeaders["X-Project-ID"] = project
+	}
+	return withNotifier(c, o)
+}
+
+func withSuffix(u, v string) string {
+	t := strings.TrimRight(u, "/")
+	if strings.HasSuffix(t, "/"+v) {
+		return t
+	}
+	return t + "/" + v
+}
+
+// log returns the client's logger or a silent one.
+func (c *Client) log() *slog.Logger {
+	if c.Logger != nil {
+		return c.Logger
+	}
+	return discard
+}
+
+var discard = slog.New(slog.DiscardHandler)
+
+// need returns ErrNoService naming the service when sc is nil.
+func need(sc *gophercloud.ServiceClient, service string) error {
+	if sc == nil {
+		return fmt.Errorf("%s: %w", service, ErrNoService)
+	}
+	return nil
+}
+
+// Need reports ErrNoService, naming the service, when the client lacks it.
+// service is one of "workflow", "messaging", "object-store", "orchestration", "baremetal".
+func (c *Client) Need(service string) error {
+	switch service {
+	case "workflow":
+		return need(c.Workflow, service)
+	case "messaging":
+		return need(c.Messaging, service)
+	case "object-store":
+		return need(c.ObjectStore, service)
+	case "orchestration":
+		return need(c.Orchestration, service)
+	case "baremetal":
+		return need(c.Baremetal, service)
+	}
+	return errors.New("tripleo: unknown service " + service)
+}

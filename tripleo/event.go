@@ -1,0 +1,110 @@
+package tripleo
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// EventKind says what an Event reports.
+type EventKind string
+
+// Event kinds.
+const (
+	// EventStarted: the execution was created (or attached to).
+	EventStarted EventKind = "started"
+	// EventMessage: a Zaqar message of the execution or of one of its sub-workflows.
+	EventMessage EventKind = "message"
+	// EventState: the watchdog saw the Mistral execution change state.
+	EventState EventKind = "state"
+	// EventProgress: progress reported by a typed package (a node's provision
+	// state, a Heat stack event, a step of a composite operation).
+	EventProgress EventKind = "progress"
+	// EventWarning: something the host should know that does not end the run by
+	// itself (a node entered "clean failed", a resource failed).
+	EventWarning EventKind = "warning"
+	// EventDone: the run ended; always the last event. Err is its error, if any.
+	EventDone EventKind = "done"
+)
+
+// Event is one step of a run, in order. Typed packages put their own details in
+// Data (e.g. a node or a Heat event) and counters in Progress.
+type Event struct {
+	Time time.Time
+	Kind EventKind
+	// Source names what the event is about: the message type (usually the full
+	// workflow name), the workflow, or a typed package's source ("ironic", "heat").
+	Source string
+	// ExecutionID is the execution the event belongs to (a sub-workflow's own id for its messages).
+	ExecutionID string
+	// Status is the message status, the Mistral state, or a typed status
+	// (provision state, resource status).
+	Status string
+	// Subject is what the status applies to (a node uuid, a resource name, a step).
+	Subject string
+	// Text is the human-readable message (secrets masked).
+	Text string
+	// Message is the Zaqar message for EventMessage.
+	Message *Message
+	// Progress carries counters for progress bars, when the source keeps them.
+	Progress *Progress
+	// Data holds a typed package's detail value.
+	Data any
+	// Err is the run's error on EventDone, or the problem an EventWarning reports.
+	Err error
+}
+
+// Progress counts the items of an operation (nodes, stack resources).
+type Progress struct {
+	Done, InProgress, Failed, Total int
+}
+
+func (p *Progress) String() string {
+	if p == nil {
+		return ""
+	}
+	s := fmt.Sprintf("%d/%d done", p.Done, p.Total)
+	if p.InProgress > 0 {
+		s += fmt.Sprintf(", %d in progress", p.InProgress)
+	}
+	if p.Failed > 0 {
+		s += fmt.Sprintf(", %d failed", p.Failed)
+	}
+	return s
+}
+
+// String renders the event as one log line.
+func (e Event) String() string {
+	var b strings.Builder
+	if !e.Time.IsZero() {
+		b.WriteString(e.Time.Format("15:04:05 "))
+	}
+	b.WriteString(string(e.Kind))
+	if e.Source != "" {
+		fmt.Fprintf(&b, " %s", e.Source)
+	}
+	if e.Subject != "" {
+		fmt.Fprintf(&b, " %s", e.Subject)
+	}
+	if e.Status != "" {
+		fmt.Fprintf(&b, " %s", e.Status)
+	}
+	if e.Text != "" {
+		fmt.Fprintf(&b, ": %s", oneLine(e.Text))
+	}
+	if e.Progress != nil {
+		fmt.Fprintf(&b, " [%s]", e.Progress)
+	}
+	if e.Err != nil && e.Kind == EventDone {
+		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	return b.String()
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return strings.ReplaceAll(s, "\n", " | ")
+	}
+	return s
+}

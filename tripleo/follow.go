@@ -1,0 +1,281 @@
+package tripleo
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+)
+
+// Watchdog timing: GET the execution after 1 s, then backing off to every 10 s,
+// for as long as the run lasts.
+const (
+	watchdogInitial = time.Second
+	watchdogMax     = 10 * time.Second
+	flushTimeout    = 2 * time.Second
+)
+
+// follower follows one execution: messages from the subscription, a watchdog
+// on the Mistral state, and the watchers; it alone decides the outcome.
+type follower[T any] struct {
+	r       *Run[T]
+	c       *Client
+	sub     Subscription
+	queue   string
+	decode  Decoder[T]
+	secrets []Secret
+
+	seen    idSet
+	state   string   // last Mistral state seen
+	lastOwn *Message // last message of the execution itself
+	final   *Message // its first non-RUNNING message
+}
+
+func newWatchdog() *backoff.ExponentialBackOff {
+	return backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(watchdogInitial),
+		backoff.WithMaxInterval(watchdogMax),
+		backoff.WithMultiplier(2),
+		backoff.WithRandomizationFactor(0),
+		backoff.WithMaxElapsedTime(0),
+	)
+}
+
+func (f *follower[T]) loop(ctx context.Context, watchers []Watcher, immediate bool) {
+	if f.sub != nil {
+		defer f.sub.Close()
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wctx, stopWatchers := context.WithCancel(ctx)
+	defer stopWatchers()
+	watchErr := make(chan error, len(watchers))
+	for _, w := range watchers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w(wctx, f.r.emit); err != nil && wctx.Err() == nil {
+				watchErr <- err
+			}
+		}()
+	}
+
+	var ready <-chan struct{}
+	if f.sub != nil {
+		ready = f.sub.Ready()
+	}
+	wd := newWatchdog()
+	first := wd.NextBackOff()
+	if immediate {
+		first = 0
+	}
+	timer := time.NewTimer(first)
+	defer timer.Stop()
+	id := f.r.ExecutionID()
+	for {
+		select {
+		case <-ctx.Done():
+			f.fail(fmt.Errorf("following %s (execution %s, last state %s%s): %w", f.r.name, id, f.state, f.lastText(), ctx.Err()))
+			return
+		case err := <-watchErr:
+			f.fail(err)
+			return
+		case <-ready:
+			if f.take() {
+				f.decide(ctx, f.confirm(ctx))
+				return
+			}
+		case <-f.r.poke:
+			timer.Reset(0)
+		case <-timer.C:
+			ex, err := f.c.GetExecution(ctx, id)
+			switch {
+			case err != nil && ctx.Err() != nil:
+				continue // reported by the ctx case
+			case err != nil && IsNotFound(err):
+				f.fail(fmt.Errorf("following %s: %w", f.r.name, err))
+				return
+			case err != nil:
+				f.c.log().Debug("watchdog: execution not read; will retry", "execution", id, "error", err)
+			default:
+				f.observe(ex)
+				if Terminal(ex.State) {
+					f.flush(ctx)
+					f.take()
+					f.decide(ctx, ex)
+					return
+				}
+			}
+			timer.Reset(wd.NextBackOff())
+		}
+	}
+}
+
+// IsNotFound reports whether err is an HTTP 404 from a service.
+func IsNotFound(err error) bool { return errorsIs(err, ErrNotFound) }
+
+// take drains the subscription; it reports whether the execution's own final message has arrived.
+func (f *follower[T]) take() bool {
+	if f.sub == nil {
+		return f.final != nil
+	}
+	id := f.r.ExecutionID()
+	for _, m := range f.sub.Take() {
+		if !m.Payload.Belongs(id) || !f.seen.add(m.ID) {
+			continue
+		}
+		m := m
+		f.r.emit(Event{
+			Kind: EventMessage, Source: m.Type, ExecutionID: m.Payload.ExecutionID,
+			Status: m.Status(), Text: Redact(m.Payload.Message, f.secrets...), Message: &m,
+		})
+		if m.Payload.ExecutionID == id {
+			f.lastOwn = &m
+			if f.final == nil && Terminal(m.Status()) {
+				f.final = &m
+			}
+		}
+	}
+	return f.final != nil
+}
+
+// observe records a Mistral state seen by the watchdog.
+func (f *follower[T]) observe(ex *Execution) {
+	if ex.State != f.state {
+		f.state = ex.State
+		f.r.emit(Event{Kind: EventState, Source: f.r.name, ExecutionID: ex.ID, Status: ex.State, Text: Redact(ex.StateInfo, f.secrets...)})
+	}
+}
+
+// confirm reads the execution after its final message, briefly waiting for
+// Mistral to settle (the workflow posts, then ends), so that the output and
+// state_info are at hand. It returns the last execution read (nil if none).
+func (f *follower[T]) confirm(ctx context.Context) *Execution {
+	b := backoff.NewExponentialBackOff(
+		backoff.WithInitialInterval(20*time.Millisecond),
+		backoff.WithMaxInterval(500*time.Millisecond),
+		backoff.WithMaxElapsedTime(3*time.Second),
+	)
+	var last *Execution
+	_ = backoff.Retry(func() error {
+		ex, err := f.c.GetExecution(ctx, f.r.ExecutionID())
+		if err != nil {
+			if IsNotFound(err) {
+				return backoff.Permanent(err)
+			}
+			return err
+		}
+		last = ex
+		if !Terminal(ex.State) {
+			return fmt.Errorf("still %s", ex.State)
+		}
+		return nil
+	}, backoff.WithContext(b, ctx))
+	if last != nil {
+		f.observe(last)
+	}
+	f.take() // messages that were in flight with the final one
+	return last
+}
+
+// flush asks a Flusher Notifier to fetch what the server holds, so a run decided
+// by the watchdog still logs its final message.
+func (f *follower[T]) flush(ctx context.Context) {
+	fl, ok := f.c.Notifier.(Flusher)
+	if !ok || f.sub == nil {
+		return
+	}
+	fctx, cancel := context.WithTimeout(ctx, flushTimeout)
+	defer cancel()
+	if err := fl.Flush(fctx, f.queue); err != nil {
+		f.c.log().Debug("flush before deciding failed", "queue", f.queue, "error", err)
+	}
+}
+
+// decide is the one place a followed execution's outcome is decided: the Mistral
+// state when it is terminal, else the final message's status; a FAILED final
+// message fails the run even if Mistral says SUCCESS.
+func (f *follower[T]) decide(ctx context.Context, ex *Execution) {
+	outcome := Pending
+	if ex != nil {
+		outcome = Classify(ex.State)
+	}
+	msgOutcome := Pending
+	if f.final != nil {
+		msgOutcome = Classify(f.final.Status())
+	}
+	if outcome == Pending || (outcome == Succeeded && msgOutcome == Failed) {
+		outcome = msgOutcome
+	}
+	switch outcome {
+	case Succeeded:
+		fin := &Final{Workflow: f.r.name, ExecutionID: f.r.ExecutionID(), Execution: ex, Message: f.final}
+		v, err := f.decode(fin)
+		if err != nil {
+			f.fail(fmt.Errorf("%s (execution %s): decode result: %w", f.r.name, fin.ExecutionID, err))
+			return
+		}
+		f.r.finish(v, nil)
+	case Failed, Cancelled:
+		we := &WorkflowError{Workflow: f.r.name, ExecutionID: f.r.ExecutionID(), LastMessage: f.final}
+		if we.LastMessage == nil {
+			we.LastMessage = f.lastOwn
+		}
+		if ex != nil && Terminal(ex.State) && !(ex.State == StateSuccess) {
+			we.State = ex.State
+			we.StateInfo = Redact(ex.StateInfo, f.secrets...)
+		} else {
+			we.State = StatusFailed
+		}
+		if outcome == Cancelled {
+			we.State = StateCancelled
+		}
+		f.fail(we)
+	default:
+		f.fail(fmt.Errorf("%s (execution %s): ended without a terminal state", f.r.name, f.r.ExecutionID()))
+	}
+}
+
+func (f *follower[T]) fail(err error) {
+	var zero T
+	f.r.finish(zero, err)
+}
+
+func (f *follower[T]) lastText() string {
+	if f.lastOwn != nil && f.lastOwn.Payload.Message != "" {
+		return fmt.Sprintf(", last message %q", f.lastOwn.Payload.Message)
+	}
+	return ""
+}
+
+// idSet remembers the last idSetSize message ids.
+type idSet struct {
+	set  map[string]struct{}
+	ring []string
+	next int
+}
+
+const idSetSize = 4096
+
+// add records id and reports whether it was new; empty ids are always new.
+func (s *idSet) add(id string) bool {
+	if id == "" {
+		return true
+	}
+	if s.set == nil {
+		s.set = make(map[string]struct{})
+		s.ring = make([]string, idSetSize)
+	}
+	if _, ok := s.set[id]; ok {
+		return false
+	}
+	if old := s.ring[s.next]; old != "" {
+		delete(s.set, old)
+	}
+	s.ring[s.next] = id
+	s.next = (s.next + 1) % idSetSize
+	s.set[id] = struct{}{}
+	return true
+}

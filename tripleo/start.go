@@ -1,0 +1,180 @@
+package tripleo
+
+import (
+	"context"
+	"fmt"
+	"maps"
+
+	"github.com/google/uuid"
+)
+
+// StartOpts tunes how Start runs and follows a workflow.
+type StartOpts struct {
+	// Queue is the Zaqar queue the workflow posts to (its queue_name input) and
+	// the run subscribes to. Empty means the Client's Queue; queue_name is then
+	// sent only when that differs from the workflow default ("tripleo").
+	Queue string
+	// PrivateQueue gives the run a queue of its own ("tripleo-run-<execution
+	// id>"), deleted by the Notifier when the run ends. It overrides Queue.
+	PrivateQueue bool
+	// NoQueue is for workflows without a queue_name input: nothing is
+	// subscribed and the run is followed by polling Mistral alone.
+	NoQueue bool
+	// ExecutionID is the client-chosen execution id (a random UUID when empty).
+	// Starting twice with the same id starts the workflow once.
+	ExecutionID string
+	// Description is stored on the execution.
+	Description string
+	// Params are the execution params (e.g. {"env": {...}}).
+	Params map[string]any
+	// CheckInput reads the workflow definition first and rejects missing or
+	// unknown inputs locally, as *ValidationError, before the execution is created.
+	CheckInput bool
+	// Watchers run beside the following, each in its own goroutine, until the run
+	// ends; what they emit joins the run's events, and an error they return ends
+	// the run with that error (e.g. a node entering "clean failed").
+	Watchers []Watcher
+}
+
+// Watcher observes something beside a run (Ironic nodes, a Heat stack). It must
+// return when ctx ends; a non-nil error ends the run with that error.
+type Watcher func(ctx context.Context, emit func(Event)) error
+
+// PrivateQueueName is the queue a run with StartOpts.PrivateQueue uses.
+func PrivateQueueName(executionID string) string { return "tripleo-run-" + executionID }
+
+// Start subscribes to the run's queue, creates the execution of workflow with a
+// client-chosen id (retrying 5xx, 429 and connection errors with the same id,
+// never 4xx), and follows it until it ends; decode turns the Final of a
+// successful run into T. The returned error covers starting only; ctx bounds the
+// following (see Run).
+func Start[T any](ctx context.Context, c *Client, workflow string, input map[string]any, decode Decoder[T], opts StartOpts) (*Run[T], error) {
+	if c == nil || c.Workflow == nil {
+		return nil, fmt.Errorf("start %s: workflow: %w", workflow, ErrNoService)
+	}
+	if workflow == "" {
+		return nil, Invalid("workflow", "a name is required")
+	}
+	if decode == nil {
+		return nil, Invalid("decode", "a Decoder is required")
+	}
+	id := opts.ExecutionID
+	if id == "" {
+		id = uuid.NewString()
+	} else if _, err := uuid.Parse(id); err != nil {
+		return nil, Invalid("execution id", "%q is not a UUID", id)
+	}
+	in := maps.Clone(input)
+	if in == nil {
+		in = map[string]any{}
+	}
+	queue := ""
+	if !opts.NoQueue {
+		queue = opts.Queue
+		if q, ok := in["queue_name"].(string); ok && queue == "" && !opts.PrivateQueue {
+			queue = q
+		}
+		switch {
+		case opts.PrivateQueue:
+			queue = PrivateQueueName(id)
+		case queue == "" && c.Queue != "":
+			queue = c.Queue
+		case queue == "":
+			queue = DefaultQueue
+		}
+		if err := ValidateQueueName(queue); err != nil {
+			return nil, err
+		}
+		if _, given := in["queue_name"]; !given && (queue != DefaultQueue || opts.Queue != "") {
+			in["queue_name"] = queue
+		}
+		if q, ok := in["queue_name"].(string); ok && q != queue {
+			return nil, Invalid("queue_name", "input queue_name %q differs from the run's queue %q", q, queue)
+		}
+	}
+	if opts.CheckInput {
+		wf, err := c.GetWorkflow(ctx, workflow)
+		if err != nil {
+			return nil, err
+		}
+		if err := CheckInput(wf.Inputs, in); err != nil {
+			return nil, err
+		}
+	}
+	var sub Subscription
+	if c.Notifier != nil && queue != "" {
+		var err error
+		sub, err = c.Notifier.Subscribe(ctx, queue, SubscribeOpts{Ephemeral: opts.PrivateQueue})
+		if err != nil {
+			return nil, fmt.Errorf("start %s: subscribe to queue %s: %w", workflow, queue, err)
+		}
+	}
+	var ex *Execution
+	err := retry(ctx, c, "mistral: start "+workflow, true, func() error {
+		var err error
+		ex, err = c.CreateExecution(ctx, CreateExecutionOpts{ID: id, WorkflowName: workflow, Input: in, Params: opts.Params, Description: opts.Description})
+		return err
+	})
+	if err != nil {
+		if sub != nil {
+			sub.Close()
+		}
+		return nil, err
+	}
+	_, secrets := Wire(in)
+	r := newRun[T](ctx, c, workflow, id)
+	f := &follower[T]{r: r, c: c, sub: sub, queue: queue, decode: decode, secrets: secrets, state: ex.State}
+	r.emit(Event{Kind: EventStarted, Source: workflow, ExecutionID: id, Status: ex.State, Text: "execution " + id + " created"})
+	c.log().Debug("workflow started", "workflow", workflow, "execution", id, "queue", queue)
+	go f.loop(ctx, opts.Watchers, false)
+	return r, nil
+}
+
+// AttachOpts tunes Attach.
+type AttachOpts struct {
+	// Queue to follow; empty means the execution's queue_name input, else the Client's Queue.
+	Queue string
+	// Watchers as in StartOpts.
+	Watchers []Watcher
+}
+
+// Attach follows an execution started elsewhere (another process, or this one
+// before a restart): it replays the queue's retained messages of the execution,
+// then follows it like Start; an execution that already ended finishes from its
+// Mistral state and output at once.
+func Attach[T any](ctx context.Context, c *Client, executionID string, decode Decoder[T], opts AttachOpts) (*Run[T], error) {
+	if c == nil || c.Workflow == nil {
+		return nil, fmt.Errorf("attach %s: workflow: %w", executionID, ErrNoService)
+	}
+	if decode == nil {
+		return nil, Invalid("decode", "a Decoder is required")
+	}
+	ex, err := c.GetExecution(ctx, executionID)
+	if err != nil {
+		return nil, err
+	}
+	queue := opts.Queue
+	if queue == "" {
+		queue = ex.Input.String("queue_name")
+	}
+	if queue == "" {
+		queue = c.Queue
+	}
+	if queue == "" {
+		queue = DefaultQueue
+	}
+	if err := ValidateQueueName(queue); err != nil {
+		return nil, err
+	}
+	var sub Subscription
+	if c.Notifier != nil {
+		if sub, err = c.Notifier.Subscribe(ctx, queue, SubscribeOpts{Replay: true}); err != nil {
+			return nil, fmt.Errorf("attach %s: subscribe to queue %s: %w", executionID, queue, err)
+		}
+	}
+	r := newRun[T](ctx, c, ex.WorkflowName, ex.ID)
+	f := &follower[T]{r: r, c: c, sub: sub, queue: queue, decode: decode, state: ex.State}
+	r.emit(Event{Kind: EventStarted, Source: ex.WorkflowName, ExecutionID: ex.ID, Status: ex.State, Text: "attached to execution " + ex.ID})
+	go f.loop(ctx, opts.Watchers, true)
+	return r, nil
+}

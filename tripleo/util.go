@@ -1,0 +1,15 @@
+package tripleo
+
+import "errors"
+
+var errorsIs = errors.Is
+
+func joinErrs(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,195 @@
+package tripleo
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sort"
+	"strings"
+
+	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/pagination"
+	"go.yaml.in/yaml/v3"
+)
+
+// Workflow is a Mistral workflow definition.
+type Workflow struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	Namespace  string   `json:"namespace"`
+	Definition string   `json:"definition"`
+	Scope      string   `json:"scope"`
+	Tags       []string `json:"tags"`
+	ProjectID  string   `json:"project_id"`
+	CreatedAt  string   `json:"created_at"`
+	UpdatedAt  string   `json:"updated_at"`
+	// InputText is Mistral's "input" string: Python renderings of the defaults
+	// joined with ", " — for display only; Inputs holds the parsed inputs.
+	InputText string `json:"input"`
+	// Inputs are parsed from Definition by GetWorkflow (nil from ListWorkflows).
+	Inputs []Input `json:"-"`
+}
+
+// Input is one declared workflow input.
+type Input struct {
+	Name string
+	// Required is true for an input without a default.
+	Required bool
+	// Default is the YAML default (nil for a null default or a required input).
+	Default any
+}
+
+// mistralPage is a page of a Mistral list: {"<key>": [...], "next": "<url>"}.
+type mistralPage struct {
+	pagination.LinkedPageBase
+	key string
+}
+
+func (p mistralPage) IsEmpty() (bool, error) {
+	var items []any
+	if err := p.ExtractIntoSlicePtr(&items, p.key); err != nil {
+		return false, err
+	}
+	return len(items) == 0, nil
+}
+
+// listMistral reads every page of a Mistral list into out (a pointer to a slice).
+func listMistral[T any](ctx context.Context, sc *gophercloud.ServiceClient, op, first, key string) ([]T, error) {
+	var all []T
+	pager := pagination.NewPager(sc, first, func(r pagination.PageResult) pagination.Page {
+		return mistralPage{LinkedPageBase: pagination.LinkedPageBase{PageResult: r, LinkPath: []string{"next"}}, key: key}
+	})
+	err := pager.EachPage(ctx, func(_ context.Context, p pagination.Page) (bool, error) {
+		var items []T
+		if err := p.(mistralPage).ExtractIntoSlicePtr(&items, key); err != nil {
+			return false, err
+		}
+		all = append(all, items...)
+		return true, nil
+	})
+	if err != nil {
+		return nil, WrapHTTP(op, err)
+	}
+	return all, nil
+}
+
+// ListWorkflows lists the workflows whose name starts with prefix ("" means
+// "tripleo."; use "*" for every workflow), sorted by name.
+func (c *Client) ListWorkflows(ctx context.Context, prefix string) ([]Workflow, error) {
+	if prefix == "" {
+		prefix = "tripleo."
+	}
+	wfs, err := listMistral[Workflow](ctx, c.Workflow, "mistral: list workflows", c.Workflow.ServiceURL("workflows"), "workflows")
+	if err != nil {
+		return nil, err
+	}
+	out := wfs[:0]
+	for _, w := range wfs {
+		if prefix == "*" || strings.HasPrefix(w.Name, prefix) {
+			out = append(out, w)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// GetWorkflow reads one workflow and parses its inputs from the YAML definition.
+func (c *Client) GetWorkflow(ctx context.Context, name string) (*Workflow, error) {
+	if name == "" {
+		return nil, Invalid("workflow", "a name is required")
+	}
+	var w Workflow
+	resp, err := c.Workflow.Get(ctx, c.Workflow.ServiceURL("workflows", url.PathEscape(name)), &w, &gophercloud.RequestOpts{OkCodes: []int{200}})
+	if _, _, err = gophercloud.ParseResponse(resp, err); err != nil {
+		return nil, WrapHTTP("mistral: get workflow "+name, err)
+	}
+	inputs, err := ParseInputs(w.Definition, w.Name)
+	if err != nil {
+		return nil, fmt.Errorf("mistral: workflow %s: %w", name, err)
+	}
+	w.Inputs = inputs
+	return &w, nil
+}
+
+// ParseInputs reads the declared inputs of workflow name from a Mistral YAML
+// definition: a standalone workflow document, a workbook, or the workflow's own
+// spec. Entries are "name" (required) or {"name": default}.
+func ParseInputs(definition, name string) ([]Input, error) {
+	var doc map[string]any
+	if err := yaml.Unmarshal([]byte(definition), &doc); err != nil {
+		return nil, fmt.Errorf("definition is not YAML: %w", err)
+	}
+	spec := findSpec(doc, name)
+	if spec == nil {
+		return nil, fmt.Errorf("definition has no workflow %q", name)
+	}
+	list, _ := spec["input"].([]any)
+	inputs := make([]Input, 0, len(list))
+	for _, it := range list {
+		switch t := it.(type) {
+		case string:
+			inputs = append(inputs, Input{Name: t, Required: true})
+		case map[string]any:
+			for k, v := range t {
+				inputs = append(inputs, Input{Name: k, Default: v})
+			}
+		default:
+			return nil, fmt.Errorf("input entry %v is neither a name nor a name: default pair", it)
+		}
+	}
+	return inputs, nil
+}
+
+func findSpec(doc map[string]any, name string) map[string]any {
+	if _, ok := doc["tasks"]; ok {
+		return doc
+	}
+	if _, ok := doc["input"]; ok {
+		return doc
+	}
+	if wfs, ok := doc["workflows"].(map[string]any); ok { // a workbook
+		return findSpec(wfs, name)
+	}
+	short := name[strings.LastIndex(name, ".")+1:]
+	for _, k := range []string{name, short} {
+		if m, ok := doc[k].(map[string]any); ok {
+			return m
+		}
+	}
+	var only map[string]any
+	n := 0
+	for k, v := range doc {
+		if m, ok := v.(map[string]any); ok && k != "version" {
+			only, n = m, n+1
+		}
+	}
+	if n == 1 {
+		return only
+	}
+	return nil
+}
+
+// CheckInput compares input with the declared inputs: every required input must
+// be given and no unknown key may appear (Mistral answers 400 otherwise). It
+// returns all problems joined, as *ValidationError.
+func CheckInput(declared []Input, input map[string]any) error {
+	known := make(map[string]bool, len(declared))
+	var errs []error
+	for _, in := range declared {
+		known[in.Name] = true
+		if _, ok := input[in.Name]; in.Required && !ok {
+			errs = append(errs, Invalid(in.Name, "required input is missing"))
+		}
+	}
+	keys := make([]string, 0, len(input))
+	for k := range input {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !known[k] {
+			errs = append(errs, Invalid(k, "the workflow has no such input"))
+		}
+	}
+	return joinErrs(errs)
+}
