@@ -426,7 +426,7 @@ type yamlBool struct {
 // reveal is set and kept as tripleo.Secret otherwise.
 func plain(v any, reveal bool) any {
 	switch x := v.(type) {
-	case nil, string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+	case nil, string, bool, int, int64, float64:
 		return x
 	case tripleo.Secret:
 		if reveal {

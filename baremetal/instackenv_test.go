@@ -1,0 +1,585 @@
+package baremetal
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/tripleo-go/sdk/tripleo"
+)
+
+// samples are the real-world inventories in testdata, one per driver family.
+var samples = []struct {
+	file  string
+	nodes int
+}{
+	{"ipmi.json", 3},
+	{"pxe_ssh_fake.json", 5},
+	{"redfish.yaml", 2},
+	{"idrac.json", 2},
+	{"ilo.yaml", 2},
+}
+
+func TestSamplesReadAndValidateClean(t *testing.T) {
+	for _, s := range samples {
+		t.Run(s.file, func(t *testing.T) {
+			inv, err := LoadInventory(filepath.Join("testdata", s.file))
+			require.NoError(t, err)
+			require.Len(t, inv.Nodes, s.nodes)
+			require.NoError(t, inv.Validate())
+			for i, n := range inv.Nodes {
+				assert.NotEmpty(t, n.Name, "node %d", i)
+				assert.True(t, KnownDriver(n.PMType), n.PMType)
+			}
+		})
+	}
+}
+
+func TestReadIPMISampleStringNumerics(t *testing.T) {
+	inv, err := LoadInventory("testdata/ipmi.json")
+	require.NoError(t, err)
+	n := inv.Nodes[0]
+	assert.Equal(t, "controller-0", n.Name)
+	assert.Equal(t, "ipmi", n.PMType)
+	assert.Equal(t, "192.168.24.1", n.PMAddr)
+	assert.Equal(t, 6230, n.PMPort)
+	assert.Equal(t, "admin", n.PMUser)
+	assert.Equal(t, "Ipmi-Pa55word-ctl0", n.PMPassword.Reveal())
+	assert.Equal(t, []string{"52:54:00:0c:6a:01"}, n.MACs)
+	assert.Equal(t, 4, n.CPU)
+	assert.Equal(t, 12288, n.Memory)
+	assert.Equal(t, 60, n.Disk)
+	assert.Equal(t, "x86_64", n.Arch)
+	assert.Equal(t, Capabilities{"profile": "control", "boot_option": "local"}, n.Capabilities)
+	assert.Nil(t, n.Extra, "_comment is dropped")
+
+	c1 := inv.Nodes[2]
+	assert.Equal(t, []string{"b1:b1:b1:b1:b1:b1"}, c1.MACs, "a single MAC string")
+	assert.Equal(t, map[string]any{"ipmi_bridging": "single", "ipmi_target_address": "0x20", "ipmi_target_channel": "7"}, c1.Extra)
+}
+
+func TestReadRedfishSampleYAML(t *testing.T) {
+	inv, err := LoadInventory("testdata/redfish.yaml")
+	require.NoError(t, err)
+	n := inv.Nodes[0]
+	assert.Equal(t, "https://192.168.111.1:8000", n.PMAddr)
+	assert.Equal(t, "/redfish/v1/Systems/6b0ea4a6-5d8e-4a0c-9b0e-1d7c2fd5b0a1", n.PMSystemID)
+	assert.Equal(t, []string{"52:54:00:aa:01:01"}, n.MACs, "an unquoted YAML MAC stays a string")
+	assert.Equal(t, Capabilities{"profile": "control", "boot_option": "local", "boot_mode": "uefi"}, n.Capabilities, "null values dropped")
+	assert.Equal(t, "boot_mode:uefi,boot_option:local,profile:control", n.Capabilities.String())
+	assert.Equal(t, map[string]any{"serial": "61866da04f380d001ea4e13c12e36ad6"}, n.RootDevice)
+	assert.Equal(t, map[string]any{"redfish_verify_ca": false}, n.Extra)
+	m := inv.Nodes[1]
+	assert.Equal(t, 8, m.CPU)
+	assert.Equal(t, 32768, m.Memory)
+	assert.Equal(t, map[string]any{"size": int64(60), "rotational": false}, m.RootDevice)
+}
+
+func TestReadShapes(t *testing.T) {
+	const node = `{"pm_type": "ipmi", "pm_addr": "10.0.0.1", "pm_password": "pw-shape-1", "mac": ["aa:bb:cc:dd:ee:01"]}`
+	docs := map[string]string{
+		"json object":        `{"nodes": [` + node + `]}`,
+		"json bare list":     `[` + node + `]`,
+		"json with BOM":      "\ufeff" + `{"nodes": [` + node + `]}`,
+		"yaml object":        "nodes:\n  - pm_type: ipmi\n    pm_addr: 10.0.0.1\n    pm_password: pw-shape-1\n    mac: [aa:bb:cc:dd:ee:01]\n",
+		"yaml bare list":     "- pm_type: ipmi\n  pm_addr: 10.0.0.1\n  pm_password: pw-shape-1\n  mac:\n  - aa:bb:cc:dd:ee:01\n",
+		"yaml flow style":    "{nodes: [{pm_type: ipmi, pm_addr: 10.0.0.1, pm_password: pw-shape-1, mac: [aa:bb:cc:dd:ee:01]}]}",
+		"json trailing ws":   `[` + node + "]\n\n",
+		"yaml explicit doc":  "---\n- pm_type: ipmi\n  pm_addr: 10.0.0.1\n  pm_password: pw-shape-1\n  mac: aa:bb:cc:dd:ee:01\n...\n",
+		"other top-level":    `{"ssh-key": "x", "arch": "x86_64", "nodes": [` + node + `]}`,
+		"yaml merge key":     "defaults: &d\n  pm_type: ipmi\n  pm_password: pw-shape-1\nnodes:\n  - <<: *d\n    pm_addr: 10.0.0.1\n    mac: [aa:bb:cc:dd:ee:01]\n",
+		"yaml alias mapping": "nodes:\n  - &n {pm_type: ipmi, pm_addr: 10.0.0.1, pm_password: pw-shape-1, mac: [aa:bb:cc:dd:ee:01]}\n",
+	}
+	want := Node{PMType: "ipmi", PMAddr: "10.0.0.1", PMPassword: "pw-shape-1", MACs: []string{"aa:bb:cc:dd:ee:01"}}
+	for name, doc := range docs {
+		t.Run(name, func(t *testing.T) {
+			inv, err := ReadInventory(strings.NewReader(doc))
+			require.NoError(t, err)
+			require.Equal(t, []Node{want}, inv.Nodes)
+		})
+	}
+}
+
+func TestReadLenientValues(t *testing.T) {
+	doc := `
+- pm_type: ipmi
+  pm_addr: 10.0.0.1
+  pm_password: 0123
+  pm_user: True
+  pm_port: " 623 "
+  name: 1234
+  cpu: 4.0
+  memory: null
+  disk: ""
+  arch: ~
+  mac: ""
+  _comment: dropped
+  capabilities: ""
+  ipmi_password: 0777
+`
+	inv, err := ReadInventory(strings.NewReader(doc))
+	require.NoError(t, err)
+	n := inv.Nodes[0]
+	assert.Equal(t, "0123", n.PMPassword.Reveal(), "literal YAML text kept")
+	assert.Equal(t, "True", n.PMUser)
+	assert.Equal(t, 623, n.PMPort)
+	assert.Equal(t, "1234", n.Name)
+	assert.Equal(t, 4, n.CPU)
+	assert.Zero(t, n.Memory)
+	assert.Zero(t, n.Disk)
+	assert.Empty(t, n.Arch)
+	assert.Nil(t, n.MACs)
+	assert.Nil(t, n.Capabilities)
+	assert.Equal(t, map[string]any{"ipmi_password": tripleo.Secret("0777")}, n.Extra, "secret-looking extra keys are Secrets")
+	assert.Equal(t, "0777", n.Wire()["ipmi_password"])
+}
+
+func TestReadPorts(t *testing.T) {
+	doc := `[{"pm_type": "ipmi", "pm_addr": "a", "ports": [
+		{"address": "aa:bb:cc:dd:ee:01", "physical_network": "ctlplane",
+		 "local_link_connection": {"switch_id": "0a:1b:2c:3d:4e:5f", "port_id": "Eth1/7"}, "pxe_enabled": true},
+		{"address": "aa:bb:cc:dd:ee:02"}]}]`
+	inv, err := ReadInventory(strings.NewReader(doc))
+	require.NoError(t, err)
+	assert.Equal(t, []Port{
+		{Address: "aa:bb:cc:dd:ee:01", PhysicalNetwork: "ctlplane",
+			LocalLinkConnection: map[string]any{"switch_id": "0a:1b:2c:3d:4e:5f", "port_id": "Eth1/7"},
+			Extra:               map[string]any{"pxe_enabled": true}},
+		{Address: "aa:bb:cc:dd:ee:02"},
+	}, inv.Nodes[0].Ports)
+	require.NoError(t, inv.Validate())
+	assert.Equal(t, []any{
+		map[string]any{"address": "aa:bb:cc:dd:ee:01", "physical_network": "ctlplane",
+			"local_link_connection": map[string]any{"switch_id": "0a:1b:2c:3d:4e:5f", "port_id": "Eth1/7"}, "pxe_enabled": true},
+		map[string]any{"address": "aa:bb:cc:dd:ee:02"},
+	}, inv.Nodes[0].Wire()["ports"])
+}
+
+// readProblems reads doc, requiring it to fail with node problems only.
+func readProblems(t *testing.T, doc string) []NodeProblem {
+	t.Helper()
+	inv, err := ReadInventory(strings.NewReader(doc))
+	require.Error(t, err)
+	require.Nil(t, inv)
+	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
+	var out []NodeProblem
+	for _, p := range Problems(err) {
+		out = append(out, *p)
+	}
+	require.Len(t, tripleo.Problems(err), len(out), "every error is a node problem")
+	return out
+}
+
+func TestReadTypeErrors(t *testing.T) {
+	doc := `{"nodes": [
+	  {"name": "n0", "pm_type": "ipmi", "cpu": "four", "memory": -1, "disk": 1.5, "pm_port": true,
+	   "pm_password": ["Wrong-Shape-Secret"], "pm_addr": {"a": 1}},
+	  "not a node",
+	  {"name": ["x"], "mac": [["aa:bb:cc:dd:ee:ff"], null], "ports": {"address": "x"}},
+	  {"name": "n3", "ports": [1, {"address": [1]}, {"local_link_connection": "sw1"}], "mac": {"a": "b"}},
+	  {"name": "n4", "cpu": "99999999999999999999", "memory": 1e12, "disk": "0x10", "pm_port": "62.5"}
+	]}`
+	assert.Equal(t, []NodeProblem{
+		{0, "n0", "pm_addr", "must be a string, got an object"},
+		{0, "n0", "pm_password", "must be a string, got a list"},
+		{0, "n0", "pm_port", "must be an integer, got a boolean"},
+		{0, "n0", "cpu", "must be an integer, got a non-numeric string"},
+		{0, "n0", "memory", "must not be negative"},
+		{0, "n0", "disk", "must be a whole number"},
+		{1, "", "", "a node must be an object, got a string"},
+		{2, "", "mac", "entry 0 must be a string, got a list"},
+		{2, "", "mac", "entry 1 must be a string, got null"},
+		{2, "", "ports", "must be a list, got an object"},
+		{2, "", "name", "must be a string, got a list"},
+		{3, "n3", "mac", "must be a list of MAC addresses or a single one, got an object"},
+		{3, "n3", "ports", "entry 0: must be an object, got a number"},
+		{3, "n3", "ports", "entry 1: address must be a string, got a list"},
+		{3, "n3", "ports", "entry 2: local_link_connection must be an object, got a string"},
+		{4, "n4", "pm_port", "must be a whole number"},
+		{4, "n4", "cpu", "must be an integer, got a number out of range"},
+		{4, "n4", "memory", "must be an integer, got a number out of range"},
+		{4, "n4", "disk", "must be an integer, got a non-numeric string"},
+	}, readProblems(t, doc))
+}
+
+func TestReadDocumentErrors(t *testing.T) {
+	cases := []struct {
+		name, doc string
+		line      int
+		reason    string
+	}{
+		{"empty", "", 0, "the document is empty"},
+		{"blank", " \n\t\n", 0, "the document is empty"},
+		{"yaml null", "~\n", 0, "the document is empty"},
+		{"comment only", "# nothing\n", 0, "the document is empty"},
+		{"no nodes", `{"node": []}`, 0, `the document has no "nodes" list`},
+		{"nodes not a list", `{"nodes": {"pm_type": "ipmi"}}`, 0, `"nodes" must be a list, got an object`},
+		{"nodes null", "nodes:\n", 0, `"nodes" must be a list, got null`},
+		{"scalar", "42", 0, `the document must be an object with a "nodes" list or a list of nodes, got a number`},
+		{"string", "hello", 0, `the document must be an object with a "nodes" list or a list of nodes, got a string`},
+		{"json syntax", "{\n  \"nodes\": [\n    {\"pm_type\": \"ipmi\" \"pm_addr\": \"x\"}\n  ]\n}", 3, "invalid JSON: invalid character '\"' after object key:value pair"},
+		{"json truncated", `{"nodes": [{"pm_type": "ipmi"`, 0, "invalid JSON: unexpected end of input"},
+		{"json trailing", `{"nodes": []} {"nodes": []}`, 1, "invalid JSON: unexpected data after the top-level value"},
+		{"yaml syntax", "nodes:\n  - pm_type: ipmi\n    pm_addr: x\n  bad\n", 4, "invalid YAML: could not find expected ':'"},
+		{"yaml flow syntax", "nodes: [a, b\n", 1, "invalid YAML: did not find expected ',' or ']'"},
+		{"yaml two docs", "- pm_type: ipmi\n---\n- pm_type: fake\n", 2, "invalid YAML: the stream holds more than one document"},
+		{"yaml self alias", "&a [*a]", 1, "invalid YAML: an alias refers to the value that contains it"},
+		{"yaml complex key", "? [a, b]\n: c\n", 1, "invalid YAML: a mapping key must be a scalar"},
+		{"yaml bad merge", "a: &x 1\nb:\n  <<: *x\n", 3, "invalid YAML: a merge key (<<) needs a mapping or a list of mappings"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ReadInventory(strings.NewReader(c.doc))
+			require.Error(t, err)
+			require.ErrorIs(t, err, tripleo.ErrInvalidInput)
+			var ie *InventoryError
+			require.ErrorAs(t, err, &ie)
+			assert.Equal(t, c.reason, ie.Reason)
+			assert.Equal(t, c.line, ie.Line)
+			var ve *tripleo.ValidationError
+			require.ErrorAs(t, err, &ve)
+			assert.Equal(t, "instackenv", ve.Field)
+		})
+	}
+}
+
+func TestReadAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 30; i++ {
+		fmt.Fprintf(&b, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	b.WriteString("nodes: *a29\n")
+	_, err := ReadInventory(strings.NewReader(b.String()))
+	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
+	assert.Contains(t, err.Error(), "too many values")
+}
+
+func TestLoadInventoryErrors(t *testing.T) {
+	_, err := LoadInventory(filepath.Join(t.TempDir(), "missing.json"))
+	require.ErrorIs(t, err, fs.ErrNotExist)
+	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
+	assert.Contains(t, err.Error(), "missing.json")
+
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	require.NoError(t, os.WriteFile(bad, []byte("nodes: 3\n"), 0o600))
+	_, err = LoadInventory(bad)
+	assert.EqualError(t, err, "instackenv "+bad+`: "nodes" must be a list, got a number`)
+
+	badNode := filepath.Join(t.TempDir(), "node.yaml")
+	require.NoError(t, os.WriteFile(badNode, []byte("- cpu: many\n"), 0o600))
+	_, err = LoadInventory(badNode)
+	assert.EqualError(t, err, "instackenv "+badNode+": node #0: cpu: must be an integer, got a non-numeric string")
+	require.Len(t, Problems(err), 1)
+}
+
+func TestCapabilities(t *testing.T) {
+	c, err := ParseCapabilities("profile:compute,boot_option:local,node:compute-0,x:a:b")
+	require.NoError(t, err)
+	assert.Equal(t, Capabilities{"profile": "compute", "boot_option": "local", "node": "compute-0", "x": "a:b"}, c)
+	assert.Equal(t, "boot_option:local,node:compute-0,profile:compute,x:a:b", c.String())
+
+	c, err = ParseCapabilities("")
+	require.NoError(t, err)
+	assert.Nil(t, c)
+	assert.Equal(t, "", Capabilities(nil).String())
+
+	for _, bad := range []string{"profile", "a:b,", "a:b,,c:d", ",a:b"} {
+		_, err := ParseCapabilities(bad)
+		require.ErrorIs(t, err, tripleo.ErrInvalidInput, bad)
+		assert.EqualError(t, err, "invalid capabilities: Invalid capabilities: "+bad)
+	}
+}
+
+func TestWire(t *testing.T) {
+	n := Node{
+		PMType: "ipmi", PMAddr: "10.0.0.5", PMUser: "admin", PMPassword: "Wire-Pa55",
+		PMPort: 623, MACs: []string{"aa:bb:cc:dd:ee:01"}, CPU: 4, Memory: 8192, Disk: 40, Arch: "x86_64",
+		Name:         "compute-3",
+		Capabilities: Capabilities{"profile": "compute", "boot_option": "local"},
+		RootDevice:   map[string]any{"serial": "s1", "size": 60},
+		KernelID:     "k", RamdiskID: "r", Platform: "SNB", ResourceClass: "baremetal",
+		DeployInterface: "direct",
+		Extra:           map[string]any{"ipmi_bridging": "single", "ipmi_password2": tripleo.Secret("Extra-Pa55")},
+	}
+	assert.Equal(t, map[string]any{
+		"pm_type": "ipmi", "pm_addr": "10.0.0.5", "pm_user": "admin", "pm_password": "Wire-Pa55",
+		"pm_port": 623, "mac": []any{"aa:bb:cc:dd:ee:01"}, "cpu": 4, "memory": 8192, "disk": 40, "arch": "x86_64",
+		"name":         "compute-3",
+		"capabilities": "boot_option:local,profile:compute",
+		"root_device":  map[string]any{"serial": "s1", "size": 60},
+		"kernel_id":    "k", "ramdisk_id": "r", "platform": "SNB", "resource_class": "baremetal",
+		"deploy_interface": "direct",
+		"ipmi_bridging":    "single", "ipmi_password2": "Extra-Pa55",
+	}, n.Wire())
+
+	// Empty fields are omitted.
+	assert.Equal(t, map[string]any{"pm_type": "fake"}, Node{PMType: "fake", Capabilities: Capabilities{}, RootDevice: map[string]any{}}.Wire())
+
+	// The wire form of every sample is plain data, JSON-encodable, with the real passwords.
+	for _, s := range samples {
+		inv, err := LoadInventory(filepath.Join("testdata", s.file))
+		require.NoError(t, err)
+		w := inv.Wire()
+		require.Len(t, w, len(inv.Nodes))
+		assertPlain(t, w)
+		b, err := json.Marshal(w)
+		require.NoError(t, err)
+		for _, n := range inv.Nodes {
+			pw, err := json.Marshal(n.PMPassword.Reveal())
+			require.NoError(t, err)
+			if n.PMPassword != "" {
+				assert.Contains(t, string(b), strings.Trim(string(pw), `"`))
+			}
+		}
+	}
+}
+
+func TestWireRoundTrip(t *testing.T) {
+	// Wire output read back gives the same nodes.
+	for _, s := range samples {
+		inv, err := LoadInventory(filepath.Join("testdata", s.file))
+		require.NoError(t, err)
+		b, err := json.Marshal(map[string]any{"nodes": inv.Wire()})
+		require.NoError(t, err)
+		back, err := ReadInventory(bytes.NewReader(b))
+		require.NoError(t, err)
+		require.Equal(t, len(inv.Nodes), len(back.Nodes))
+		for i := range inv.Nodes {
+			assert.Equal(t, inv.Nodes[i].Wire(), back.Nodes[i].Wire(), "%s node %d", s.file, i)
+		}
+	}
+}
+
+func TestWireKeepsInvalidValues(t *testing.T) {
+	inv, err := ReadInventory(strings.NewReader(`[{"pm_type": "fake", "capabilities": "profile", "root_device": ["sda"]}]`))
+	require.NoError(t, err)
+	w := inv.Nodes[0].Wire()
+	assert.Equal(t, "profile", w["capabilities"])
+	assert.Equal(t, []any{"sda"}, w["root_device"])
+
+	// Setting valid values replaces them.
+	inv.Nodes[0].Capabilities = Capabilities{"profile": "compute"}
+	inv.Nodes[0].RootDevice = map[string]any{"name": "/dev/sda"}
+	require.NoError(t, inv.Validate())
+	w = inv.Nodes[0].Wire()
+	assert.Equal(t, "profile:compute", w["capabilities"])
+	assert.Equal(t, map[string]any{"name": "/dev/sda"}, w["root_device"])
+}
+
+func TestWirePlainFromOddGoValues(t *testing.T) {
+	type hint struct {
+		Size int `json:"size"`
+	}
+	n := Node{PMType: "fake", RootDevice: map[string]any{
+		"size": int32(60), "hctl": []string{"0:0:0:0"}, "by": map[string]string{"a": "b"}, "s": hint{Size: 4},
+		"p": &hint{Size: 5}, "u": uint8(1), "f": float32(1.5), "nil": nil,
+	}}
+	w := n.Wire()
+	assertPlain(t, w)
+	assert.Equal(t, map[string]any{"size": int64(4)}, w["root_device"].(map[string]any)["s"])
+}
+
+// assertPlain fails unless v holds only maps, slices, strings, numbers, booleans and nil.
+func assertPlain(t *testing.T, v any) {
+	t.Helper()
+	switch x := v.(type) {
+	case nil, string, bool, int, int64, uint64, float64:
+	case map[string]any:
+		for _, e := range x {
+			assertPlain(t, e)
+		}
+	case []any:
+		for _, e := range x {
+			assertPlain(t, e)
+		}
+	default:
+		t.Errorf("non-plain value of type %T in the wire form", v)
+	}
+}
+
+func TestJSONAndYAMLMarshalMaskSecrets(t *testing.T) {
+	inv, err := LoadInventory("testdata/ipmi.json")
+	require.NoError(t, err)
+	b, err := json.Marshal(inv)
+	require.NoError(t, err)
+	var back Inventory
+	require.NoError(t, json.Unmarshal(b, &back))
+	require.Len(t, back.Nodes, 3)
+	assert.Equal(t, "***", back.Nodes[0].PMPassword.Reveal(), "the marshalled form carries the mask, never the value")
+	assert.Equal(t, inv.Nodes[2].Extra, back.Nodes[2].Extra)
+	assert.Equal(t, inv.Nodes[1].Capabilities, back.Nodes[1].Capabilities)
+
+	var single Node
+	require.NoError(t, json.Unmarshal([]byte(`{"pm_type": "fake", "cpu": "2"}`), &single))
+	assert.Equal(t, Node{PMType: "fake", CPU: 2}, single)
+	err = json.Unmarshal([]byte(`{"pm_type": "fake", "cpu": "two"}`), &single)
+	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
+	err = json.Unmarshal([]byte(`[1]`), &single)
+	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
+	require.ErrorIs(t, json.Unmarshal([]byte(`{"nodes": 1}`), &back), tripleo.ErrInvalidInput)
+	require.NoError(t, json.Unmarshal([]byte(`[{"pm_type": "fake"}]`), &back))
+	assert.Equal(t, []Node{{PMType: "fake"}}, back.Nodes)
+}
+
+// secretsOf lists every secret value of an inventory: passwords and secret extras.
+func secretsOf(inv *Inventory) []string {
+	var out []string
+	for _, n := range inv.Nodes {
+		if n.PMPassword != "" {
+			out = append(out, n.PMPassword.Reveal())
+		}
+		for _, v := range n.Extra {
+			if s, ok := v.(tripleo.Secret); ok {
+				out = append(out, s.Reveal())
+			}
+		}
+	}
+	return out
+}
+
+func TestNodesPrintSafely(t *testing.T) {
+	for _, s := range samples {
+		t.Run(s.file, func(t *testing.T) {
+			inv, err := LoadInventory(filepath.Join("testdata", s.file))
+			require.NoError(t, err)
+			inv.Nodes[0].Extra = map[string]any{"ipmi_password": tripleo.Secret("Extra-Secret-Value-1")}
+			secrets := secretsOf(inv)
+			require.NotEmpty(t, secrets)
+
+			var outputs []string
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"} {
+				outputs = append(outputs,
+					fmt.Sprintf(verb, inv.Nodes[0]),
+					fmt.Sprintf(verb, &inv.Nodes[0]),
+					fmt.Sprintf(verb, inv),
+					fmt.Sprintf(verb, *inv),
+					fmt.Sprintf(verb, inv.Nodes),
+					fmt.Sprintf(verb, []any{inv.Nodes[0]}),
+					fmt.Sprintf(verb, map[string]Node{"n": inv.Nodes[0]}),
+				)
+			}
+			outputs = append(outputs, fmt.Sprint(inv.Nodes[0]), fmt.Sprintln(inv))
+
+			var buf bytes.Buffer
+			for _, h := range []slog.Handler{slog.NewTextHandler(&buf, nil), slog.NewJSONHandler(&buf, nil)} {
+				l := slog.New(h)
+				l.Info("node", "node", inv.Nodes[0], "ptr", &inv.Nodes[0], "inv", inv, "nodes", inv.Nodes)
+				l.Info("node", slog.Any("node", inv.Nodes[0]), slog.Group("g", "inv", *inv))
+			}
+			outputs = append(outputs, buf.String())
+
+			for _, v := range []any{inv, *inv, inv.Nodes[0], &inv.Nodes[0], inv.Nodes} {
+				b, err := json.Marshal(v)
+				require.NoError(t, err)
+				outputs = append(outputs, string(b))
+				y, err := yaml.Marshal(v)
+				require.NoError(t, err)
+				outputs = append(outputs, string(y))
+			}
+
+			for _, out := range outputs {
+				for _, secret := range secrets {
+					require.NotContains(t, out, secret)
+					// Also not a JSON-escaped form (multi-line SSH keys).
+					esc, _ := json.Marshal(secret)
+					require.NotContains(t, out, strings.Trim(string(esc), `"`))
+				}
+			}
+			assert.Contains(t, outputs[0], "***")
+		})
+	}
+}
+
+func TestErrorsNeverContainPasswords(t *testing.T) {
+	const pw = "Leaky-Passw0rd-77"
+	docs := []string{
+		// Syntax errors right at the password.
+		`{"nodes": [{"pm_password": "` + pw + `" "pm_addr": "x"}]}`,
+		`{"nodes": [{"pm_password": "` + pw,
+		"nodes:\n  - pm_password: " + pw + "\n   pm_addr: x\n",
+		"nodes:\n  - pm_password: '" + pw + "\n",
+		"nodes:\n  - pm_password: \"" + pw + "\\q\"\n",
+		"nodes:\n  - pm_password: *" + pw + "\n",
+		"nodes:\n  - pm_password: !<" + pw + "> x\n  - ]\n",
+		"%TAG !" + pw + "! x\n%TAG !" + pw + "! y\n---\nnodes: []\n",
+		"nodes: !" + pw + "!z []\n",
+		"nodes:\n  - pm_password: " + pw + "\n\t- x\n",
+		// Type errors near the password.
+		`{"nodes": [{"pm_password": {"v": "` + pw + `"}, "cpu": "` + pw + `"}]}`,
+		`{"nodes": [{"name": "n", "pm_password": "` + pw + `", "cpu": [1], "mac": {"a": 1}}]}`,
+		`{"nodes": "` + pw + `"}`,
+		`["` + pw + `"]`,
+		`"` + pw + `"`,
+		pw,
+	}
+	for _, doc := range docs {
+		_, err := ReadInventory(strings.NewReader(doc))
+		require.Error(t, err, doc)
+		require.ErrorIs(t, err, tripleo.ErrInvalidInput, doc)
+		require.NotContains(t, err.Error(), pw, doc)
+		for _, p := range tripleo.Problems(err) {
+			require.NotContains(t, p.Error(), pw)
+		}
+	}
+
+	// Validation problems never show it either, whatever the rule.
+	inv := &Inventory{Nodes: []Node{
+		{PMType: "redfish", PMPassword: pw, Capabilities: Capabilities{"a,b": "c"}},
+		{PMType: "pxe_ssh", PMAddr: "h", PMUser: "u", PMPassword: pw},
+		{PMType: "fake", PMPassword: pw, Extra: map[string]any{"pm_pass": tripleo.Secret(pw)}},
+	}}
+	inv.Nodes[0].badRootDevice = []any{map[string]any{"password": tripleo.Secret(pw)}}
+	err := inv.Validate()
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), pw)
+	assert.NotContains(t, fmt.Sprintf("%+v %#v", err, Problems(err)), pw)
+}
+
+func TestInventoryErrorText(t *testing.T) {
+	e := &InventoryError{Path: "nodes.json", Line: 3, Column: 7, Reason: "invalid JSON: x"}
+	assert.Equal(t, "instackenv nodes.json: line 3, column 7: invalid JSON: x", e.Error())
+	e = &InventoryError{Reason: "cannot read the inventory", Err: errors.New("boom")}
+	assert.Equal(t, "instackenv: cannot read the inventory: boom", e.Error())
+
+	_, err := ReadInventory(errReader{})
+	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
+	require.ErrorIs(t, err, errBoom)
+}
+
+var errBoom = errors.New("boom")
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errBoom }
+
+func TestSanitizeMessage(t *testing.T) {
+	assert.Equal(t, "did not find expected ',' or ']'", sanitizeMessage("did not find expected ',' or ']'"))
+	assert.Equal(t, "unknown anchor '…' referenced", sanitizeMessage("unknown anchor 'secret' referenced"))
+	assert.Equal(t, "cannot decode !!str `…` as a !!int", sanitizeMessage("cannot decode !!str `hunter22` as a !!int"))
+	assert.Equal(t, "open '…", sanitizeMessage("open 'hunter22"))
+	assert.Len(t, sanitizeMessage(strings.Repeat("x", 500)), 203)
+}
+
+func TestNodeLogValue(t *testing.T) {
+	var buf bytes.Buffer
+	l := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	l.Info("registering", "node", Node{Name: "c0", UUID: "u1", PMType: "ipmi", PMAddr: "10.0.0.1", PMPassword: "Log-Pa55", MACs: []string{"a", "b"}})
+	assert.Equal(t, "level=INFO msg=registering node.name=c0 node.uuid=u1 node.pm_type=ipmi node.pm_addr=10.0.0.1 node.mac=a,b\n", buf.String())
+}
