@@ -1,0 +1,522 @@
+package tripleo_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tripleo-go/sdk/tripleo"
+)
+
+// mistralSim answers POST/GET/PUT /v2/executions from an in-memory table.
+type mistralSim struct {
+	mu       sync.Mutex
+	execs    map[string]map[string]any
+	posts    []map[string]any
+	gets     []time.Time
+	failPOST []int // status codes to answer the next POSTs with
+	getHook  func(r *http.Request) (*http.Response, error)
+}
+
+func newMistralSim(t *testing.T, mt *httpmock.MockTransport) *mistralSim {
+	s := &mistralSim{execs: map[string]map[string]any{}}
+	mt.RegisterResponder("POST", mistralURL+"/executions", func(r *http.Request) (*http.Response, error) {
+		body := readJSON(t, r)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.posts = append(s.posts, body)
+		if len(s.failPOST) > 0 {
+			code := s.failPOST[0]
+			s.failPOST = s.failPOST[1:]
+			return jsonResp(r, code, map[string]any{"faultstring": http.StatusText(code)}), nil
+		}
+		id, _ := body["id"].(string)
+		if ex, ok := s.execs[id]; ok {
+			return jsonResp(r, 201, ex), nil
+		}
+		in, _ := body["input"].(map[string]any)
+		ex := execJSON(id, body["workflow_name"].(string), "RUNNING", "", in, nil)
+		s.execs[id] = ex
+		return jsonResp(r, 201, ex), nil
+	})
+	mt.RegisterRegexpResponder("GET", mustRe(`/v2/executions/([^/]+)$`), func(r *http.Request) (*http.Response, error) {
+		id := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.gets = append(s.gets, time.Now())
+		if s.getHook != nil {
+			return s.getHook(r)
+		}
+		ex, ok := s.execs[id]
+		if !ok {
+			return jsonResp(r, 404, map[string]any{"faultstring": "Execution not found [id=" + id + "]"}), nil
+		}
+		return jsonResp(r, 200, ex), nil
+	})
+	mt.RegisterRegexpResponder("PUT", mustRe(`/v2/executions/([^/]+)$`), func(r *http.Request) (*http.Response, error) {
+		id := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+		body := readJSON(t, r)
+		s.set(id, body["state"].(string), "", nil)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return jsonResp(r, 200, s.execs[id]), nil
+	})
+	return s
+}
+
+func (s *mistralSim) set(id, state, info string, output map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.execs[id]
+	wf, _ := old["workflow_name"].(string)
+	ex := execJSON(id, wf, state, info, nil, output)
+	ex["input"] = old["input"]
+	s.execs[id] = ex
+}
+
+func (s *mistralSim) postCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.posts)
+}
+
+func (s *mistralSim) getTimes() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.gets...)
+}
+
+func kinds(evs []tripleo.Event) []string {
+	var out []string
+	for _, e := range evs {
+		s := string(e.Kind)
+		if e.Status != "" {
+			s += ":" + e.Status
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func collect(ch <-chan tripleo.Event) []tripleo.Event {
+	var out []tripleo.Event
+	for e := range ch {
+		out = append(out, e)
+	}
+	return out
+}
+
+const wf = "tripleo.baremetal.v1.register_or_update"
+
+type regResult struct {
+	Nodes []map[string]any
+}
+
+func decodeReg(f *tripleo.Final) (regResult, error) {
+	var r regResult
+	_, err := f.Field("registered_nodes", &r.Nodes)
+	return r, err
+}
+
+func TestRunEventsInOrderThenClosed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t = bounded(t)
+		n := newFakeNotifier()
+		c, mt := newMockClient(t, tripleo.WithNotifier(n))
+		sim := newMistralSim(t, mt)
+		ctx := t.Context()
+		run, err := tripleo.Start(ctx, c, wf, map[string]any{"nodes_json": []any{}}, decodeReg, tripleo.StartOpts{})
+		require.NoError(t, err)
+		id := run.ExecutionID()
+		require.Equal(t, 1, n.subscribers("tripleo"), "subscribed before the execution existed")
+		events := run.Events()
+
+		n.post(t, "tripleo", "tripleo.baremetal.v1.validate_nodes", map[string]any{"status": "SUCCESS", "execution_id": "child1", "root_execution_id": id})
+		n.post(t, "tripleo", "other.workflow", map[string]any{"status": "SUCCESS", "execution_id": "foreign"})
+		n.post(t, "tripleo", wf, map[string]any{"status": "RUNNING", "message": "working", "execution_id": id})
+		final := n.post(t, "tripleo", wf, map[string]any{"status": "SUCCESS", "message": "done", "execution_id": id, "registered_nodes": []any{map[string]any{"uuid": "u1"}}})
+		n.deliver("tripleo", final) // a duplicate delivery
+		sim.set(id, "SUCCESS", "", map[string]any{"status": "SUCCESS"})
+
+		got := collect(events)
+		assert.Equal(t, []string{"started:RUNNING", "message:SUCCESS", "message:RUNNING", "message:SUCCESS", "state:SUCCESS", "done:SUCCESS"}, kinds(got))
+		assert.Equal(t, "child1", got[1].ExecutionID, "sub-workflow message is an event, not terminal")
+		res, err := run.Wait(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, "u1", res.Nodes[0]["uuid"], "result decoded from the final payload")
+		synctest.Wait()
+		assert.Equal(t, 0, n.subscribers("tripleo"), "subscription closed at the end")
+	})
+}
+
+func TestWaitIsIdenticalFromManyGoroutinesAndNeedsNoReader(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t = bounded(t)
+		n := newFakeNotifier()
+		c, mt := newMockClient(t, tripleo.WithNotifier(n))
+		sim := newMistralSim(t, mt)
+		run, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
+		require.NoError(t, err)
+		for i := 0; i < 50; i++ { // many messages nobody reads: nothing blocks
+			n.post(t, "tripleo", wf, map[string]any{"status": "RUNNING", "execution_id": run.ExecutionID()})
+		}
+		n.post(t, "tripleo", wf, map[string]any{"status": "FAILED", "message": "boom", "execution_id": run.ExecutionID()})
+		sim.set(run.ExecutionID(), "ERROR", "Failure caused by error in tasks: fail", nil)
+		var wg sync.WaitGroup
+		errs := make([]error, 10)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = run.Wait(context.Background())
+			}()
+		}
+		wg.Wait()
+		var we *tripleo.WorkflowError
+		require.ErrorAs(t, errs[0], &we)
+		for _, e := range errs {
+			assert.Same(t, errs[0], e)
+		}
+		assert.Equal(t, "ERROR", we.State)
+		assert.Equal(t, "Failure caused by error in tasks: fail", we.StateInfo)
+		assert.Equal(t, "boom", we.LastMessage.Payload.Message)
+		assert.ErrorIs(t, errs[0], tripleo.ErrWorkflowFailed)
+		assert.Contains(t, errs[0].Error(), "boom")
+		assert.Len(t, run.Snapshot(), 1+51+1+1, "every event kept though nobody read them")
+	})
+}
+
+func TestCancelCtxReleasesEveryGoroutine(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t = bounded(t)
+		n := newFakeNotifier()
+		c, mt := newMockClient(t, tripleo.WithNotifier(n))
+		newMistralSim(t, mt)
+		ctx, cancel := context.WithCancel(t.Context())
+		watcherDone := make(chan struct{})
+		run, err := tripleo.Start(ctx, c, wf, nil, decodeReg, tripleo.StartOpts{Watchers: []tripleo.Watcher{
+			func(ctx context.Context, emit func(tripleo.Event)) error {
+				defer close(watcherDone)
+				<-ctx.Done()
+				return nil
+			},
+		}})
+		require.NoError(t, err)
+		events := run.Events()
+		n.post(t, "tripleo", wf, map[string]any{"status": "RUNNING", "message": "still going", "execution_id": run.ExecutionID()})
+		time.Sleep(time.Minute) // the execution never ends
+		cancel()
+		_, err = run.Wait(context.Background())
+		assert.ErrorIs(t, err, context.Canceled)
+		assert.Contains(t, err.Error(), run.ExecutionID())
+		assert.Contains(t, err.Error(), "still going")
+		for range events {
+		}
+		<-watcherDone
+		synctest.Wait() // the bubble would report a leaked goroutine
+		assert.Equal(t, 0, n.subscribers("tripleo"))
+	})
+}
+
+func TestTerminalViaWatchdogWhenNoMessageComes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t = bounded(t)
+		n := newFakeNotifier()
+		c, mt := newMockClient(t, tripleo.WithNotifier(n))
+		sim := newMistralSim(t, mt)
+		start := time.Now()
+		run, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
+		require.NoError(t, err)
+		time.Sleep(20 * time.Second)
+		sim.set(run.ExecutionID(), "SUCCESS", "", map[string]any{"registered_nodes": []any{map[string]any{"uuid": "from-output"}}})
+		res, err := run.Wait(t.Context())
+		require.NoError(t, err)
+		assert.Equal(t, "from-output", res.Nodes[0]["uuid"], "execution output stands in for the missed final message")
+		var offsets []time.Duration
+		for _, g := range sim.getTimes() {
+			offsets = append(offsets, g.Sub(start))
+		}
+		// backoff 1 s, 2 s, 4 s, 8 s, then 10 s ceiling
+		assert.Equal(t, []time.Duration{1 * time.Second, 3 * time.Second, 7 * time.Second, 15 * time.Second, 25 * time.Second}, offsets)
+		assert.Equal(t, 1, n.flushes, "the notifier is flushed before deciding from Mistral")
+	})
+}
+
+func TestWatchdogSurvivesTransientErrorsAndEndsOn404(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t = bounded(t)
+		c, mt := newMockClient(t)
+		sim := newMistralSim(t, mt)
+		run, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
+		require.NoError(t, err)
+		id := run.ExecutionID()
+		sim.mu.Lock()
+		sim.getHook = httpmock.NewErrorResponder(errors.New("connection reset by peer"))
+		sim.mu.Unlock()
+		time.Sleep(5 * time.Second)
+		_, _, ended := run.Result()
+		assert.False(t, ended, "a transient error does not abandon a live execution")
+		sim.mu.Lock()
+		sim.getHook = func(r *http.Request) (*http.Response, error) {
+			return jsonResp(r, 404, map[string]any{"faultstring": "Execution not found [id=" + id + "]"}), nil
+		}
+		sim.mu.Unlock()
+		_, err = run.Wait(t.Context())
+		assert.ErrorIs(t, err, tripleo.ErrNotFound)
+	})
+}
+
+func TestStartRetriesPOSTWithTheSameIDButNot4xx(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t = bounded(t)
+		c, mt := newMockClient(t)
+		sim := newMistralSim(t, mt)
+		sim.failPOST = []int{503, 502}
+		run, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
+		require.NoError(t, err)
+		require.Equal(t, 3, sim.postCount())
+		for _, p := range sim.posts {
+			assert.Equal(t, run.ExecutionID(), p["id"], "every attempt carries the client-chosen id")
+		}
+		sim.set(run.ExecutionID(), "SUCCESS", "", nil)
+		_, err = run.Wait(t.Context())
+		require.NoError(t, err)
+
+		sim.failPOST = []int{400}
+		before := sim.postCount()
+		_, err = tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
+		var api *tripleo.APIError
+		require.ErrorAs(t, err, &api)
+		assert.Equal(t, 400, api.StatusCode)
+		assert.Equal(t, before+1, sim.postCount(), "4xx is not retried")
+	})
+}
+
+func TestStartIsIdempotentForTheSameExecutionID(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t = bounded(t)
+		c, mt := newMockClient(t)
+		sim := newMistralSim(t, mt)
+		id := "0d4c1a3e-1111-4222-8333-444455556666"
+		r1, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{ExecutionID: id})
+		require.NoError(t, err)
+		r2, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{ExecutionID: id})
+		require.NoError(t, err)
+		assert.Equal(t, r1.ExecutionID(), r2.ExecutionID())
+		sim.mu.Lock()
+		assert.Len(t, sim.execs, 1, "one execution for two starts")
+		sim.mu.Unlock()
+		sim.set(id, "SUCCESS", "", nil)
+		_, err = r1.Wait(t.Context())
+		require.NoError(t, err)
+		_, err = r2.Wait(t.Context())
+		require.NoError(t, err)
+		_, err = tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{ExecutionID: "not-a-uuid"})
+		assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
+	})
+}
+
+func TestQueueOptionsAndInput(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t = bounded(t)
+		n := newFakeNotifier()
+		c, mt := newMockClient(t, tripleo.WithNotifier(n))
+		sim := newMistralSim(t, mt)
+		run, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{PrivateQueue: true})
+		require.NoError(t, err)
+		q := tripleo.PrivateQueueName(run.ExecutionID())
+		assert.Equal(t, q, sim.posts[0]["input"].(map[string]any)["queue_name"])
+		assert.Equal(t, 1, n.subscribers(q))
+		assert.True(t, n.opts[0].Ephemeral)
+		n.post(t, q, wf, map[string]any{"status": "SUCCESS", "execution_id": run.ExecutionID()})
+		sim.set(run.ExecutionID(), "SUCCESS", "", nil)
+		_, err = run.Wait(t.Context())
+		require.NoError(t, err)
+
+		run, err = tripleo.Start(t.Context(), c, "tripleo.baremetal.v1.set_node_state", map[string]any{"node_uuid": "n"}, tripleo.DecodeFinal, tripleo.StartOpts{NoQueue: true})
+		require.NoError(t, err)
+		_, has := sim.posts[1]["input"].(map[string]any)["queue_name"]
+		assert.False(t, has, "no queue_name for a workflow without one")
+		assert.Len(t, n.opts, 1, "nothing subscribed")
+		sim.set(run.ExecutionID(), "SUCCESS", "", nil)
+		_, err = run.Wait(t.Context())
+		require.NoError(t, err)
+
+		_, err = tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{Queue: "no spaces"})
+		assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
+		assert.Len(t, sim.posts, 2, "bad input: no request")
+	})
+}
+
+func TestAttachReplaysAndFinishesFromMistral(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t = bounded(t)
+		n := newFakeNotifier()
+		c, mt := newMockClient(t, tripleo.WithNotifier(n))
+		sim := newMistralSim(t, mt)
+		id := "e0000000-0000-4000-8000-000000000001"
+		sim.execs[id] = execJSON(id, wf, "SUCCESS", "", map[string]any{"queue_name": "myq"}, map[string]any{"registered_nodes": []any{map[string]any{"uuid": "u9"}}})
+		n.post(t, "myq", wf, map[string]any{"status": "RUNNING", "message": "validating", "execution_id": id})
+		n.post(t, "myq", wf, map[string]any{"status": "SUCCESS", "message": "done", "execution_id": id})
+
+		run, err := tripleo.Attach(t.Context(), c, id, decodeReg, tripleo.AttachOpts{})
+		require.NoError(t, err)
+		res, err := run.Wait(t.Context())
+		require.NoError(t, err)
+		assert.Equal(t, "u9", res.Nodes[0]["uuid"])
+		assert.True(t, n.opts[0].Replay)
+		assert.Equal(t, []string{"started:SUCCESS", "message:RUNNING", "message:SUCCESS", "done:SUCCESS"}, kinds(run.Snapshot()))
+
+		// a running execution started elsewhere: followed to its end
+		id2 := "e0000000-0000-4000-8000-000000000002"
+		sim.execs[id2] = execJSON(id2, wf, "RUNNING", "", nil, nil)
+		run, err = tripleo.Attach(t.Context(), c, id2, decodeReg, tripleo.AttachOpts{})
+		require.NoError(t, err)
+		time.Sleep(3 * time.Second)
+		n.post(t, "tripleo", wf, map[string]any{"status": "FAILED", "message": "nope", "execution_id": id2})
+		sim.set(id2, "ERROR", "boom", nil)
+		_, err = run.Wait(t.Context())
+		var we *tripleo.WorkflowError
+		require.ErrorAs(t, err, &we)
+		assert.Equal(t, "boom", we.StateInfo)
+	})
+}
+
+func TestCancelStopsTheExecutionPromptly(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t = bounded(t)
+		c, mt := newMockClient(t)
+		newMistralSim(t, mt)
+		run, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
+		require.NoError(t, err)
+		time.Sleep(30 * time.Second) // watchdog at its 10 s ceiling
+		t0 := time.Now()
+		require.NoError(t, run.Cancel(t.Context()))
+		_, err = run.Wait(t.Context())
+		assert.ErrorIs(t, err, tripleo.ErrCancelled)
+		assert.Less(t, time.Since(t0), time.Second, "Cancel pokes the watchdog")
+	})
+}
+
+func TestWatcherErrorEndsTheRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t = bounded(t)
+		c, mt := newMockClient(t)
+		newMistralSim(t, mt)
+		nodeErr := errors.New("node n1 entered clean failed: step failed")
+		run, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{Watchers: []tripleo.Watcher{
+			func(ctx context.Context, emit func(tripleo.Event)) error {
+				time.Sleep(2 * time.Second)
+				emit(tripleo.Event{Kind: tripleo.EventWarning, Source: "ironic", Subject: "n1", Status: "clean failed"})
+				return nodeErr
+			},
+		}})
+		require.NoError(t, err)
+		_, err = run.Wait(t.Context())
+		assert.ErrorIs(t, err, nodeErr)
+		assert.Equal(t, []string{"started:RUNNING", "warning:clean failed", "done:ERROR"}, kinds(run.Snapshot()))
+	})
+}
+
+func TestFinalMessageWaitsBrieflyForMistralToSettle(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t = bounded(t)
+		n := newFakeNotifier()
+		c, mt := newMockClient(t, tripleo.WithNotifier(n))
+		sim := newMistralSim(t, mt)
+		run, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
+		require.NoError(t, err)
+		n.post(t, "tripleo", wf, map[string]any{"status": "SUCCESS", "execution_id": run.ExecutionID()})
+		time.Sleep(100 * time.Millisecond)
+		_, _, ended := run.Result()
+		assert.False(t, ended, "waits for Mistral's output")
+		sim.set(run.ExecutionID(), "SUCCESS", "", map[string]any{"registered_nodes": []any{map[string]any{"uuid": "x"}}})
+		res, err := run.Wait(t.Context())
+		require.NoError(t, err)
+		assert.Equal(t, "x", res.Nodes[0]["uuid"])
+
+		// Mistral never settles: the message decides after a bounded wait
+		run, err = tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
+		require.NoError(t, err)
+		n.post(t, "tripleo", wf, map[string]any{"status": "FAILED", "message": "bad", "execution_id": run.ExecutionID()})
+		_, err = run.Wait(t.Context())
+		var we *tripleo.WorkflowError
+		require.ErrorAs(t, err, &we)
+		assert.Equal(t, "FAILED", we.State)
+	})
+}
+
+func TestGoAndJoinComposeRuns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t = bounded(t)
+		n := newFakeNotifier()
+		c, mt := newMockClient(t, tripleo.WithNotifier(n))
+		sim := newMistralSim(t, mt)
+		run := tripleo.Go(t.Context(), c, "test.pipeline", func(ctx context.Context, s *tripleo.Scope) (int, error) {
+			total := 0
+			for i := 0; i < 2; i++ {
+				s.Emit(tripleo.Event{Kind: tripleo.EventProgress, Subject: "step"})
+				sub, err := tripleo.Start(ctx, s.Client(), wf, nil, decodeReg, tripleo.StartOpts{})
+				if err != nil {
+					return 0, err
+				}
+				go func() {
+					n.post(t, "tripleo", wf, map[string]any{"status": "SUCCESS", "execution_id": sub.ExecutionID(), "registered_nodes": []any{map[string]any{"uuid": "a"}}})
+					sim.set(sub.ExecutionID(), "SUCCESS", "", nil)
+				}()
+				res, err := tripleo.Join(ctx, s, sub)
+				if err != nil {
+					return 0, err
+				}
+				total += len(res.Nodes)
+			}
+			return total, nil
+		})
+		got := collect(run.Events())
+		v, err := run.Wait(t.Context())
+		require.NoError(t, err)
+		assert.Equal(t, 2, v)
+		assert.Equal(t, []string{"started", "progress", "started:RUNNING", "message:SUCCESS", "state:SUCCESS", "progress", "started:RUNNING", "message:SUCCESS", "state:SUCCESS", "done:SUCCESS"}, kinds(got))
+
+		boom := tripleo.Go(t.Context(), c, "test.panic", func(ctx context.Context, s *tripleo.Scope) (int, error) { panic("oops") })
+		_, err = boom.Wait(t.Context())
+		assert.ErrorContains(t, err, "panic: oops")
+	})
+}
+
+func TestAllIteratesWithoutGoroutines(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t = bounded(t)
+		n := newFakeNotifier()
+		c, mt := newMockClient(t, tripleo.WithNotifier(n))
+		sim := newMistralSim(t, mt)
+		run, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
+		require.NoError(t, err)
+		go func() {
+			n.post(t, "tripleo", wf, map[string]any{"status": "FAILED", "message": "x", "execution_id": run.ExecutionID()})
+			sim.set(run.ExecutionID(), "ERROR", "x", nil)
+		}()
+		var last error
+		count := 0
+		for ev, err := range run.All(t.Context()) {
+			count++
+			last = err
+			_ = ev
+		}
+		assert.ErrorIs(t, last, tripleo.ErrWorkflowFailed)
+		assert.Equal(t, len(run.Snapshot()), count)
+		// breaking early is clean
+		for range run.All(t.Context()) {
+			break
+		}
+	})
+}
