@@ -1,0 +1,113 @@
+package plan_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tripleo-go/sdk/plan"
+	"github.com/tripleo-go/sdk/tripleo"
+)
+
+// secretsInFixture are values of testdata/plan-environment-generated.yaml that must never print.
+var secretsInFixture = []string{
+	"generated-admin-pw-7a0c", "token-c0ffee-1234", "9c4f3e2e-5d0b", "heat-auth-encryption-key", "rabbit-cookie-v4lu3",
+	"fernet-zero-content", "fernet-one-content", "secret-body", "user-chosen-admin-pw", "inline-hash-suffix-value",
+}
+
+func TestGetEnvironment(t *testing.T) {
+	c, mt := newMockClient(t)
+	sw := newFakeSwift("/v1/AUTH_x", false)
+	sw.register(mt)
+	data, err := os.ReadFile("testdata/plan-environment-generated.yaml")
+	require.NoError(t, err)
+	sw.mkContainer("overcloud", map[string]string{"plan-environment.yaml": string(data)})
+
+	env, err := plan.GetEnvironment(context.Background(), c, "overcloud")
+	require.NoError(t, err)
+	reqs, _ := sw.log()
+	assert.Equal(t, []string{"GET /v1/AUTH_x/overcloud/plan-environment.yaml"}, reqs)
+
+	assert.Equal(t, "1.0", env.Version)
+	assert.Equal(t, "overcloud", env.Name, "forced to the container name, as tripleo-common does")
+	assert.Equal(t, "overcloud.yaml", env.Template)
+	require.Len(t, env.Environments, 3)
+	assert.Equal(t, "overcloud-resource-registry-puppet.yaml", env.Environments[0].Path)
+	assert.Equal(t, "environments/docker.yaml", env.Environments[1].Path)
+	assert.Equal(t, "192.168.24.1:8787", env.Environments[2].Data["parameter_defaults"].(map[string]any)["DockerInsecureRegistryAddress"])
+	assert.Equal(t, 3, env.ParameterDefaults["ControllerCount"])
+	assert.Equal(t, []any{"pool.ntp.org"}, env.ParameterDefaults["NtpServer"])
+	assert.Equal(t, "firstboot/userdata.yaml", env.ResourceRegistry["OS::TripleO::NodeUserData"])
+	assert.Equal(t, map[string]any{"NovaReservedHostMemory": 4096}, env.DerivedParameters["ComputeOvsDpdkParameters"])
+	assert.Contains(t, env.WorkflowParameters, "tripleo.derive_params.v1.derive_parameters")
+
+	pw, ok := env.Password("AdminPassword")
+	require.True(t, ok)
+	assert.Equal(t, "generated-admin-pw-7a0c", pw.Reveal())
+	assert.Equal(t, tripleo.Secret(""), env.Passwords["SnmpdReadonlyUserPassword"])
+	var fernet map[string]map[string]string
+	require.NoError(t, json.Unmarshal([]byte(env.Passwords["KeystoneFernetKeys"].Reveal()), &fernet))
+	assert.Equal(t, "fernet-zero-content-AAAA", fernet["/etc/keystone/fernet-keys/0"]["content"])
+	var ssh map[string]string
+	require.NoError(t, json.Unmarshal([]byte(env.Passwords["MigrationSshKey"].Reveal()), &ssh))
+	assert.Contains(t, ssh["private_key"], "BEGIN RSA PRIVATE KEY")
+	assert.Len(t, env.Passwords, 8)
+
+	// No fmt verb, nor slog, nor printing it inside other values, shows a secret.
+	var outs []string
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T %v", "%100v"} {
+		outs = append(outs, fmt.Sprintf(verb, env), fmt.Sprintf(verb, *env))
+	}
+	outs = append(outs, fmt.Sprint(env), fmt.Sprintln(*env), fmt.Sprintf("%+v", struct{ E *plan.Environment }{env}),
+		fmt.Sprintf("%v", []plan.Environment{*env}), fmt.Sprintf("%v", env.Environments), fmt.Sprintf("%+v", env.Passwords))
+	var logBuf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logBuf, nil)).Info("env", "env", env, "value", *env)
+	outs = append(outs, logBuf.String())
+	for _, out := range outs {
+		for _, s := range secretsInFixture {
+			assert.NotContains(t, out, s)
+		}
+	}
+	s := env.String()
+	assert.Contains(t, s, `"ControllerCount":3`)
+	assert.Contains(t, s, `"AdminPassword":"***"`)
+	assert.Contains(t, s, `"KeystoneFernetKeys":"***"`)
+	assert.Contains(t, s, `"SnmpdReadonlyUserPassword":""`)
+	assert.Contains(t, s, "environments/docker.yaml")
+}
+
+func TestGetEnvironmentMissing(t *testing.T) {
+	c, mt := newMockClient(t)
+	sw := newFakeSwift("/v1/AUTH_x", false)
+	sw.register(mt)
+	sw.mkContainer("empty", nil)
+	for _, name := range []string{"nope", "empty"} {
+		_, err := plan.GetEnvironment(context.Background(), c, name)
+		require.ErrorIs(t, err, tripleo.ErrNotFound, name)
+		var api *tripleo.APIError
+		require.ErrorAs(t, err, &api)
+		assert.Equal(t, 404, api.StatusCode)
+		assert.Equal(t, "Not Found The resource could not be found.", api.Message)
+		assert.Contains(t, err.Error(), "swift: get "+name+"/plan-environment.yaml")
+	}
+	_, err := plan.GetEnvironment(context.Background(), c, "bad name")
+	assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
+}
+
+func TestParseEnvironmentErrors(t *testing.T) {
+	_, err := plan.ParseEnvironment([]byte("passwords: [a-secret-in-a-list]\n"))
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "a-secret-in-a-list")
+	_, err = plan.ParseEnvironment([]byte("parameter_defaults: 3\n"))
+	require.Error(t, err)
+	env, err := plan.ParseEnvironment([]byte(`{"name": "x", "passwords": {"A": "b"}, "custom_key": [1]}`))
+	require.NoError(t, err, "JSON is YAML")
+	assert.Equal(t, []any{1}, env.Other["custom_key"])
+}
