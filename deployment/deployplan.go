@@ -1,0 +1,140 @@
+package deployment
+
+import (
+	"context"
+	"errors"
+
+	"github.com/tripleo-go/sdk/tripleo"
+)
+
+// DeployPlanOpts are the inputs of tripleo.deployment.v1.deploy_plan (Queens).
+type DeployPlanOpts struct {
+	// Container is the plan to deploy (required); the Heat stack carries its name.
+	Container string
+	// Timeout is Heat's stack timeout in minutes (0 means DefaultTimeout, 240).
+	Timeout int
+	// SkipDeployIdentifier keeps DeployIdentifier unchanged, so that puppet
+	// configuration is not re-run on unchanged nodes.
+	SkipDeployIdentifier bool
+	// RunValidations runs the pre-deployment validations first.
+	RunValidations bool
+	// Queue is the Zaqar queue (empty: the Client's).
+	Queue string
+}
+
+// Validate checks the options locally (*tripleo.ValidationError, joined).
+func (o DeployPlanOpts) Validate() error {
+	var errs []error
+	if err := validatePlan("container", o.Container); err != nil {
+		errs = append(errs, err)
+	}
+	if o.Timeout < 0 {
+		errs = append(errs, tripleo.Invalid("timeout", "must be a positive number of minutes, not %d", o.Timeout))
+	}
+	if err := validateQueue(o.Queue); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+func (o DeployPlanOpts) input() map[string]any {
+	timeout := o.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	return map[string]any{
+		"container":              o.Container,
+		"timeout":                timeout,
+		"skip_deploy_identifier": o.SkipDeployIdentifier,
+		"run_validations":        o.RunValidations,
+	}
+}
+
+// DeployResult is what a successful deploy_plan reports: Heat accepted the
+// create or update of the plan's stack (the stack itself is still in
+// progress: follow it with FollowStack and FollowOpts, or use Deploy).
+type DeployResult struct {
+	// Plan is the plan name (the final message's plan_name, else the container).
+	Plan string
+	// DeploymentStatus is the final message's deployment_status: DEPLOY_SUCCESS
+	// on Queens, DEPLOYING on Rocky without config-download.
+	DeploymentStatus DeployStatus
+	// Message is the final message text.
+	Message string
+	// StackName is the Heat stack's name (the plan name).
+	StackName string
+	// StackID is the stack's id: known before the run for an update, looked up
+	// from Heat after it for a create ("" when Heat could not be read).
+	StackID string
+	// Action is CREATE when no stack existed before the run, UPDATE when one
+	// did ("" when Heat could not be read).
+	Action string
+	// Since is the id of the stack's newest event before the run (updates
+	// only): following after it shows only this update's events.
+	Since string
+}
+
+// FollowOpts returns opts completed with the stack id, action and event marker
+// of this deployment, ready for FollowStack(ctx, c, r.StackName, …).
+func (r DeployResult) FollowOpts(opts FollowOpts) FollowOpts {
+	opts.StackID, opts.Action, opts.Since = r.StackID, r.Action, r.Since
+	return opts
+}
+
+// DeployPlan starts tripleo.deployment.v1.deploy_plan. Before it starts, it
+// reads the plan's Heat stack (when the Client has Heat) to know whether this
+// is a create or an update and, for an update, the newest event id; a failure
+// to read Heat only leaves DeployResult's Action and Since empty. Its success
+// means Heat accepted the request, not that the stack is complete (see Deploy).
+// A failed run is a *tripleo.WorkflowError whose LastMessage carries
+// deployment_status DEPLOY_FAILED and the failing step's message.
+func DeployPlan(ctx context.Context, c *tripleo.Client, opts DeployPlanOpts) (*tripleo.Run[DeployResult], error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	before := DeployResult{Plan: opts.Container, StackName: opts.Container}
+	if c != nil && c.Orchestration != nil {
+		st, err := getStack(ctx, c, opts.Container, "")
+		switch {
+		case err == nil:
+			before.Action, before.StackID = ActionUpdate, st.ID
+			before.Since, err = LatestEventID(ctx, c, st.Name+"/"+st.ID, DefaultNestedDepth)
+			if err != nil {
+				logger(c).Debug("heat: newest event not read; the update's events will include older ones", "stack", st.Name, "error", err)
+			}
+		case tripleo.IsNotFound(err):
+			before.Action = ActionCreate
+		default:
+			logger(c).Debug("heat: stack not read before deploy_plan", "stack", opts.Container, "error", err)
+		}
+	}
+	decode := func(f *tripleo.Final) (DeployResult, error) {
+		res := before
+		if f.Message != nil {
+			if p := f.Message.Payload.PlanName; p != "" {
+				res.Plan = p
+			}
+			res.DeploymentStatus = DeployStatus(f.Message.Payload.DeploymentStatus)
+		}
+		if res.DeploymentStatus == "" && f.Execution != nil {
+			var s string
+			if _, err := f.Execution.Output.Decode("deployment_status", &s); err == nil {
+				res.DeploymentStatus = DeployStatus(s)
+			}
+		}
+		res.Message = f.Text()
+		if res.StackID == "" && c.Orchestration != nil {
+			// Heat's answer to the create is not in Queens' final message: ask Heat.
+			if st, err := getStack(ctx, c, res.StackName, ""); err == nil {
+				res.StackID = st.ID
+				if res.Action == "" {
+					res.Action = statusAction(st.Status)
+				}
+			} else {
+				logger(c).Debug("heat: stack id not read after deploy_plan", "stack", res.StackName, "error", err)
+			}
+		}
+		return res, nil
+	}
+	return tripleo.Start(ctx, c, WorkflowDeployPlan, opts.input(), decode, tripleo.StartOpts{Queue: opts.Queue})
+}

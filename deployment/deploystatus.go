@@ -1,0 +1,92 @@
+package deployment
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tripleo-go/sdk/tripleo"
+)
+
+// StatusSource says where a DeploymentStatus came from.
+type StatusSource string
+
+// Status sources.
+const (
+	// FromWorkflow: tripleo.deployment.v1.get_deployment_status (Rocky and later).
+	FromWorkflow StatusSource = "workflow"
+	// FromHeat: derived from the Heat stack with tripleo-common's convert_status
+	// table, where the release has no such workflow (Queens).
+	FromHeat StatusSource = "heat"
+)
+
+// DeploymentStatus is a plan's deployment status and where it came from.
+type DeploymentStatus struct {
+	Plan   string
+	Status DeployStatus
+	Source StatusSource
+	// ExecutionID is the get_deployment_status execution (FromWorkflow).
+	ExecutionID string
+	// StackStatus is the Heat stack's status, NO_STACK when there is none (FromHeat).
+	StackStatus string
+}
+
+// Status reads a plan's deployment status. Where the undercloud has the
+// tripleo.deployment.v1.get_deployment_status workflow (Rocky and later) it
+// runs it and waits for its deployment_status; where it has not (Queens: GET
+// of the workflow answers 404) it reads the plan's Heat stack and converts its
+// status (ConvertStackStatus; no stack is UNDEPLOYED). ctx bounds the call.
+func Status(ctx context.Context, c *tripleo.Client, plan string) (*DeploymentStatus, error) {
+	if err := validatePlan("plan", plan); err != nil {
+		return nil, err
+	}
+	if c == nil || c.Workflow == nil {
+		return nil, fmt.Errorf("deployment status of %s: workflow: %w", plan, tripleo.ErrNoService)
+	}
+	_, err := c.GetWorkflow(ctx, WorkflowGetDeploymentStatus)
+	switch {
+	case err == nil:
+		return statusFromWorkflow(ctx, c, plan)
+	case !tripleo.IsNotFound(err):
+		return nil, err
+	}
+	if err := c.Need("orchestration"); err != nil {
+		return nil, fmt.Errorf("deployment status of %s: %w", plan, err)
+	}
+	out := &DeploymentStatus{Plan: plan, Source: FromHeat, StackStatus: NoStack}
+	st, err := getStack(ctx, c, plan, "")
+	switch {
+	case err == nil:
+		out.StackStatus = st.Status
+	case !tripleo.IsNotFound(err):
+		return nil, err
+	}
+	out.Status = ConvertStackStatus(out.StackStatus)
+	return out, nil
+}
+
+func statusFromWorkflow(ctx context.Context, c *tripleo.Client, plan string) (*DeploymentStatus, error) {
+	decode := func(f *tripleo.Final) (DeployStatus, error) {
+		var s string
+		if f.Message != nil {
+			s = f.Message.Payload.DeploymentStatus
+		}
+		if s == "" && f.Execution != nil {
+			if _, err := f.Execution.Output.Decode("deployment_status", &s); err != nil {
+				return "", err
+			}
+		}
+		if s == "" {
+			return "", fmt.Errorf("%s: result has no deployment_status", f.Workflow)
+		}
+		return DeployStatus(s), nil
+	}
+	run, err := tripleo.Start(ctx, c, WorkflowGetDeploymentStatus, map[string]any{"plan": plan}, decode, tripleo.StartOpts{})
+	if err != nil {
+		return nil, err
+	}
+	s, err := run.Wait(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &DeploymentStatus{Plan: plan, Status: s, Source: FromWorkflow, ExecutionID: run.ExecutionID()}, nil
+}

@@ -1,0 +1,556 @@
+package deployment_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tripleo-go/sdk/tripleo"
+)
+
+const (
+	mistralURL = "http://mistral.test/v2"
+	heatURL    = "http://heat.test/v1/admin"
+)
+
+// newMockClient returns a noauth Client whose HTTP goes to a per-test httpmock transport.
+func newMockClient(t testing.TB, opts ...tripleo.Option) (*tripleo.Client, *httpmock.MockTransport) {
+	t.Helper()
+	mt := httpmock.NewMockTransport()
+	opts = append([]tripleo.Option{tripleo.WithHTTPClient(&http.Client{Transport: mt})}, opts...)
+	c, err := tripleo.NewNoAuthClient(tripleo.Endpoints{Mistral: mistralURL, Heat: heatURL}, opts...)
+	require.NoError(t, err)
+	return c, mt
+}
+
+// newSimClient returns a noauth Client whose Heat is sim (no httpmock: for benchmarks).
+func newSimClient(t testing.TB, sim *heatSim) *tripleo.Client {
+	t.Helper()
+	c, err := tripleo.NewNoAuthClient(tripleo.Endpoints{Mistral: mistralURL, Heat: heatURL},
+		tripleo.WithHTTPClient(&http.Client{Transport: sim}))
+	require.NoError(t, err)
+	return c
+}
+
+func jsonResp(req *http.Request, status int, body any) *http.Response {
+	r, _ := httpmock.NewJsonResponse(status, body)
+	r.Request = req
+	return r
+}
+
+func readJSON(t testing.TB, r *http.Request) map[string]any {
+	t.Helper()
+	b, err := io.ReadAll(r.Body)
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m), string(b))
+	return m
+}
+
+// ---------------------------------------------------------------- Heat double
+
+// simEvent is one Heat event of the double.
+type simEvent struct {
+	id, stack, resource, physical, status, reason string
+	seq                                           int
+}
+
+type simStack struct {
+	name, id, status, reason, parent string
+	depth                            int
+	outputs                          map[string]any
+	created, updated                 time.Time
+}
+
+type simResource struct {
+	name, typ, status, reason, stack string
+}
+
+type fault struct {
+	code    int  // HTTP status to answer
+	connErr bool // fail the connection instead
+}
+
+// heatSim is an in-memory Heat (stacks, events, resources) served as an
+// http.Handler, an http.RoundTripper or httpmock responders.
+type heatSim struct {
+	mu           sync.Mutex
+	stacks       map[string]*simStack // by name
+	events       []simEvent           // visible, in creation order
+	pending      [][]simEvent         // each events GET first reveals the next batch
+	resources    map[string]*simResource
+	resOrder     []string
+	faults       []fault // answers of the next events GETs
+	getFaults    []fault // answers of the next stack GETs
+	queries      []url.Values
+	times        []time.Time // of the events GETs
+	ignoreMkr    int         // the next events GETs ignore the marker (a Heat repeating events)
+	resGets      int
+	failResAfter int // resources GETs after this many answer 500 (0: never)
+	requests     int
+	stackGets    int
+	seq          int
+	base         time.Time
+}
+
+func newHeatSim() *heatSim {
+	return &heatSim{stacks: map[string]*simStack{}, resources: map[string]*simResource{}, base: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
+}
+
+// stack adds a stack (parent "" for the top one).
+func (h *heatSim) stack(name, id, status, parent string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	depth := 0
+	if p := h.stacks[parent]; p != nil {
+		depth = p.depth + 1
+	}
+	h.stacks[name] = &simStack{name: name, id: id, status: status, parent: parent, depth: depth, created: h.base}
+}
+
+// resource adds a resource to a stack.
+func (h *heatSim) resource(stack, name, typ, status string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	key := stack + "/" + name
+	if _, ok := h.resources[key]; !ok {
+		h.resOrder = append(h.resOrder, key)
+	}
+	h.resources[key] = &simResource{name: name, typ: typ, status: status, stack: stack}
+}
+
+// ev makes an event of resource in stack; resource == stack makes the stack's own event.
+func (h *heatSim) ev(stack, resource, status, reason string) simEvent {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.seq++
+	e := simEvent{id: fmt.Sprintf("ev-%05d", h.seq), stack: stack, resource: resource, status: status, reason: reason, seq: h.seq}
+	if st := h.stacks[stack]; st != nil && resource == stack {
+		e.physical = st.id
+	} else {
+		e.physical = "phys-" + resource
+	}
+	return e
+}
+
+// add makes events visible now.
+func (h *heatSim) add(evs ...simEvent) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, e := range evs {
+		h.apply(e)
+	}
+}
+
+// later queues a batch revealed by the next events GET that finds no earlier batch pending.
+func (h *heatSim) later(evs ...simEvent) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.pending = append(h.pending, evs)
+}
+
+func (h *heatSim) apply(e simEvent) {
+	h.events = append(h.events, e)
+	if st := h.stacks[e.stack]; st != nil && e.resource == e.stack {
+		st.status, st.reason = e.status, e.reason
+		st.updated = h.base.Add(time.Duration(e.seq) * time.Second)
+		return
+	}
+	key := e.stack + "/" + e.resource
+	r := h.resources[key]
+	if r == nil {
+		r = &simResource{name: e.resource, typ: "OS::Heat::None", stack: e.stack}
+		h.resources[key] = r
+		h.resOrder = append(h.resOrder, key)
+	}
+	r.status, r.reason = e.status, e.reason
+}
+
+func (h *heatSim) setStatus(name, status, reason string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stacks[name].status, h.stacks[name].reason = status, reason
+}
+
+func (h *heatSim) eventQueries() []url.Values {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.queries)
+}
+
+// pollTimes returns the offsets of the events GETs from the first one.
+func (h *heatSim) pollTimes() []time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []time.Duration
+	for _, t := range h.times {
+		out = append(out, t.Sub(h.times[0]))
+	}
+	return out
+}
+
+func (h *heatSim) counts() (requests, stackGets int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.requests, h.stackGets
+}
+
+var errConn = errors.New("connection reset by peer")
+
+// RoundTrip serves req in-process.
+func (h *heatSim) RoundTrip(req *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	if !h.serve(rec, req) {
+		return nil, errConn
+	}
+	resp := rec.Result()
+	resp.Request = req
+	return resp, nil
+}
+
+// ServeHTTP makes the double an httptest server.
+func (h *heatSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.serve(w, r) {
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// responder adapts the double to httpmock.
+func (h *heatSim) responder(req *http.Request) (*http.Response, error) { return h.RoundTrip(req) }
+
+// register installs the double on an httpmock transport.
+func (h *heatSim) register(mt *httpmock.MockTransport) {
+	mt.RegisterRegexpResponder("GET", regexp.MustCompile(`^`+regexp.QuoteMeta(heatURL)+`/stacks/`), h.responder)
+}
+
+func heatError(w http.ResponseWriter, code int, typ, msg string) {
+	writeJSON(w, code, map[string]any{"code": code, "title": http.StatusText(code), "explanation": msg,
+		"error": map[string]any{"type": typ, "message": msg, "traceback": nil}})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// serve answers one request; false means "drop the connection".
+func (h *heatSim) serve(w http.ResponseWriter, r *http.Request) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.requests++
+	base := "http://" + r.Host + "/v1/admin"
+	rest, ok := strings.CutPrefix(r.URL.Path, "/v1/admin/stacks/")
+	if !ok || r.Method != http.MethodGet {
+		heatError(w, 404, "HTTPNotFound", "no route")
+		return true
+	}
+	parts := strings.Split(rest, "/")
+	st := h.stacks[parts[0]]
+	if st == nil {
+		for _, s := range h.stacks {
+			if s.id == parts[0] {
+				st = s
+			}
+		}
+	}
+	if st == nil || (len(parts) > 1 && parts[1] != st.id) {
+		heatError(w, 404, "EntityNotFound", "The Stack ("+parts[0]+") could not be found.")
+		return true
+	}
+	switch {
+	case len(parts) == 1 || (len(parts) == 2 && parts[1] == "events"):
+		loc := base + "/stacks/" + st.name + "/" + st.id
+		if len(parts) == 2 {
+			loc += "/events"
+		}
+		if r.URL.RawQuery != "" {
+			loc += "?" + r.URL.RawQuery
+		}
+		w.Header().Set("Location", loc)
+		w.WriteHeader(http.StatusFound)
+	case len(parts) == 2:
+		h.stackGets++
+		if len(h.getFaults) > 0 {
+			f := h.getFaults[0]
+			h.getFaults = h.getFaults[1:]
+			if f.connErr {
+				return false
+			}
+			heatError(w, f.code, "Fault", http.StatusText(f.code))
+			return true
+		}
+		writeJSON(w, 200, map[string]any{"stack": h.stackJSON(base, st)})
+	case len(parts) == 3 && parts[2] == "events":
+		return h.serveEvents(w, r, base, st)
+	case len(parts) == 3 && parts[2] == "resources":
+		if h.resGets++; h.failResAfter > 0 && h.resGets > h.failResAfter {
+			heatError(w, 500, "Fault", "resources unavailable")
+			return true
+		}
+		depth, _ := strconv.Atoi(r.URL.Query().Get("nested_depth"))
+		var out []any
+		for _, k := range h.resOrder {
+			res := h.resources[k]
+			rs := h.stacks[res.stack]
+			if !h.under(res.stack, st, depth) {
+				continue
+			}
+			out = append(out, map[string]any{
+				"resource_name": res.name, "logical_resource_id": res.name, "physical_resource_id": "phys-" + res.name,
+				"resource_type": res.typ, "resource_status": res.status, "resource_status_reason": res.reason,
+				"creation_time": "2026-11-24T10:00:00", "updated_time": "2026-11-24T10:00:01", "required_by": []any{},
+				"links": []any{
+					map[string]any{"rel": "self", "href": base + "/stacks/" + rs.name + "/" + rs.id + "/resources/" + res.name},
+					map[string]any{"rel": "stack", "href": base + "/stacks/" + rs.name + "/" + rs.id},
+				},
+			})
+		}
+		writeJSON(w, 200, map[string]any{"resources": out})
+	default:
+		heatError(w, 404, "HTTPNotFound", "no route")
+	}
+	return true
+}
+
+func (h *heatSim) stackJSON(base string, st *simStack) map[string]any {
+	var outs []any
+	for k, v := range st.outputs {
+		outs = append(outs, map[string]any{"output_key": k, "output_value": v, "description": k})
+	}
+	var updated any
+	if !st.updated.IsZero() {
+		updated = st.updated.Format("2006-01-02T15:04:05Z")
+	}
+	return map[string]any{
+		"id": st.id, "stack_name": st.name, "stack_status": st.status, "stack_status_reason": st.reason,
+		"creation_time": st.created.Format("2006-01-02T15:04:05Z"), "updated_time": updated, "outputs": outs,
+		"parameters": map[string]any{"OS::stack_id": st.id, "ComputeCount": 3}, "timeout_mins": 240,
+		"links": []any{map[string]any{"rel": "self", "href": base + "/stacks/" + st.name + "/" + st.id}},
+	}
+}
+
+// under reports whether stack name is st or nested in it, at most depth levels down.
+func (h *heatSim) under(name string, st *simStack, depth int) bool {
+	for s := h.stacks[name]; s != nil; s = h.stacks[s.parent] {
+		if s == st {
+			return h.stacks[name].depth-st.depth <= depth
+		}
+	}
+	return false
+}
+
+func (h *heatSim) serveEvents(w http.ResponseWriter, r *http.Request, base string, st *simStack) bool {
+	q := r.URL.Query()
+	h.queries = append(h.queries, q)
+	h.times = append(h.times, time.Now())
+	if len(h.faults) > 0 {
+		f := h.faults[0]
+		h.faults = h.faults[1:]
+		if f.connErr {
+			return false
+		}
+		heatError(w, f.code, "Fault", http.StatusText(f.code)+" (injected)")
+		return true
+	}
+	if len(h.pending) > 0 {
+		for _, e := range h.pending[0] {
+			h.apply(e)
+		}
+		h.pending = h.pending[1:]
+	}
+	depth, _ := strconv.Atoi(q.Get("nested_depth"))
+	var list []simEvent
+	for _, e := range h.events {
+		if h.under(e.stack, st, depth) {
+			list = append(list, e)
+		}
+	}
+	if q.Get("sort_dir") != "asc" { // Heat's default: newest first
+		slices.Reverse(list)
+	}
+	if h.ignoreMkr > 0 {
+		h.ignoreMkr--
+	} else if m := q.Get("marker"); m != "" {
+		i := slices.IndexFunc(list, func(e simEvent) bool { return e.id == m })
+		if i < 0 {
+			heatError(w, 404, "EntityNotFound", "The Event ("+m+") could not be found.")
+			return true
+		}
+		list = list[i+1:]
+	}
+	if l, _ := strconv.Atoi(q.Get("limit")); l > 0 && len(list) > l {
+		list = list[:l]
+	}
+	out := make([]any, 0, len(list))
+	for _, e := range list {
+		st := h.stacks[e.stack]
+		stURL := base + "/stacks/" + st.name + "/" + st.id
+		out = append(out, map[string]any{
+			"id": e.id, "event_time": h.base.Add(time.Duration(e.seq) * time.Second).Format("2006-01-02T15:04:05Z"),
+			"resource_name": e.resource, "logical_resource_id": e.resource, "physical_resource_id": e.physical,
+			"resource_status": e.status, "resource_status_reason": e.reason,
+			"links": []any{
+				map[string]any{"rel": "self", "href": stURL + "/resources/" + e.resource + "/events/" + e.id},
+				map[string]any{"rel": "resource", "href": stURL + "/resources/" + e.resource},
+				map[string]any{"rel": "stack", "href": stURL},
+			},
+		})
+	}
+	writeJSON(w, 200, map[string]any{"events": out})
+	return true
+}
+
+// ------------------------------------------------------------ Mistral double
+
+// mistralSim answers POST/GET /v2/executions and GET /v2/workflows/{name}.
+type mistralSim struct {
+	mu        sync.Mutex
+	execs     map[string]map[string]any
+	posts     []map[string]any
+	workflows map[string]string // name -> definition
+	onStart   func(id, workflow string, input map[string]any)
+}
+
+func newMistralSim(t testing.TB, mt *httpmock.MockTransport) *mistralSim {
+	s := &mistralSim{execs: map[string]map[string]any{}, workflows: map[string]string{}}
+	mt.RegisterResponder("POST", mistralURL+"/executions", func(r *http.Request) (*http.Response, error) {
+		body := readJSON(t, r)
+		s.mu.Lock()
+		s.posts = append(s.posts, body)
+		id, _ := body["id"].(string)
+		wf, _ := body["workflow_name"].(string)
+		in, _ := body["input"].(map[string]any)
+		ex := execJSON(id, wf, "RUNNING", "", in, nil)
+		s.execs[id] = ex
+		hook := s.onStart
+		s.mu.Unlock()
+		if hook != nil {
+			go hook(id, wf, in)
+		}
+		return jsonResp(r, 201, ex), nil
+	})
+	mt.RegisterRegexpResponder("GET", regexp.MustCompile(`/v2/executions/([^/]+)$`), func(r *http.Request) (*http.Response, error) {
+		id := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		ex, ok := s.execs[id]
+		if !ok {
+			return jsonResp(r, 404, map[string]any{"faultstring": "Execution not found [id=" + id + "]"}), nil
+		}
+		return jsonResp(r, 200, ex), nil
+	})
+	mt.RegisterRegexpResponder("GET", regexp.MustCompile(`/v2/workflows/([^/]+)$`), func(r *http.Request) (*http.Response, error) {
+		name := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		def, ok := s.workflows[name]
+		if !ok {
+			return jsonResp(r, 404, map[string]any{"faultstring": "Workflow not found [workflow_identifier=" + name + "]"}), nil
+		}
+		return jsonResp(r, 200, map[string]any{"id": "wf-1", "name": name, "definition": def, "input": ""}), nil
+	})
+	return s
+}
+
+func (s *mistralSim) set(id, state, info string, output map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.execs[id]
+	wf, _ := old["workflow_name"].(string)
+	ex := execJSON(id, wf, state, info, nil, output)
+	ex["input"] = old["input"]
+	s.execs[id] = ex
+}
+
+func (s *mistralSim) lastPost() map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.posts) == 0 {
+		return nil
+	}
+	return s.posts[len(s.posts)-1]
+}
+
+func execJSON(id, wf, state, stateInfo string, input, output map[string]any) map[string]any {
+	enc := func(v map[string]any) any {
+		if v == nil {
+			return nil
+		}
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	var si any
+	if stateInfo != "" {
+		si = stateInfo
+	}
+	return map[string]any{
+		"id": id, "workflow_name": wf, "state": state, "state_info": si,
+		"input": enc(input), "output": enc(output), "params": "{}",
+		"created_at": "2026-11-24 10:00:00", "updated_at": "2026-11-24 10:00:01",
+	}
+}
+
+// ----------------------------------------------------------- Notifier double
+
+// fakeNotifier delivers posted messages to the subscriptions of a queue.
+type fakeNotifier struct {
+	mu   sync.Mutex
+	subs map[string][]*tripleo.Mailbox
+	seq  int
+}
+
+func newFakeNotifier() *fakeNotifier { return &fakeNotifier{subs: map[string][]*tripleo.Mailbox{}} }
+
+func (n *fakeNotifier) Subscribe(_ context.Context, queue string, _ tripleo.SubscribeOpts) (tripleo.Subscription, error) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var mb *tripleo.Mailbox
+	mb = tripleo.NewMailbox(func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		n.subs[queue] = slices.DeleteFunc(n.subs[queue], func(s *tripleo.Mailbox) bool { return s == mb })
+	})
+	n.subs[queue] = append(n.subs[queue], mb)
+	return mb, nil
+}
+
+// post publishes {"type", "payload"} to queue.
+func (n *fakeNotifier) post(t testing.TB, queue, typ string, payload map[string]any) {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"type": typ, "payload": payload})
+	require.NoError(t, err)
+	n.mu.Lock()
+	n.seq++
+	m := tripleo.Message{ID: fmt.Sprintf("msg-%04d", n.seq), Queue: queue}
+	subs := slices.Clone(n.subs[queue])
+	n.mu.Unlock()
+	require.NoError(t, m.ParseBody(body))
+	for _, s := range subs {
+		s.Put(m)
+	}
+}
+
+// collect drains a channel.
+func collect[T any](ch <-chan T) []T {
+	var out []T
+	for v := range ch {
+		out = append(out, v)
+	}
+	return out
+}
