@@ -35,6 +35,7 @@ type InventoryError struct {
 	Err error
 }
 
+// Error renders the error as "instackenv [<path>][: line L, column C]: <reason>[: <io error>]".
 func (e *InventoryError) Error() string {
 	var b strings.Builder
 	b.WriteString("instackenv")

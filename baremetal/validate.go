@@ -37,6 +37,8 @@ type NodeProblem struct {
 	Reason string
 }
 
+// Error renders the problem as "node #<index> (<name>): <field>: <reason>",
+// leaving out the name and the field when they are empty.
 func (p *NodeProblem) Error() string {
 	var b strings.Builder
 	b.Grow(len(p.Name) + len(p.Field) + len(p.Reason) + 24)
