@@ -37,7 +37,8 @@ type Inventory struct {
 // yaml.Marshal all print "***" for it. Only Wire puts the real value in its
 // result. Extra values read from keys that look secret (containing
 // "password", "passwd", "secret" or "key_contents") are stored as
-// tripleo.Secret too.
+// tripleo.Secret too; put secrets into Extra as tripleo.Secret yourself when
+// building a Node in Go.
 type Node struct {
 	// PMType is the Ironic driver or hardware type ("ipmi", "pxe_ipmitool",
 	// "redfish", "idrac", "fake_pxe", ...). Required.
