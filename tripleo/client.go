@@ -87,7 +87,9 @@ func WithEndpointOpts(eo gophercloud.EndpointOpts) Option {
 }
 
 // WithHTTPClient sets the HTTP client of clients this package creates the
-// ProviderClient for (NewNoAuthClient, NewClientFromCloud).
+// ProviderClient for (NewNoAuthClient, NewClientFromCloud). With
+// NewClientFromCloud, clouds.yaml's TLS settings (cacert, insecure) are then
+// the given client's business.
 func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.httpClient = hc } }
 
 func buildOptions(opts []Option) (*options, error) {
@@ -138,17 +140,20 @@ func assemble(pc *gophercloud.ProviderClient, o *options) (*Client, error) {
 	if c.Workflow, err = openstack.NewWorkflowV2(pc, o.endpoint); err != nil {
 		return nil, fmt.Errorf("tripleo: workflow (Mistral) endpoint: %w", err)
 	}
-	if sc, err := openstack.NewMessagingV2(pc, o.clientID, o.endpoint); err == nil {
+	optional := func(sc *gophercloud.ServiceClient, err error) *gophercloud.ServiceClient {
+		if err != nil {
+			c.log().Debug("optional service not available", "error", err)
+			return nil
+		}
+		return sc
+	}
+	if sc := optional(openstack.NewMessagingV2(pc, o.clientID, o.endpoint)); sc != nil {
 		sc.Endpoint = versionlessZaqar(sc.Endpoint)
 		c.Messaging = sc
 	}
-	if sc, err := openstack.NewObjectStorageV1(pc, o.endpoint); err == nil {
-		c.ObjectStore = sc
-	}
-	if sc, err := openstack.NewOrchestrationV1(pc, o.endpoint); err == nil {
-		c.Orchestration = sc
-	}
-	if sc, err := openstack.NewBareMetalV1(pc, o.endpoint); err == nil {
+	c.ObjectStore = optional(openstack.NewObjectStorageV1(pc, o.endpoint))
+	c.Orchestration = optional(openstack.NewOrchestrationV1(pc, o.endpoint))
+	if sc := optional(openstack.NewBareMetalV1(pc, o.endpoint)); sc != nil {
 		sc.Microversion = IronicAPIVersion
 		c.Baremetal = sc
 	}
@@ -207,7 +212,8 @@ func NewClientFromCloud(ctx context.Context, cloud string, opts ...Option) (*Cli
 	}
 	var pc *gophercloud.ProviderClient
 	if o.httpClient != nil {
-		pc, err = config.NewProviderClient(ctx, ao, config.WithTLSConfig(tlsConfig), config.WithHTTPClient(*o.httpClient))
+		// the caller's client owns its transport (and TLS): gophercloud would replace it
+		pc, err = config.NewProviderClient(ctx, ao, config.WithHTTPClient(*o.httpClient))
 	} else {
 		pc, err = config.NewProviderClient(ctx, ao, config.WithTLSConfig(tlsConfig))
 	}

@@ -266,16 +266,17 @@ func (s *idSet) add(id string) bool {
 	}
 	if s.set == nil {
 		s.set = make(map[string]struct{})
-		s.ring = make([]string, idSetSize)
 	}
 	if _, ok := s.set[id]; ok {
 		return false
 	}
-	if old := s.ring[s.next]; old != "" {
-		delete(s.set, old)
+	if len(s.ring) < idSetSize {
+		s.ring = append(s.ring, id)
+	} else {
+		delete(s.set, s.ring[s.next])
+		s.ring[s.next] = id
+		s.next = (s.next + 1) % idSetSize
 	}
-	s.ring[s.next] = id
-	s.next = (s.next + 1) % idSetSize
 	s.set[id] = struct{}{}
 	return true
 }

@@ -1,0 +1,56 @@
+// Package tripleo is the core of tripleo-go: the Client of one TripleO
+// undercloud, the Mistral calls the SDK needs (workflows with their parsed
+// inputs, executions, synchronous actions, environments, tasks), and the run
+// engine that every typed package (plan, parameters, baremetal, deployment)
+// builds on.
+//
+// # Clients
+//
+// NewClient takes any authenticated gophercloud ProviderClient and finds
+// Mistral, Zaqar, Swift, Heat and Ironic in its catalog; NewClientFromCloud
+// reads clouds.yaml (or OS_* variables) through gophercloud's config packages
+// and turns re-authentication on; NewNoAuthClient uses fixed endpoints of a
+// Keystone-less undercloud (or of the embedded undercloud in package
+// tripleotest). Give the client a Notifier (package messaging) so runs are
+// followed through Zaqar; without one, runs are followed by polling Mistral.
+//
+// # Runs
+//
+// Start runs a workflow and returns a *Run[T]:
+//
+//  1. it subscribes to the run's Zaqar queue before the execution exists, so no
+//     message is missed;
+//  2. it creates the execution with a client-chosen id, so a POST retried after
+//     a 5xx or a dropped connection never starts the workflow twice (4xx are not
+//     retried);
+//  3. it follows the messages whose execution_id (or root_execution_id, for
+//     sub-workflows, or legacy execution.id) is the run's, and a watchdog polls
+//     the Mistral execution on a backoff from 1 s to 10 s, so a run whose final
+//     message never comes still ends;
+//  4. one function decides the outcome: the Mistral state when it is terminal,
+//     else the final message's status. Success is decoded into T (from the final
+//     payload, or the execution output); failure is a *WorkflowError with the
+//     workflow, execution id, state, state_info and last message.
+//
+// The error returned by Start covers starting only. The ctx given to Start
+// bounds the following: cancelling it releases every goroutine of the run and
+// ends it with ctx's error, but does not stop the workflow on the server.
+// Run.Wait(ctx) bounds only that wait. Only Run.Cancel stops the workflow.
+//
+// Events are kept in an in-memory log: Run.Events delivers every event in order,
+// ending with an EventDone, then closes; the outcome is stored and Done closed
+// before that. A host that never reads Events loses nothing and blocks nothing.
+// Wait can be called from any number of goroutines. Attach follows an execution
+// started elsewhere; Go and Join compose several runs into one.
+//
+// Synchronous actions (tripleo.plan.create_container, tripleo.parameters.*)
+// are one call: Client.RunAction.
+//
+// # Errors and secrets
+//
+// Bad input is a *ValidationError (errors.Is ErrInvalidInput) returned before
+// any request; HTTP errors are *APIError carrying the server's own message
+// (and gophercloud's error underneath); failed actions are *ActionError.
+// Passwords are Secret values: every way of printing them shows "***", and the
+// SDK reveals them only on the wire, redacting them from any error text.
+package tripleo
