@@ -88,4 +88,3 @@ func BenchmarkValidate10000(b *testing.B) {
 		}
 	}
 }
-
