@@ -1,0 +1,307 @@
+package parameters_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/jarcoal/httpmock"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tripleo-go/sdk/parameters"
+	"github.com/tripleo-go/sdk/tripleo"
+)
+
+const mistralURL = "http://mistral.test/v2"
+
+var syncParams = map[string]any{"run_sync": true, "save_result": true}
+
+func newMockClient(t testing.TB, opts ...tripleo.Option) (*tripleo.Client, *httpmock.MockTransport) {
+	t.Helper()
+	mt := httpmock.NewMockTransport()
+	opts = append([]tripleo.Option{tripleo.WithHTTPClient(&http.Client{Transport: mt})}, opts...)
+	c, err := tripleo.NewNoAuthClient(tripleo.Endpoints{Mistral: mistralURL}, opts...)
+	require.NoError(t, err)
+	return c, mt
+}
+
+// actions answers POST /v2/action_executions by name and records the raw bodies.
+type actions struct {
+	mu     sync.Mutex
+	raw    [][]byte
+	answer map[string]func(input map[string]any) (string, any)
+}
+
+func newActions(t testing.TB, mt *httpmock.MockTransport) *actions {
+	a := &actions{answer: map[string]func(map[string]any) (string, any){}}
+	mt.RegisterResponder("POST", mistralURL+"/action_executions", func(r *http.Request) (*http.Response, error) {
+		raw, err := io.ReadAll(r.Body)
+		require.NoError(t, err)
+		var body map[string]any
+		require.NoError(t, json.Unmarshal(raw, &body))
+		a.mu.Lock()
+		a.raw = append(a.raw, raw)
+		f := a.answer[body["name"].(string)]
+		n := len(a.raw)
+		a.mu.Unlock()
+		in, _ := body["input"].(map[string]any)
+		state, result := f(in)
+		out, _ := json.Marshal(map[string]any{"result": result})
+		resp, _ := httpmock.NewJsonResponse(201, map[string]any{
+			"id": "ax-" + strconv.Itoa(n), "name": body["name"], "state": state, "output": string(out), "input": "{}"})
+		resp.Request = r
+		return resp, nil
+	})
+	return a
+}
+
+func (a *actions) on(name string, f func(map[string]any) (string, any)) { a.answer[name] = f }
+
+func (a *actions) bodies(t testing.TB) []map[string]any {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []map[string]any
+	for _, raw := range a.raw {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(raw, &m))
+		out = append(out, m)
+	}
+	return out
+}
+
+func flattened(t testing.TB) map[string]any {
+	b, err := os.ReadFile("testdata/get_flatten.json")
+	require.NoError(t, err)
+	var m map[string]any
+	require.NoError(t, json.Unmarshal(b, &m))
+	return m
+}
+
+func TestUpdateRequestAndView(t *testing.T) {
+	c, mt := newMockClient(t)
+	a := newActions(t, mt)
+	a.on(parameters.ActionUpdate, func(map[string]any) (string, any) { return "SUCCESS", flattened(t) })
+
+	res, err := parameters.Update(context.Background(), c, "overcloud", map[string]any{
+		"ControllerCount": 3,
+		"AdminPassword":   tripleo.Secret("s3cr3t-admin-value"),
+		"NtpServer":       []any{"pool.ntp.org"},
+	}, parameters.UpdateOpts{})
+	require.NoError(t, err)
+
+	// The exact request: defaults key and validate sent explicitly, the Secret revealed on the wire only.
+	assert.Equal(t, []map[string]any{{
+		"name": "tripleo.parameters.update",
+		"input": map[string]any{
+			"container": "overcloud",
+			"parameters": map[string]any{"ControllerCount": float64(3), "AdminPassword": "s3cr3t-admin-value",
+				"NtpServer": []any{"pool.ntp.org"}},
+			"key":      "parameter_defaults",
+			"validate": true,
+		},
+		"params": syncParams,
+	}}, a.bodies(t))
+
+	require.NotNil(t, res.View)
+	assert.Nil(t, res.Environment)
+	v := res.View
+	require.Len(t, v.Parameters, 7)
+	assert.Equal(t, "AdminPassword", v.Parameters[0].Name, "sorted by name")
+	cc, ok := v.Parameter("ControllerCount")
+	require.True(t, ok)
+	assert.Equal(t, parameters.Parameter{Name: "ControllerCount", Type: "Number", Default: float64(1),
+		Description: "Number of Controller nodes to deploy", Label: "ControllerCount", Value: float64(3), Set: true}, cc)
+	cn, _ := v.Parameter("CloudName")
+	assert.False(t, cn.Set)
+	assert.Nil(t, cn.Value)
+	assert.Equal(t, map[string]any{"allowedPattern": "[a-z.]+", "constraintDescription": "lower case DNS name"}, cn.Constraints)
+	nt, _ := v.Parameter("NeutronNetworkType")
+	assert.Equal(t, []any{"vxlan", "vlan", "flat", "gre"}, nt.Constraints["allowedValues"])
+
+	ap, _ := v.Parameter("AdminPassword")
+	assert.True(t, ap.Hidden)
+	assert.Equal(t, tripleo.Secret("env-admin-pw-9f8e"), ap.Value, "hidden values are Secrets")
+	kf, _ := v.Parameter("KeystoneFernetKeys")
+	assert.True(t, kf.Hidden, "noEcho as a boolean")
+	assert.Nil(t, kf.Value)
+	assert.Equal(t, tripleo.Secret("env-swift-hash-suffix"), v.Environment["SwiftHashSuffix"], "password parameters are Secrets")
+	assert.Equal(t, float64(3), v.Environment["ControllerCount"])
+
+	root, ok := v.Root()
+	require.True(t, ok)
+	assert.Equal(t, "7c1f0e6a-0000-4000-8000-000000000001", root.ID)
+	assert.Equal(t, []string{"7c1f0e6a-0000-4000-8000-000000000002"}, root.Resources)
+	assert.Equal(t, "deprecated", root.ParameterGroups[0]["label"])
+	assert.Equal(t, "OS::Heat::ResourceGroup", v.Resources[root.Resources[0]].Type)
+
+	// Secrets never print.
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("view", "view", v)
+	for _, out := range []string{fmt.Sprintf("%v %+v %#v", v, v, *v), buf.String()} {
+		for _, s := range []string{"env-admin-pw-9f8e", "heat-echoed-admin-pw", "env-swift-hash-suffix"} {
+			assert.NotContains(t, out, s)
+		}
+	}
+}
+
+func TestUpdateErrorRedactsSecrets(t *testing.T) {
+	c, mt := newMockClient(t)
+	a := newActions(t, mt)
+	a.on(parameters.ActionUpdate, func(in map[string]any) (string, any) {
+		pw := in["parameters"].(map[string]any)["AdminPassword"].(string)
+		return "ERROR", "Error validating environment for plan overcloud: ERROR: Parameter 'AdminPassword' is invalid: value " + pw + " too short"
+	})
+	_, err := parameters.Update(context.Background(), c, "overcloud",
+		map[string]any{"AdminPassword": tripleo.Secret("s3cr3t-admin-value")}, parameters.UpdateOpts{})
+	var ae *tripleo.ActionError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "tripleo.parameters.update", ae.Action)
+	assert.Equal(t, "Error validating environment for plan overcloud: ERROR: Parameter 'AdminPassword' is invalid: value *** too short", ae.Result)
+	assert.NotContains(t, err.Error(), "s3cr3t-admin-value")
+}
+
+func TestUpdateWithoutValidation(t *testing.T) {
+	c, mt := newMockClient(t)
+	a := newActions(t, mt)
+	a.on(parameters.ActionUpdate, func(map[string]any) (string, any) {
+		return "SUCCESS", map[string]any{
+			"version": 1.0, "name": "overcloud", "template": "overcloud.yaml",
+			"environments":       []any{map[string]any{"path": "overcloud-resource-registry-puppet.yaml"}},
+			"parameter_defaults": map[string]any{"ControllerCount": 3},
+			"derived_parameters": map[string]any{"NovaReservedHostMemory": 4096},
+			"passwords":          map[string]any{"AdminPassword": "generated-pw-abc"},
+		}
+	})
+	res, err := parameters.Update(context.Background(), c, "overcloud", map[string]any{"NovaReservedHostMemory": 4096},
+		parameters.UpdateOpts{Key: "derived_parameters", SkipValidation: true})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{
+		"container": "overcloud", "parameters": map[string]any{"NovaReservedHostMemory": float64(4096)},
+		"key": "derived_parameters", "validate": false,
+	}, a.bodies(t)[0]["input"])
+	require.NotNil(t, res.Environment)
+	assert.Nil(t, res.View)
+	assert.Equal(t, "overcloud.yaml", res.Environment.Template)
+	assert.Equal(t, tripleo.Secret("generated-pw-abc"), res.Environment.Passwords["AdminPassword"])
+	assert.NotContains(t, fmt.Sprintf("%+v", res), "generated-pw-abc")
+}
+
+func TestResetAndGet(t *testing.T) {
+	c, mt := newMockClient(t)
+	a := newActions(t, mt)
+	a.on(parameters.ActionReset, func(map[string]any) (string, any) {
+		return "SUCCESS", map[string]any{"name": "overcloud", "template": "overcloud.yaml"}
+	})
+	a.on(parameters.ActionGetFlatten, func(map[string]any) (string, any) { return "SUCCESS", flattened(t) })
+
+	require.NoError(t, parameters.Reset(context.Background(), c, "overcloud"))
+	v, err := parameters.Get(context.Background(), c, "overcloud")
+	require.NoError(t, err)
+	assert.Equal(t, []map[string]any{
+		{"name": "tripleo.parameters.reset", "input": map[string]any{"container": "overcloud", "key": "parameter_defaults"}, "params": syncParams},
+		{"name": "tripleo.parameters.get_flatten", "input": map[string]any{"container": "overcloud"}, "params": syncParams},
+	}, a.bodies(t))
+	ap, ok := v.Parameter("AdminPassword")
+	require.True(t, ok)
+	assert.Equal(t, tripleo.Secret("env-admin-pw-9f8e"), ap.Value)
+	_, ok = v.Parameter("Nope")
+	assert.False(t, ok)
+}
+
+func TestGetEmptyTree(t *testing.T) {
+	c, mt := newMockClient(t)
+	a := newActions(t, mt)
+	a.on(parameters.ActionGetFlatten, func(map[string]any) (string, any) {
+		return "SUCCESS", map[string]any{"heat_resource_tree": map[string]any{}, "environment_parameters": nil}
+	})
+	v, err := parameters.Get(context.Background(), c, "overcloud")
+	require.NoError(t, err)
+	assert.Empty(t, v.Parameters)
+	_, ok := v.Root()
+	assert.False(t, ok)
+}
+
+func TestMissingPlan(t *testing.T) {
+	c, mt := newMockClient(t)
+	a := newActions(t, mt)
+	msg := "Error retrieving environment for plan nope: Object GET failed: http://192.168.24.1:8080/v1/AUTH_x/nope/plan-environment.yaml 404 Not Found  [first 60 chars of response] <html><h1>Not Found</h1>"
+	for _, name := range []string{parameters.ActionUpdate, parameters.ActionReset, parameters.ActionGetFlatten} {
+		a.on(name, func(map[string]any) (string, any) { return "ERROR", msg })
+	}
+	var ae *tripleo.ActionError
+	_, err := parameters.Get(context.Background(), c, "nope")
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, msg, ae.Result)
+	require.ErrorAs(t, parameters.Reset(context.Background(), c, "nope"), &ae)
+	_, err = parameters.Update(context.Background(), c, "nope", map[string]any{"A": 1}, parameters.UpdateOpts{})
+	require.ErrorAs(t, err, &ae)
+}
+
+func TestSet(t *testing.T) {
+	c, mt := newMockClient(t)
+	a := newActions(t, mt)
+	a.on(parameters.ActionReset, func(map[string]any) (string, any) { return "SUCCESS", map[string]any{} })
+	fail := false
+	a.on(parameters.ActionUpdate, func(map[string]any) (string, any) {
+		if fail {
+			return "ERROR", "Error validating environment for plan overcloud: ERROR: The Parameter (Bogus) was not defined in template."
+		}
+		return "SUCCESS", flattened(t)
+	})
+	res, err := parameters.Set(context.Background(), c, "overcloud", map[string]any{"ControllerCount": 3}, parameters.UpdateOpts{})
+	require.NoError(t, err)
+	assert.NotNil(t, res.View)
+	b := a.bodies(t)
+	require.Len(t, b, 2)
+	assert.Equal(t, "tripleo.parameters.reset", b[0]["name"])
+	assert.Equal(t, "tripleo.parameters.update", b[1]["name"])
+
+	fail = true
+	_, err = parameters.Set(context.Background(), c, "overcloud", map[string]any{"Bogus": 1}, parameters.UpdateOpts{Key: "derived_parameters"})
+	var se *parameters.SetError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "derived_parameters", se.Key)
+	assert.Contains(t, err.Error(), "the plan's derived_parameters were reset, but the update failed")
+	var ae *tripleo.ActionError
+	require.ErrorAs(t, err, &ae)
+	assert.Contains(t, ae.Result, "was not defined in template")
+	assert.Equal(t, map[string]any{"container": "overcloud", "key": "derived_parameters"}, a.bodies(t)[2]["input"])
+
+	// A failing reset changes nothing and says so.
+	a.on(parameters.ActionReset, func(map[string]any) (string, any) {
+		return "ERROR", "Error updating environment for plan overcloud: 503"
+	})
+	_, err = parameters.Set(context.Background(), c, "overcloud", map[string]any{"A": 1}, parameters.UpdateOpts{})
+	require.ErrorAs(t, err, &ae)
+	assert.NotErrorAs(t, err, &se)
+	assert.Contains(t, err.Error(), "nothing changed")
+}
+
+func TestValidation(t *testing.T) {
+	c, mt := newMockClient(t)
+	fields := func(err error) []string {
+		var out []string
+		for _, p := range tripleo.Problems(err) {
+			out = append(out, p.Field)
+		}
+		return out
+	}
+	_, err := parameters.Update(context.Background(), c, "over/cloud", map[string]any{"": 1}, parameters.UpdateOpts{Key: "Parameter Defaults"})
+	assert.Equal(t, []string{"container", "key", "parameters"}, fields(err))
+	_, err = parameters.Set(context.Background(), c, "", nil, parameters.UpdateOpts{Key: "environments"})
+	assert.Equal(t, []string{"container", "key"}, fields(err))
+	assert.ErrorIs(t, parameters.Reset(context.Background(), c, "a_b"), tripleo.ErrInvalidInput)
+	_, err = parameters.Get(context.Background(), c, "")
+	assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
+	assert.NoError(t, parameters.UpdateOpts{Key: "derived_parameters"}.Validate())
+	assert.Zero(t, mt.GetTotalCallCount())
+}
