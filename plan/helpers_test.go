@@ -556,17 +556,26 @@ func (n *fakeNotifier) Subscribe(_ context.Context, queue string, _ tripleo.Subs
 // post publishes a message body {"type", "payload"} to queue.
 func (n *fakeNotifier) post(t testing.TB, queue, typ string, payload map[string]any) {
 	t.Helper()
+	require.NoError(t, n.publish(queue, typ, payload))
+}
+
+func (n *fakeNotifier) publish(queue, typ string, payload map[string]any) error {
 	body, err := json.Marshal(map[string]any{"type": typ, "payload": payload})
-	require.NoError(t, err)
+	if err != nil {
+		return err
+	}
 	n.mu.Lock()
 	n.seq++
 	m := tripleo.Message{ID: "m" + strconv.Itoa(n.seq), Queue: queue}
 	subs := append([]*tripleo.Mailbox(nil), n.subs[queue]...)
 	n.mu.Unlock()
-	require.NoError(t, m.ParseBody(body))
+	if err := m.ParseBody(body); err != nil {
+		return err
+	}
 	for _, s := range subs {
 		s.Put(m)
 	}
+	return nil
 }
 
 func (s *fakeSwift) has(container string) bool {
