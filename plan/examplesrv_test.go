@@ -36,9 +36,14 @@ func newExampleUndercloud() *exampleUndercloud {
 }
 
 // client returns a Client on the example undercloud, following runs through its Notifier.
-func (u *exampleUndercloud) client() *tripleo.Client {
-	c, err := tripleo.NewNoAuthClient(tripleo.Endpoints{Mistral: u.URL + "/v2", Swift: u.URL + "/v1/AUTH_admin"},
-		tripleo.WithNotifier(u.notifier))
+func (u *exampleUndercloud) client() *tripleo.Client { return u.clientWith(nil) }
+
+func (u *exampleUndercloud) clientWith(hc *http.Client) *tripleo.Client {
+	opts := []tripleo.Option{tripleo.WithNotifier(u.notifier)}
+	if hc != nil {
+		opts = append(opts, tripleo.WithHTTPClient(hc))
+	}
+	c, err := tripleo.NewNoAuthClient(tripleo.Endpoints{Mistral: u.URL + "/v2", Swift: u.URL + "/v1/AUTH_admin"}, opts...)
 	if err != nil {
 		panic(err)
 	}

@@ -181,6 +181,7 @@ type fakeSwift struct {
 	bulkErrors func(name string) string              // per-file status of an extraction ("" ok)
 	onArchive  func(names []string, body []byte) int // status to answer a bulk PUT (0: extract)
 	keepBodies bool
+	quiet      bool // no request log (benchmarks)
 }
 
 type fakeContainer struct {
@@ -263,6 +264,11 @@ func (s *fakeSwift) log() ([]string, []http.Header) {
 
 func (s *fakeSwift) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
+	if s.quiet {
+		s.mu.Unlock()
+		s.route(w, r)
+		return
+	}
 	line := r.Method + " " + r.URL.Path
 	if r.URL.RawQuery != "" {
 		line += "?" + r.URL.RawQuery
@@ -274,7 +280,10 @@ func (s *fakeSwift) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.headers = append(s.headers, h)
 	s.mu.Unlock()
+	s.route(w, r)
+}
 
+func (s *fakeSwift) route(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/info" {
 		info := map[string]any{"swift": map[string]any{"version": "2.30.1"}, "tempurl": map[string]any{}}
 		if s.bulk {
@@ -484,6 +493,9 @@ func (s *fakeSwift) extract(w http.ResponseWriter, r *http.Request, container st
 		s.inFlight--
 		s.mu.Unlock()
 	}()
+	if s.hold > 0 {
+		time.Sleep(s.hold)
+	}
 	if onArchive != nil {
 		if code := onArchive(names, body); code != 0 {
 			w.WriteHeader(code)
