@@ -25,6 +25,11 @@ type member struct {
 	box    *tripleo.Mailbox
 	since  time.Time // when Subscribe was called
 	replay bool
+	// holding: a one-off replay listing is due; until it has been delivered,
+	// live messages are held back in held (so that the replay comes first and
+	// nothing that arrives meanwhile is lost).
+	holding bool
+	held    []tripleo.Message
 	// skip holds the ids a one-off replay listing delivered; the main stream
 	// does not deliver them again. Cleared once the main stream has caught up.
 	skip map[string]struct{}
@@ -349,7 +354,11 @@ func (p *poller) deliverLocked(msgs []tripleo.Message) {
 				buf = append(buf, msgs[i])
 			}
 		}
-		m.box.Put(buf...)
+		if m.holding {
+			m.held = append(m.held, buf...)
+		} else {
+			m.box.Put(buf...)
+		}
 		p.buf = buf[:0]
 	}
 }
@@ -392,6 +401,12 @@ func (p *poller) replay(m *member) error {
 		uniq = append(uniq, msg)
 	}
 	m.box.Put(uniq...)
+	for _, msg := range m.held {
+		if _, dup := seen[msg.ID]; !dup {
+			m.box.Put(msg)
+		}
+	}
+	m.holding, m.held = false, nil
 	m.skip = seen
 	return nil
 }

@@ -524,3 +524,31 @@ func TestZaqarOptsNormalized(t *testing.T) {
 }
 
 var _ = errors.New
+
+func TestReplaySubscriberJoiningMidCycle(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeZaqar()
+		var want []string
+		for range 45 {
+			want = append(want, f.add("tripleo", "e1", "RUNNING", "x"))
+		}
+		z := newZ(t, f, ZaqarOpts{})
+		var late tripleo.Subscription
+		f.onGet = func(n int, q string) {
+			if n == 2 { // while the first cycle reads its second page
+				late = subscribe(t, z, "tripleo", tripleo.SubscribeOpts{Replay: true})
+			}
+		}
+		first := subscribe(t, z, "tripleo", tripleo.SubscribeOpts{})
+		synctest.Wait()
+		f.add("tripleo", "e1", "SUCCESS", "y")
+		time.Sleep(time.Second)
+		synctest.Wait()
+		want = append(want, "id-046")
+		assert.Equal(t, want, ids(first.Take()))
+		require.NotNil(t, late)
+		assert.Equal(t, want, ids(late.Take()), "the replay first, then live messages, each once")
+		first.Close()
+		late.Close()
+	})
+}

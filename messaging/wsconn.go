@@ -537,6 +537,9 @@ func (m *wsConn) subscribed(queue string, f *inFrame, send func(string, map[stri
 	others := q.refs > len(waiters)
 	p := q.p
 	m.mu.Unlock()
+	if err == nil && p != nil {
+		p.catchUp() // list what was posted before the subscription took effect
+	}
 	for _, ch := range waiters {
 		ch <- err
 	}
@@ -545,10 +548,6 @@ func (m *wsConn) subscribed(queue string, f *inFrame, send func(string, map[stri
 			return err // reconnect (with backoff) and try again
 		}
 		m.w.log.Debug("zaqar websocket: subscription refused", "queue", queue, "error", err)
-		return nil
-	}
-	if p != nil {
-		p.catchUp() // list what was posted before the subscription took effect
 	}
 	return nil
 }

@@ -186,6 +186,7 @@ func (z *Zaqar) subscribe(ctx context.Context, queue string, opts tripleo.Subscr
 	// separate listing, since messages already pushed are not listed again.
 	needReplay := opts.Replay && (p.advanced || z.paired)
 	if needReplay {
+		m.holding = true
 		p.replays = append(p.replays, m)
 	}
 	p.mu.Unlock()

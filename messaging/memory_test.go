@@ -1,0 +1,107 @@
+package messaging
+
+import (
+	"context"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tripleo-go/sdk/tripleo"
+)
+
+func body(execID, status, text string) map[string]any {
+	return map[string]any{"type": "tripleo.test.v1.wf", "payload": map[string]any{
+		"status": status, "message": text, "execution_id": execID}}
+}
+
+func TestMemoryPublishSubscribe(t *testing.T) {
+	mem := NewMemory()
+	before, err := mem.Publish("tripleo", body("e0", "SUCCESS", "before"))
+	require.NoError(t, err)
+	assert.Equal(t, "tripleo-1", before.ID)
+	assert.Equal(t, 3600, before.TTL)
+
+	live := subscribe(t, mem, "tripleo", tripleo.SubscribeOpts{})
+	replay := subscribe(t, mem, "tripleo", tripleo.SubscribeOpts{Replay: true})
+	other := subscribe(t, mem, "other", tripleo.SubscribeOpts{})
+	m, err := mem.Publish("tripleo", body("e1", "RUNNING", "after"))
+	require.NoError(t, err)
+	assert.Equal(t, "tripleo-2", m.ID)
+	assert.Equal(t, "tripleo", m.Queue)
+	assert.Equal(t, "e1", m.Payload.ExecutionID)
+	assert.Equal(t, "tripleo.test.v1.wf", m.Type)
+
+	select {
+	case <-live.Ready():
+	default:
+		t.Fatal("Ready not signalled")
+	}
+	assert.Equal(t, []string{"after"}, texts(live.Take()))
+	assert.Equal(t, []string{"before", "after"}, texts(replay.Take()))
+	assert.Empty(t, other.Take())
+	assert.NoError(t, mem.Flush(context.Background(), "tripleo"))
+
+	_, err = mem.Publish("tripleo", "not an object")
+	assert.Error(t, err)
+	_, err = mem.Publish("bad queue", body("e", "", ""))
+	assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
+	_, err = mem.Subscribe(context.Background(), "bad queue", tripleo.SubscribeOpts{})
+	assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
+
+	// Publishing a tripleo.Message's Body round-trips.
+	m2, err := mem.Publish("other", m.Body())
+	require.NoError(t, err)
+	assert.Equal(t, m.Payload.ExecutionID, m2.Payload.ExecutionID)
+	assert.Equal(t, m.Payload.Status, m2.Payload.Status)
+
+	live.Close()
+	_, err = mem.Publish("tripleo", body("e1", "SUCCESS", "closed"))
+	require.NoError(t, err)
+	assert.Empty(t, live.Take(), "a closed subscription receives nothing")
+
+	require.NoError(t, mem.Close())
+	_, err = mem.Publish("tripleo", body("e1", "", ""))
+	assert.ErrorIs(t, err, ErrClosed)
+	_, err = mem.Subscribe(context.Background(), "tripleo", tripleo.SubscribeOpts{})
+	assert.ErrorIs(t, err, ErrClosed)
+	assert.ErrorIs(t, mem.Flush(context.Background(), "tripleo"), ErrClosed)
+}
+
+func TestMemoryTTL(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := NewMemory(WithTTL(10 * time.Second))
+		_, err := mem.Publish("q", body("e", "RUNNING", "short"))
+		require.NoError(t, err)
+		_, err = mem.PublishTTL("q", body("e", "RUNNING", "long"), time.Minute)
+		require.NoError(t, err)
+		time.Sleep(5 * time.Second)
+		s := subscribe(t, mem, "q", tripleo.SubscribeOpts{Replay: true})
+		got := s.Take()
+		assert.Equal(t, []string{"short", "long"}, texts(got))
+		assert.Equal(t, 5, got[0].Age)
+		assert.Equal(t, 10, got[0].TTL)
+		assert.Equal(t, 60, got[1].TTL)
+		time.Sleep(6 * time.Second)
+		assert.Equal(t, []string{"long"}, texts(mem.Retained("q")), "expired after its TTL")
+		s2 := subscribe(t, mem, "q", tripleo.SubscribeOpts{Replay: true})
+		assert.Equal(t, []string{"long"}, texts(s2.Take()))
+	})
+}
+
+func TestMemoryEphemeral(t *testing.T) {
+	mem := NewMemory()
+	s := subscribe(t, mem, "run-1", tripleo.SubscribeOpts{Ephemeral: true})
+	_, err := mem.Publish("run-1", body("e", "SUCCESS", "x"))
+	require.NoError(t, err)
+	s.Close()
+	assert.Empty(t, mem.Retained("run-1"), "a queue the subscription created is dropped")
+
+	_, err = mem.Publish("shared", body("e", "SUCCESS", "kept"))
+	require.NoError(t, err)
+	s = subscribe(t, mem, "shared", tripleo.SubscribeOpts{Ephemeral: true})
+	s.Close()
+	assert.Len(t, mem.Retained("shared"), 1, "a queue that existed is kept")
+}
