@@ -304,7 +304,9 @@ func TestFailedStackIsAStackErrorNamingResources(t *testing.T) {
 		}, se)
 		assert.Contains(t, err.Error(), "0 (OS::Heat::TestResource) CREATE_FAILED: ValueError: resources[0]: Test Resource failed test")
 		assert.Equal(t, tripleo.Progress{Failed: 2, Total: 2}, w.Counts())
+		synctest.Wait() // the EventDone is logged just after the outcome is stored
 		snap := w.Run().Snapshot()
+		assert.Equal(t, tripleo.EventDone, snap[len(snap)-1].Kind)
 		assert.Equal(t, tripleo.StateError, snap[len(snap)-1].Status)
 	})
 }

@@ -101,7 +101,9 @@ type heatSim struct {
 	times        []time.Time // of the events GETs
 	ignoreMkr    int         // the next events GETs ignore the marker (a Heat repeating events)
 	resGets      int
-	failResAfter int // resources GETs after this many answer 500 (0: never)
+	rendered     map[string][]byte // event JSON by id
+	pos          map[string]int    // index in events by id
+	failResAfter int               // resources GETs after this many answer 500 (0: never)
 	requests     int
 	stackGets    int
 	seq          int
@@ -165,6 +167,10 @@ func (h *heatSim) later(evs ...simEvent) {
 }
 
 func (h *heatSim) apply(e simEvent) {
+	if h.pos == nil {
+		h.pos = map[string]int{}
+	}
+	h.pos[e.id] = len(h.events)
 	h.events = append(h.events, e)
 	if st := h.stacks[e.stack]; st != nil && e.resource == e.stack {
 		st.status, st.reason = e.status, e.reason
@@ -375,45 +381,80 @@ func (h *heatSim) serveEvents(w http.ResponseWriter, r *http.Request, base strin
 		h.pending = h.pending[1:]
 	}
 	depth, _ := strconv.Atoi(q.Get("nested_depth"))
-	var list []simEvent
-	for _, e := range h.events {
-		if h.under(e.stack, st, depth) {
-			list = append(list, e)
-		}
-	}
-	if q.Get("sort_dir") != "asc" { // Heat's default: newest first
-		slices.Reverse(list)
+	// walk h.events in the requested order from just after the marker, keeping
+	// up to limit events of st's tree (no copy of the whole list per request)
+	asc := q.Get("sort_dir") == "asc" // Heat's default: newest first
+	i, step := 0, 1
+	if !asc {
+		i, step = len(h.events)-1, -1
 	}
 	if h.ignoreMkr > 0 {
 		h.ignoreMkr--
 	} else if m := q.Get("marker"); m != "" {
-		i := slices.IndexFunc(list, func(e simEvent) bool { return e.id == m })
-		if i < 0 {
+		pos, ok := h.pos[m]
+		if !ok {
 			heatError(w, 404, "EntityNotFound", "The Event ("+m+") could not be found.")
 			return true
 		}
-		list = list[i+1:]
+		i = pos + step
 	}
-	if l, _ := strconv.Atoi(q.Get("limit")); l > 0 && len(list) > l {
-		list = list[:l]
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	var list []simEvent
+	for ; i >= 0 && i < len(h.events) && (limit <= 0 || len(list) < limit); i += step {
+		if e := h.events[i]; h.under(e.stack, st, depth) {
+			list = append(list, e)
+		}
 	}
-	out := make([]any, 0, len(list))
-	for _, e := range list {
-		st := h.stacks[e.stack]
-		stURL := base + "/stacks/" + st.name + "/" + st.id
-		out = append(out, map[string]any{
-			"id": e.id, "event_time": h.base.Add(time.Duration(e.seq) * time.Second).Format("2006-01-02T15:04:05Z"),
-			"resource_name": e.resource, "logical_resource_id": e.resource, "physical_resource_id": e.physical,
-			"resource_status": e.status, "resource_status_reason": e.reason,
-			"links": []any{
-				map[string]any{"rel": "self", "href": stURL + "/resources/" + e.resource + "/events/" + e.id},
-				map[string]any{"rel": "resource", "href": stURL + "/resources/" + e.resource},
-				map[string]any{"rel": "stack", "href": stURL},
-			},
-		})
+	buf := append(make([]byte, 0, 64+len(list)*600), `{"events": [`...)
+	for i, e := range list {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, h.render(base, e)...)
 	}
-	writeJSON(w, 200, map[string]any{"events": out})
+	buf = append(buf, "]}"...)
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, _ = w.Write(buf)
 	return true
+}
+
+// render returns an event's JSON, rendered once.
+func (h *heatSim) render(base string, e simEvent) []byte {
+	if b, ok := h.rendered[e.id]; ok {
+		return b
+	}
+	st := h.stacks[e.stack]
+	stURL := base + "/stacks/" + st.name + "/" + st.id
+	b, _ := json.Marshal(map[string]any{
+		"id": e.id, "event_time": h.base.Add(time.Duration(e.seq) * time.Second).Format("2006-01-02T15:04:05Z"),
+		"resource_name": e.resource, "logical_resource_id": e.resource, "physical_resource_id": e.physical,
+		"resource_status": e.status, "resource_status_reason": e.reason,
+		"links": []any{
+			map[string]any{"rel": "self", "href": stURL + "/resources/" + e.resource + "/events/" + e.id},
+			map[string]any{"rel": "resource", "href": stURL + "/resources/" + e.resource},
+			map[string]any{"rel": "stack", "href": stURL},
+		},
+	})
+	if h.rendered == nil {
+		h.rendered = map[string][]byte{}
+	}
+	h.rendered[e.id] = b
+	return b
+}
+
+// prerender renders every event (visible and pending) ahead of time.
+func (h *heatSim) prerender(base string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, e := range h.events {
+		h.render(base, e)
+	}
+	for _, batch := range h.pending {
+		for _, e := range batch {
+			h.render(base, e)
+		}
+	}
 }
 
 // ------------------------------------------------------------ Mistral double

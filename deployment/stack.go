@@ -219,10 +219,42 @@ func (p eventPage) LastMarker() (string, error) {
 	return id, nil
 }
 
+// events reads the page's events from the body gophercloud has already
+// decoded (into map[string]any), rather than re-marshalling it for
+// ExtractIntoSlicePtr: that round trip doubled the cost of following a stack.
+// Only the fields the watch uses are read.
 func (p eventPage) events() ([]stackevents.Event, error) {
-	var evs []stackevents.Event
-	err := p.ExtractIntoSlicePtr(&evs, "events")
-	return evs, err
+	items := p.items()
+	if items == nil {
+		if m, ok := p.Body.(map[string]any); !ok || m["events"] == nil {
+			return nil, fmt.Errorf("heat: events page has no \"events\" list")
+		}
+	}
+	evs := make([]stackevents.Event, 0, len(items))
+	for _, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("heat: event is a %T, not an object", it)
+		}
+		ev := stackevents.Event{
+			ID: str(m, "id"), ResourceName: str(m, "resource_name"), LogicalResourceID: str(m, "logical_resource_id"),
+			PhysicalResourceID: str(m, "physical_resource_id"), ResourceStatus: str(m, "resource_status"),
+			ResourceStatusReason: str(m, "resource_status_reason"), Time: heatTime(str(m, "event_time")),
+		}
+		links, _ := m["links"].([]any)
+		for _, l := range links {
+			if lm, ok := l.(map[string]any); ok {
+				ev.Links = append(ev.Links, gophercloud.Link{Href: str(lm, "href"), Rel: str(lm, "rel")})
+			}
+		}
+		evs = append(evs, ev)
+	}
+	return evs, nil
+}
+
+func str(m map[string]any, k string) string {
+	s, _ := m[k].(string)
+	return s
 }
 
 // eachEventPage lists events of stack name/id with q, one request per page,
