@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -42,18 +43,24 @@ func subscribe(t *testing.T, n tripleo.Notifier, q string, o tripleo.SubscribeOp
 }
 
 func TestPollerSharedByAllSubscriptions(t *testing.T) {
+	for _, n := range []int{1, 50, 1000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) { testSharedPoller(t, n) })
+	}
+}
+
+func testSharedPoller(t *testing.T, n int) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeZaqar()
 		z := newZ(t, f, ZaqarOpts{})
 		t0 := time.Now()
 		var subs []tripleo.Subscription
-		for range 50 {
+		for range n {
 			subs = append(subs, subscribe(t, z, "tripleo", tripleo.SubscribeOpts{}))
 		}
 		other := subscribe(t, z, "other", tripleo.SubscribeOpts{})
 		time.Sleep(10 * time.Second)
 		synctest.Wait()
-		// One request stream for 50 subscriptions: the idle schedule of a single poller.
+		// One request stream whatever the number of subscriptions: the idle schedule of a single poller.
 		assert.Equal(t, []int64{0, 100, 300, 700, 1500, 3100, 5100, 7100, 9100}, deltas(f.listings("tripleo"), t0))
 		assert.Len(t, f.listings("other"), 9, "one poller per queue")
 
@@ -64,6 +71,7 @@ func TestPollerSharedByAllSubscriptions(t *testing.T) {
 			assert.Equal(t, []string{"hello"}, texts(s.Take()))
 		}
 		assert.Empty(t, other.Take())
+		assert.Equal(t, []int64{0, 100, 300, 700, 1500, 3100, 5100, 7100, 9100, 11100, 11200, 11400, 11800}, deltas(f.listings("tripleo"), t0))
 		for _, s := range subs {
 			require.NoError(t, s.Close())
 		}

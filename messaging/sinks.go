@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"sort"
 	"sync/atomic"
 
 	"github.com/tripleo-go/sdk/tripleo"
@@ -56,16 +55,11 @@ func maskedExtra(extra map[string]json.RawMessage, secrets []tripleo.Secret) str
 	if len(extra) == 0 {
 		return ""
 	}
-	keys := make([]string, 0, len(extra))
-	for k := range extra {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	m := make(map[string]any, len(extra))
-	for _, k := range keys {
+	for k, raw := range extra {
 		var v any
-		if json.Unmarshal(extra[k], &v) != nil {
-			v = string(extra[k])
+		if json.Unmarshal(raw, &v) != nil {
+			v = string(raw)
 		}
 		m[k] = v
 	}

@@ -1,0 +1,86 @@
+// Package messaging holds the implementations of tripleo.Notifier, which
+// deliver the Zaqar messages tripleo.* workflows post, so that the run engine
+// (tripleo.Start, tripleo.Attach) sees a run's progress and final message as
+// they happen instead of learning the outcome from Mistral polls alone.
+//
+// # Which Notifier
+//
+//   - Zaqar (NewZaqar, or the Client option UseZaqar): REST polling. Works
+//     wherever the Zaqar API answers, through any proxy, with nothing but
+//     HTTP; latency is the poll interval (100 ms while messages flow, up to
+//     2 s on an idle queue). The default choice.
+//   - Websocket (NewWebsocket, UseWebsocket): Zaqar pushes every message to
+//     one socket per Notifier (what python-tripleoclient does), so latency is
+//     that of Zaqar's notifier (about 10 ms on loopback) and an idle queue
+//     costs no request at all. It lists over REST after every (re)connection,
+//     so nothing is lost while the socket is down, and falls back to REST
+//     polling when the websocket endpoint is absent or unreachable at
+//     Subscribe. Needs Zaqar's websocket transport (port 9000) and, for
+//     messages posted over HTTP (Mistral's), the notifier message pipeline.
+//   - Memory (NewMemory): in-process, for tests and for host programs that
+//     publish their own messages.
+//   - Mirror (NewMirror): wraps any of them and copies every message, once
+//     per (queue, id), to sinks: SlogSink (one structured log line per
+//     message, secrets masked), ChanSink (a channel, never blocking; drops
+//     are counted), or any Sink.
+//
+// A Client without a Notifier follows runs by polling Mistral alone.
+//
+// # Subscribe, Flush, Close
+//
+// Subscribe(ctx, queue, opts) returns a tripleo.Subscription (a pull-based
+// mailbox that never blocks the publisher). ctx bounds only the subscribing
+// (queue creation, websocket subscription); delivery goes on until the
+// subscription is closed. Every message posted after Subscribe returns is
+// delivered. With SubscribeOpts.Replay the messages the queue still retains
+// (Zaqar keeps TripleO's for an hour) come first; without it, messages whose
+// Zaqar age shows they were posted before Subscribe are left out. With
+// SubscribeOpts.Ephemeral the queue is created (PUT /v2/queues/{q}) and
+// deleted again when its last subscription closes, but only if this Notifier
+// created it (201, not 204): a shared queue such as "tripleo" is never
+// deleted. Any number of subscriptions of one queue share one reader; each
+// gets every message. Messages may occasionally arrive twice (the engine
+// de-duplicates by Message.ID); a body that is not a TripleO message (not a
+// JSON object) is logged and skipped.
+//
+// Flush(ctx, queue) (tripleo.Flusher) reads the queue now, page after page
+// until a page is not full, and returns once those messages are in the
+// subscriptions' mailboxes; the engine calls it before deciding a run from
+// the Mistral state alone, so the final message is not missed.
+//
+// Close stops every goroutine of the Notifier (and deletes the queues
+// Ephemeral subscriptions created); no goroutine outlives the last
+// subscription's Close either.
+//
+// # The REST poller and its request budget
+//
+// Zaqar runs one poller goroutine per queue, started by the first Subscribe
+// and stopped by the last Close, whatever the number of subscriptions (runs)
+// on it: the request rate depends on the number of queues, never on the
+// number of runs. Each poll is one non-destructive listing,
+// GET /v2/queues/{q}/messages?limit=20&echo=true[&marker=M] (echo=true so
+// that messages posted with this client's own Client-ID are listed too; no
+// claims, nothing deleted), starting at the beginning of the queue and then
+// from the marker of the last page's links.next, kept across polls. Message
+// ids are de-duplicated in a bounded set (4096 per queue), which also covers
+// the server forgetting a marker.
+//
+// Per queue, with the defaults (ZaqarOpts: MinInterval 100 ms, MaxInterval
+// 2 s, PageSize 20):
+//
+//   - idle: the interval doubles after each empty poll from 100 ms to 2 s:
+//     9 requests in the first 10 s, then 0.5 request/s (1800 per hour);
+//   - while messages flow: one request every 100 ms (10/s at most), plus one
+//     immediate request for each further full page (20 messages);
+//   - Flush, and a Replay subscriber joining a running poller: one listing
+//     (one request per page) at once;
+//   - 5xx, 429 and connection errors: retried for as long as the queue has
+//     subscribers, after 0.5 s, 1 s, 2 s ... up to 30 s (±20 % jitter; a
+//     Retry-After header is honoured); other 4xx: logged once and retried
+//     every 2 s.
+//
+// The Websocket Notifier makes REST requests only for its catch-up listings:
+// after each subscription or resubscription of a queue, at each Flush, at
+// each reconnection attempt while the socket is down, and when it renews a
+// subscription (every 45 minutes with the default 1 h subscription TTL).
+package messaging
