@@ -1,0 +1,377 @@
+package tripleotest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// The workflow engine: an execution runs its wfDef.run in a goroutine
+// (sub-workflows run inline as child executions with root_execution_id and
+// task_execution_id); the runner posts the final message in the workflow's
+// envelope and ends the execution as Mistral does (facts §1.1): SUCCESS, or
+// the FAILED message first and then ERROR.
+
+type execution struct {
+	id, wfName, wfID, description string
+	state, stateInfo              string
+	input, output, params         map[string]any
+	rootID, taskExecID            string
+	created, updated              time.Time
+	tasks                         []*taskEx
+	cancel                        context.CancelFunc
+	paused                        bool
+	def                           *wfDef
+}
+
+type taskEx struct {
+	id, name, typ, state, stateInfo string
+	wfName, execID                  string
+	result                          any
+	published                       map[string]any
+	created, updated                time.Time
+}
+
+// wfResult is how a workflow ends.
+type wfResult struct {
+	status  string // SUCCESS or FAILED
+	message any
+	extra   map[string]any // extra payload keys (also published)
+	// stateInfo is the ERROR state_info of a silent (no queue) workflow.
+	stateInfo string
+	// planName and deploymentStatus fill the standard envelope.
+	planName, deploymentStatus string
+}
+
+func success(message any, extra map[string]any) wfResult {
+	return wfResult{status: "SUCCESS", message: message, extra: extra}
+}
+
+func failed(message any, extra map[string]any) wfResult {
+	return wfResult{status: "FAILED", message: message, extra: extra}
+}
+
+// flow is a running execution as its workflow function sees it.
+type flow struct {
+	u   *Undercloud
+	ctx context.Context
+	ex  *execution
+	def *wfDef
+	in  map[string]any
+	mu  sync.Mutex // guards pub (with-items run concurrently)
+	pub map[string]any
+}
+
+func (f *flow) str(k string) string         { return asString(f.in[k]) }
+func (f *flow) boolean(k string) bool       { return asBool(f.in[k]) }
+func (f *flow) integer(k string, d int) int { return asInt(f.in[k], d) }
+func (f *flow) queue() string               { return asString(f.in["queue_name"]) }
+
+// sleep waits a simulated duration; it returns false when the execution was
+// cancelled (or the undercloud closed) and the workflow must return at once.
+// A PAUSED execution waits here until resumed.
+func (f *flow) sleep(d time.Duration) bool {
+	if f.u.sleep(f.ctx, d) != nil {
+		return false
+	}
+	for {
+		f.u.mu.Lock()
+		paused := f.ex.paused
+		f.u.mu.Unlock()
+		if !paused {
+			return true
+		}
+		t := time.NewTimer(time.Millisecond)
+		select {
+		case <-t.C:
+		case <-f.ctx.Done():
+			t.Stop()
+			return false
+		}
+	}
+}
+
+func (f *flow) alive() bool { return f.ctx.Err() == nil }
+
+func (f *flow) publish(kv map[string]any) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for k, v := range kv {
+		f.pub[k] = v
+	}
+}
+
+// execDict is Mistral's execution() as legacy messages carry it.
+func (u *Undercloud) execDict(ex *execution) map[string]any {
+	return map[string]any{
+		"id": ex.id, "name": ex.wfName, "spec": ex.def.spec, "input": ex.input, "params": ex.params,
+		"created_at": mistralTime(ex.created), "updated_at": mistralTime(ex.updated), "root_execution_id": nullable(ex.rootID),
+	}
+}
+
+// deliver posts a message body, applying the drop/duplicate/silent knobs.
+func (u *Undercloud) deliver(workflow, queue string, body map[string]any, final bool) {
+	if queue == "" || u.cfg.dropAll || u.cfg.dropWF[workflow] || (final && u.cfg.silentWF[workflow]) {
+		return
+	}
+	u.postMessage(queue, body)
+	if u.cfg.dupAll || u.cfg.dupWF[workflow] {
+		u.postMessage(queue, body)
+	}
+}
+
+func (f *flow) msgType() string {
+	if f.def.msgType != "" {
+		return f.def.msgType
+	}
+	return f.def.name
+}
+
+// post sends a message of this execution in its envelope (RUNNING progress, or the final one).
+func (f *flow) post(status string, message any, extra map[string]any, planName, deploymentStatus string, final bool) {
+	switch f.def.env {
+	case legacy:
+		payload := map[string]any{"status": status, "message": orEmpty(message), "execution": f.u.execDictLocked(f.ex)}
+		for k, v := range extra {
+			payload[k] = v
+		}
+		f.task("send_message", "ACTION", "SUCCESS", nil)
+		f.u.deliver(f.def.name, f.queue(), map[string]any{"type": f.msgType(), "payload": payload}, final)
+	case standard:
+		f.send(status, message, extra, planName, deploymentStatus, final)
+	}
+}
+
+func orEmpty(v any) any {
+	if v == nil {
+		return ""
+	}
+	return v
+}
+
+func (u *Undercloud) execDictLocked(ex *execution) map[string]any {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return deepCopy(u.execDict(ex)).(map[string]any)
+}
+
+// send is tripleo.messaging.v1.send (facts §1.2): a child execution that posts
+// {type, payload: {status, message, root_execution_id, execution_id, plan_name,
+// deployment_status, ...extra}}, records the message in <plan>-messages when
+// plan_name is set, and fails when the status is FAILED. It returns the send
+// execution and its task.
+func (f *flow) send(status string, message any, extra map[string]any, planName, deploymentStatus string, final bool) (*execution, *taskEx) {
+	u := f.u
+	payload := map[string]any{"status": status, "message": message, "root_execution_id": nullable(f.ex.rootID),
+		"execution_id": f.ex.id, "plan_name": nullable(planName), "deployment_status": nullable(deploymentStatus)}
+	for k, v := range extra {
+		payload[k] = v
+	}
+	body := map[string]any{"type": f.msgType(), "payload": payload}
+	t := f.task("send_message", "WORKFLOW", "RUNNING", nil)
+	sendDef := u.wfByName["tripleo.messaging.v1.send"]
+	in := withDefaults(sendDef.inputs, map[string]any{"queue_name": f.queue(), "type": f.msgType(), "execution": map[string]any{"id": f.ex.id, "name": f.ex.wfName},
+		"status": status, "message": message, "payload": extra, "plan_name": nullable(planName), "deployment_status": nullable(deploymentStatus)})
+	child := u.newExecution(sendDef, in, f.rootOf(), t.id, "")
+	u.deliver(f.def.name, f.queue(), body, final)
+	if planName != "" {
+		u.recordPlanMessage(planName, f.msgType(), body, deploymentStatus)
+	}
+	if status == "FAILED" {
+		u.endExecution(child, "ERROR", "Workflow failed due to message status", map[string]any{"result": "Workflow failed due to message status"})
+		u.finishTask(t, "ERROR", "Workflow failed due to message status", nil)
+	} else {
+		u.endExecution(child, "SUCCESS", "", map[string]any{"type": f.msgType(), "payload": payload})
+		u.finishTask(t, "SUCCESS", "", nil)
+	}
+	return child, t
+}
+
+func (f *flow) rootOf() string {
+	if f.ex.rootID != "" {
+		return f.ex.rootID
+	}
+	return f.ex.id
+}
+
+// task records a task execution of this execution.
+func (f *flow) task(name, typ, state string, result any) *taskEx {
+	u := f.u
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	t := &taskEx{id: uuid.NewString(), name: name, typ: typ, state: state, wfName: f.ex.wfName, execID: f.ex.id,
+		result: result, published: map[string]any{}, created: now(), updated: now()}
+	f.ex.tasks = append(f.ex.tasks, t)
+	return t
+}
+
+func (u *Undercloud) finishTask(t *taskEx, state, info string, result any) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	t.state, t.stateInfo, t.result, t.updated = state, info, result, now()
+}
+
+// action runs an action inside the workflow as a task; it returns the result,
+// or the error text the task would have as its result.
+func (f *flow) action(name string, input map[string]any) (any, string) {
+	a := f.u.actByName[name]
+	t := f.task(name[lastDot(name)+1:], "ACTION", "RUNNING", nil)
+	res, errText := f.u.runAction(f.ctx, a, withDefaults(a.inputs, input))
+	if errText != "" {
+		f.u.finishTask(t, "ERROR", errText, errText)
+		return nil, errText
+	}
+	f.u.finishTask(t, "SUCCESS", "", res)
+	return res, ""
+}
+
+func lastDot(s string) int {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '.' {
+			return i
+		}
+	}
+	return -1
+}
+
+// sub runs a sub-workflow as a child execution, inline; it returns its result.
+func (f *flow) sub(name string, input map[string]any) (*execution, wfResult) {
+	u := f.u
+	d := u.wfByName[name]
+	t := f.task(name[lastDot(name)+1:], "WORKFLOW", "RUNNING", nil)
+	child := u.newExecution(d, withDefaults(d.inputs, input), f.rootOf(), t.id, "")
+	ctx, cancel := context.WithCancel(f.ctx)
+	defer cancel()
+	u.mu.Lock()
+	child.cancel = cancel
+	u.mu.Unlock()
+	res := u.runFlow(ctx, child)
+	if res.status == "SUCCESS" {
+		u.finishTask(t, "SUCCESS", "", child.output)
+	} else {
+		u.finishTask(t, "ERROR", child.stateInfo, child.output)
+	}
+	return child, res
+}
+
+// newExecution stores a RUNNING execution.
+func (u *Undercloud) newExecution(d *wfDef, input map[string]any, rootID, taskID, id string) *execution {
+	if id == "" {
+		id = uuid.NewString()
+	}
+	ex := &execution{id: id, wfName: d.name, wfID: d.id, state: "RUNNING", input: input,
+		params: map[string]any{"namespace": "", "env": map[string]any{}}, rootID: rootID, taskExecID: taskID,
+		created: now(), updated: now(), def: d, output: map[string]any{}}
+	u.mu.Lock()
+	u.execs = append(u.execs, ex)
+	u.execByID[id] = ex
+	u.mu.Unlock()
+	return ex
+}
+
+// endExecution sets a terminal state unless the execution already ended (cancelled, forced).
+func (u *Undercloud) endExecution(ex *execution, state, info string, output map[string]any) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if ex.state != "RUNNING" && ex.state != "PAUSED" {
+		return false
+	}
+	ex.state, ex.stateInfo, ex.updated = state, info, now()
+	if output != nil {
+		ex.output = output
+	}
+	return true
+}
+
+// startExecution runs a top-level execution in the background.
+func (u *Undercloud) startExecution(ex *execution) {
+	ctx, cancel := context.WithCancel(u.root)
+	u.mu.Lock()
+	ex.cancel = cancel
+	u.mu.Unlock()
+	if !u.goTrack(func() {
+		defer cancel()
+		u.runFlow(ctx, ex)
+	}) {
+		cancel()
+	}
+}
+
+// runFlow runs ex's workflow to its end and applies the result: final message, state, output.
+func (u *Undercloud) runFlow(ctx context.Context, ex *execution) wfResult {
+	f := &flow{u: u, ctx: ctx, ex: ex, def: ex.def, in: ex.input, pub: map[string]any{}}
+	run := ex.def.run
+	if run == nil {
+		run = wfNotSimulated
+	}
+	res := run(f)
+	if ctx.Err() != nil {
+		return wfResult{status: "CANCELLED"}
+	}
+	f.mu.Lock()
+	pub := copyMap(f.pub)
+	f.mu.Unlock()
+	pub["status"], pub["message"] = res.status, orEmpty(res.message)
+	for k, v := range res.extra {
+		pub[k] = v
+	}
+	var sendEx *execution
+	var sendTask *taskEx
+	switch ex.def.env {
+	case legacy:
+		f.post(res.status, res.message, res.extra, "", "", true)
+	case standard:
+		sendEx, sendTask = f.send(res.status, res.message, res.extra, res.planName, res.deploymentStatus, true)
+	}
+	if res.status == "SUCCESS" {
+		u.endExecution(ex, "SUCCESS", "", pub)
+		return res
+	}
+	switch ex.def.env {
+	case legacy: // the explicit "fail" after the post: state_info stays null
+		pub["result"] = nil
+		u.endExecution(ex, "ERROR", "", pub)
+	case standard:
+		info := fmt.Sprintf("Failure caused by error in tasks: send_message\n\n  send_message [task_ex_id=%s] -> Workflow failed due to message status\n    [wf_ex_id=%s, idx=0]: Workflow failed due to message status\n", sendTask.id, sendEx.id)
+		u.endExecution(ex, "ERROR", info, map[string]any{"result": info})
+	default:
+		info := res.stateInfo
+		if info == "" {
+			info = asString(res.message)
+		}
+		u.endExecution(ex, "ERROR", info, map[string]any{"result": info})
+	}
+	return res
+}
+
+// cancelLocked stops a running execution and its running children.
+func (u *Undercloud) cancelLocked(ex *execution, state, info string) {
+	if ex.state != "RUNNING" && ex.state != "PAUSED" {
+		return
+	}
+	ex.state, ex.stateInfo, ex.updated, ex.paused = state, info, now(), false
+	if ex.cancel != nil {
+		ex.cancel()
+	}
+	for _, t := range ex.tasks {
+		for _, c := range u.execs {
+			if c.taskExecID == t.id {
+				u.cancelLocked(c, state, info)
+			}
+		}
+	}
+}
+
+// recordPlanMessage writes the message to <plan>-messages as send does.
+func (u *Undercloud) recordPlanMessage(plan, typ string, body map[string]any, deploymentStatus string) {
+	c := plan + "-messages"
+	u.swiftEnsureContainer(c, nil)
+	y := yamlDump(body)
+	u.swiftPutObject(c, typ+"/"+now().Format("2006-01-02_15:04:05")+".yaml", y, "application/x-yaml")
+	if deploymentStatus != "" {
+		u.swiftPutObject(c, "deployment_status.yaml", yamlDump(map[string]any{"deployment_status": deploymentStatus, "workflow_status": body}), "application/x-yaml")
+	}
+}
