@@ -235,6 +235,22 @@ func TestFollowEndsTypedOnOtherErrors(t *testing.T) {
 	}
 }
 
+func TestFollowEndsOnAMalformedPage(t *testing.T) {
+	for _, body := range []string{`{"stacks": []}`, `{"events": [1]}`} {
+		synctest.Test(t, func(t *testing.T) {
+			h, _ := createScenario()
+			h.faults = []fault{{body: body}}
+			c, mt := newMockClient(t)
+			h.register(mt)
+			w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{})
+			require.NoError(t, err)
+			_, err = w.Wait(t.Context())
+			assert.ErrorContains(t, err, "heat: ", body)
+			assert.Len(t, h.eventQueries(), 1, "not retried")
+		})
+	}
+}
+
 func TestFollowGivesUpAfterMaxRetries(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h, _ := createScenario()

@@ -82,8 +82,9 @@ type simResource struct {
 }
 
 type fault struct {
-	code    int  // HTTP status to answer
-	connErr bool // fail the connection instead
+	code    int    // HTTP status to answer
+	connErr bool   // fail the connection instead
+	body    string // answer 200 with this body instead
 }
 
 // heatSim is an in-memory Heat (stacks, events, resources) served as an
@@ -368,8 +369,13 @@ func (h *heatSim) serveEvents(w http.ResponseWriter, r *http.Request, base strin
 	if len(h.faults) > 0 {
 		f := h.faults[0]
 		h.faults = h.faults[1:]
-		if f.connErr {
+		switch {
+		case f.connErr:
 			return false
+		case f.body != "":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(f.body))
+			return true
 		}
 		heatError(w, f.code, "Fault", http.StatusText(f.code)+" (injected)")
 		return true

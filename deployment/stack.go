@@ -205,6 +205,10 @@ func (p eventPage) IsEmpty() (bool, error) {
 	if p.StatusCode == 204 {
 		return true, nil
 	}
+	m, _ := p.Body.(map[string]any)
+	if _, ok := m["events"].([]any); !ok {
+		return false, nil // not a list of events: events() reports it
+	}
 	return len(p.items()) == 0, nil
 }
 
@@ -224,11 +228,10 @@ func (p eventPage) LastMarker() (string, error) {
 // ExtractIntoSlicePtr: that round trip doubled the cost of following a stack.
 // Only the fields the watch uses are read.
 func (p eventPage) events() ([]stackevents.Event, error) {
-	items := p.items()
-	if items == nil {
-		if m, ok := p.Body.(map[string]any); !ok || m["events"] == nil {
-			return nil, fmt.Errorf("heat: events page has no \"events\" list")
-		}
+	m, _ := p.Body.(map[string]any)
+	items, ok := m["events"].([]any)
+	if !ok {
+		return nil, fmt.Errorf("heat: events page has no \"events\" list")
 	}
 	evs := make([]stackevents.Event, 0, len(items))
 	for _, it := range items {
