@@ -79,6 +79,14 @@
 //     Retry-After header is honoured); other 4xx: logged once and retried
 //     every 2 s.
 //
+// Zaqar as Debian packages it serves HTTP with wsgiref's single-threaded
+// server (one connection at a time, HTTP/1.0). Against such a server give the
+// Client an HTTP transport without keep-alives (http.Transport
+// DisableKeepAlives): when a request is cancelled while its connection is
+// being dialled (a poller stopped by Close), Go's transport keeps the new
+// connection as idle, and the server, blocked reading it, stalls every other
+// client until it is closed.
+//
 // The Websocket Notifier makes REST requests only for its catch-up listings:
 // after each subscription or resubscription of a queue, at each Flush, at
 // each reconnection attempt while the socket is down, and when it renews a

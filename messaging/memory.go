@@ -41,9 +41,9 @@ type memMessage struct {
 // MemoryOption configures a Memory.
 type MemoryOption func(*Memory)
 
-// WithTTL sets how long published messages are retained for Replay
+// MemoryTTL sets how long published messages are retained for Replay
 // (DefaultTTL when unset or not positive).
-func WithTTL(d time.Duration) MemoryOption {
+func MemoryTTL(d time.Duration) MemoryOption {
 	return func(m *Memory) {
 		if d > 0 {
 			m.ttl = d
@@ -66,9 +66,9 @@ func NewMemory(opts ...MemoryOption) *Memory {
 }
 
 // Publish posts body (anything that marshals to a JSON object {"type",
-// "payload"}, e.g. a map or tripleo.Message.Body()) to queue with the
-// Memory's TTL, and returns the message as subscribers see it. Ids are
-// "<queue>-<n>", n counting up from 1 for the whole Memory.
+// "payload"}, e.g. a map, or a tripleo.Message, whose Body is used) to queue
+// with the Memory's TTL, and returns the message as subscribers see it. Ids
+// are "<queue>-<n>", n counting up from 1 for the whole Memory.
 func (mem *Memory) Publish(queue string, body any) (tripleo.Message, error) {
 	return mem.PublishTTL(queue, body, mem.ttl)
 }
@@ -77,6 +77,12 @@ func (mem *Memory) Publish(queue string, body any) (tripleo.Message, error) {
 func (mem *Memory) PublishTTL(queue string, body any, ttl time.Duration) (tripleo.Message, error) {
 	if err := tripleo.ValidateQueueName(queue); err != nil {
 		return tripleo.Message{}, err
+	}
+	switch m := body.(type) {
+	case tripleo.Message:
+		body = m.Body()
+	case *tripleo.Message:
+		body = m.Body()
 	}
 	raw, err := json.Marshal(body)
 	if err != nil {

@@ -51,11 +51,14 @@ func TestMemoryPublishSubscribe(t *testing.T) {
 	_, err = mem.Subscribe(context.Background(), "bad queue", tripleo.SubscribeOpts{})
 	assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
 
-	// Publishing a tripleo.Message's Body round-trips.
-	m2, err := mem.Publish("other", m.Body())
-	require.NoError(t, err)
-	assert.Equal(t, m.Payload.ExecutionID, m2.Payload.ExecutionID)
-	assert.Equal(t, m.Payload.Status, m2.Payload.Status)
+	// Publishing a tripleo.Message (or its Body) round-trips.
+	for _, b := range []any{m.Body(), m, &m} {
+		m2, err := mem.Publish("other", b)
+		require.NoError(t, err)
+		assert.Equal(t, m.Payload.ExecutionID, m2.Payload.ExecutionID)
+		assert.Equal(t, m.Payload.Status, m2.Payload.Status)
+		assert.Equal(t, m.Type, m2.Type)
+	}
 
 	live.Close()
 	_, err = mem.Publish("tripleo", body("e1", "SUCCESS", "closed"))
@@ -72,7 +75,7 @@ func TestMemoryPublishSubscribe(t *testing.T) {
 
 func TestMemoryTTL(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		mem := NewMemory(WithTTL(10 * time.Second))
+		mem := NewMemory(MemoryTTL(10 * time.Second))
 		_, err := mem.Publish("q", body("e", "RUNNING", "short"))
 		require.NoError(t, err)
 		_, err = mem.PublishTTL("q", body("e", "RUNNING", "long"), time.Minute)

@@ -29,8 +29,9 @@ const (
 // WebsocketOpts tunes the Zaqar websocket Notifier. The zero value gives the defaults.
 type WebsocketOpts struct {
 	// SubscriptionTTL is the ttl of each subscription_create (default 1 h;
-	// Zaqar's minimum is 60 s). A subscription is renewed (subscription_delete
-	// + subscription_create + a REST catch-up) when three quarters of it have run.
+	// sent as at least 60 s, Zaqar's minimum). A subscription is renewed
+	// (subscription_delete + subscription_create + a REST catch-up) when three
+	// quarters of SubscriptionTTL have run.
 	SubscriptionTTL time.Duration
 	// ProjectID is the X-Project-ID of the frames. Default: the REST client's
 	// X-Project-ID header (noauth), else the project of its Keystone v3 token.

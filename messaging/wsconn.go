@@ -50,6 +50,15 @@ func parseFrame(data []byte) (*inFrame, error) {
 	return f, nil
 }
 
+// minSubscriptionTTL is Zaqar's minimum subscription ttl, in seconds.
+const minSubscriptionTTL = 60
+
+// frameTTL is the ttl sent in subscription_create: SubscriptionTTL in
+// seconds, at least Zaqar's minimum.
+func (w *Websocket) frameTTL() int {
+	return max(int(w.o.SubscriptionTTL/time.Second), minSubscriptionTTL)
+}
+
 // frameWriteTimeout bounds each frame write.
 const frameWriteTimeout = 10 * time.Second
 
@@ -405,7 +414,7 @@ func (m *wsConn) reconcile(send func(string, map[string]any) error) error {
 		}
 	}
 	m.mu.Unlock()
-	ttl := int(m.w.o.SubscriptionTTL / time.Second)
+	ttl := m.w.frameTTL()
 	for _, name := range subs {
 		if err := send("queue_create", map[string]any{"queue_name": name}); err != nil {
 			return err
@@ -453,7 +462,7 @@ func (m *wsConn) renew(send func(string, map[string]any) error) error {
 		q.state, q.subID = qPending, ""
 	}
 	m.mu.Unlock()
-	ttl := int(m.w.o.SubscriptionTTL / time.Second)
+	ttl := m.w.frameTTL()
 	for _, d := range list {
 		m.w.log.Debug("zaqar websocket: renewing subscription", "queue", d.queue)
 		if err := send("subscription_delete", map[string]any{"queue_name": d.queue, "subscription_id": d.id}); err != nil {

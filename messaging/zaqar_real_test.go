@@ -80,8 +80,14 @@ func (r *recorder) markers() []string {
 }
 
 // realClient returns a noauth client on the real Zaqar with its own Client-ID.
+//
+// Keep-alives are off: the lab's Zaqar is wsgiref's single-threaded server
+// (HTTP/1.0, one connection at a time), and a connection Go's transport
+// dials for a request that is cancelled meanwhile (a poller stopped by Close)
+// is kept as idle; the server then blocks reading it and every other client
+// waits until it is closed (seen here as 30 s stalls of the next request).
 func realClient(t *testing.T, zaqarURL, project string, rec *recorder) *tripleo.Client {
-	tr := &http.Transport{}
+	tr := &http.Transport{DisableKeepAlives: true}
 	t.Cleanup(tr.CloseIdleConnections)
 	var rt http.RoundTripper = tr
 	if rec != nil {
@@ -436,7 +442,7 @@ func TestRealEngineRun(t *testing.T) {
 	}
 	for name, opt := range notifiers {
 		t.Run(name, func(t *testing.T) {
-			tr := &http.Transport{}
+			tr := &http.Transport{DisableKeepAlives: true}
 			t.Cleanup(tr.CloseIdleConnections)
 			c, err := tripleo.NewNoAuthClient(tripleo.Endpoints{Mistral: mistralURL, Zaqar: zaqarURL, ProjectID: project},
 				tripleo.WithHTTPClient(&http.Client{Transport: tr, Timeout: 30 * time.Second}), opt)
