@@ -32,8 +32,8 @@ const (
 	emptyPollsBeforeGet = 2
 	// SourceHeat is the Source of the events of a watch.
 	SourceHeat = "heat"
-	// followName is the Name of a watch's run.
-	followName = "deployment.FollowStack"
+	// FollowName is the Name of a watch's run (the Source of its EventStarted and EventDone).
+	FollowName = "deployment.FollowStack"
 )
 
 // FollowOpts tunes FollowStack. The zero value follows the stack's current
@@ -223,7 +223,7 @@ func FollowStack(ctx context.Context, c *tripleo.Client, stack string, opts Foll
 	}
 	wctx, stop := context.WithCancelCause(ctx)
 	w := &StackWatch{ctx: wctx, stop: stop, f: f}
-	w.run = tripleo.Go(wctx, c, followName, f.follow)
+	w.run = tripleo.Go(wctx, c, FollowName, f.follow)
 	return w, nil
 }
 
