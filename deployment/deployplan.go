@@ -110,18 +110,10 @@ func DeployPlan(ctx context.Context, c *tripleo.Client, opts DeployPlanOpts) (*t
 	}
 	decode := func(f *tripleo.Final) (DeployResult, error) {
 		res := before
-		if f.Message != nil {
-			if p := f.Message.Payload.PlanName; p != "" {
-				res.Plan = p
-			}
-			res.DeploymentStatus = DeployStatus(f.Message.Payload.DeploymentStatus)
+		if f.Message != nil && f.Message.Payload.PlanName != "" {
+			res.Plan = f.Message.Payload.PlanName
 		}
-		if res.DeploymentStatus == "" && f.Execution != nil {
-			var s string
-			if _, err := f.Execution.Output.Decode("deployment_status", &s); err == nil {
-				res.DeploymentStatus = DeployStatus(s)
-			}
-		}
+		res.DeploymentStatus = finalDeployStatus(f)
 		res.Message = f.Text()
 		if res.StackID == "" && c.Orchestration != nil {
 			// Heat's answer to the create is not in Queens' final message: ask Heat.

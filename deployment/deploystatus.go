@@ -2,7 +2,9 @@ package deployment
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/tripleo-go/sdk/tripleo"
 )
@@ -66,19 +68,10 @@ func Status(ctx context.Context, c *tripleo.Client, plan string) (*DeploymentSta
 
 func statusFromWorkflow(ctx context.Context, c *tripleo.Client, plan string) (*DeploymentStatus, error) {
 	decode := func(f *tripleo.Final) (DeployStatus, error) {
-		var s string
-		if f.Message != nil {
-			s = f.Message.Payload.DeploymentStatus
+		if s := finalDeployStatus(f); s != "" {
+			return s, nil
 		}
-		if s == "" && f.Execution != nil {
-			if _, err := f.Execution.Output.Decode("deployment_status", &s); err != nil {
-				return "", err
-			}
-		}
-		if s == "" {
-			return "", fmt.Errorf("%s: result has no deployment_status", f.Workflow)
-		}
-		return DeployStatus(s), nil
+		return "", fmt.Errorf("%s: result has no deployment_status", f.Workflow)
 	}
 	run, err := tripleo.Start(ctx, c, WorkflowGetDeploymentStatus, map[string]any{"plan": plan}, decode, tripleo.StartOpts{})
 	if err != nil {
@@ -89,4 +82,47 @@ func statusFromWorkflow(ctx context.Context, c *tripleo.Client, plan string) (*D
 		return nil, err
 	}
 	return &DeploymentStatus{Plan: plan, Status: s, Source: FromWorkflow, ExecutionID: run.ExecutionID()}, nil
+}
+
+// finalDeployStatus reads deployment_status from the final message, else from
+// the execution output. Queens' get_deployment_status publishes the parsed
+// <plan>-messages/deployment_status.yaml there: an object
+// {"deployment_status": "...", "workflow_status": {...}} rather than a string;
+// both shapes are read.
+func finalDeployStatus(f *tripleo.Final) DeployStatus {
+	var s string
+	if f.Message != nil {
+		s = f.Message.Payload.DeploymentStatus
+	}
+	if s == "" && f.Execution != nil {
+		if raw, ok := f.Execution.Output["deployment_status"]; ok {
+			s = string(raw)
+		}
+	}
+	return parseDeployStatus(s)
+}
+
+// parseDeployStatus accepts a status, a JSON string holding one, or an object
+// holding one under "deployment_status".
+func parseDeployStatus(s string) DeployStatus {
+	s = strings.TrimSpace(s)
+	switch {
+	case s == "" || s == "null":
+		return ""
+	case strings.HasPrefix(s, "{"):
+		var doc struct {
+			DeploymentStatus json.RawMessage `json:"deployment_status"`
+		}
+		if json.Unmarshal([]byte(s), &doc) != nil {
+			return ""
+		}
+		return parseDeployStatus(string(doc.DeploymentStatus))
+	case strings.HasPrefix(s, `"`):
+		var str string
+		if json.Unmarshal([]byte(s), &str) != nil {
+			return ""
+		}
+		return parseDeployStatus(str)
+	}
+	return DeployStatus(s)
 }

@@ -130,6 +130,26 @@ func TestStatusFromTheWorkflow(t *testing.T) {
 	})
 }
 
+func TestStatusReadsEveryShapeOfDeploymentStatus(t *testing.T) {
+	for _, out := range []any{
+		"DEPLOY_FAILED",
+		// Queens publishes the parsed <plan>-messages/deployment_status.yaml
+		map[string]any{"deployment_status": "DEPLOY_FAILED", "workflow_status": map[string]any{"type": "tripleo.deployment.v1.deploy_plan"}},
+	} {
+		synctest.Test(t, func(t *testing.T) {
+			c, mt := newMockClient(t)
+			m := newMistralSim(t, mt)
+			m.workflows[deployment.WorkflowGetDeploymentStatus] = "get_deployment_status:\n  input: [plan, queue_name: tripleo]\n  tasks: {}\n"
+			m.onStart = func(id, wf string, in map[string]any) {
+				m.set(id, "SUCCESS", "", map[string]any{"deployment_status": out})
+			}
+			st, err := deployment.Status(t.Context(), c, top)
+			require.NoError(t, err)
+			assert.Equal(t, deployment.DeployFailed, st.Status)
+		})
+	}
+}
+
 func TestStatusFromHeatWhereTheWorkflowIsAbsent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, mt := newMockClient(t)

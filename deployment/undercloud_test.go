@@ -1,0 +1,145 @@
+package deployment_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tripleo-go/sdk/deployment"
+	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
+)
+
+// fastFollow polls the embedded undercloud's Heat every few milliseconds.
+var fastFollow = deployment.FollowOpts{PollMin: 5 * time.Millisecond, PollMax: 50 * time.Millisecond}
+
+// undercloudWithPlan starts an embedded undercloud holding the default plan
+// "overcloud" and one available node per role.
+func undercloudWithPlan(t *testing.T, opts ...tripleotest.Option) (*tripleo.Client, context.Context) {
+	t.Helper()
+	nodes := tripleotest.WithNodes(
+		tripleotest.NodeSpec{Name: "ctl0", State: "available", Properties: map[string]any{"capabilities": "profile:control,boot_option:local"}},
+		tripleotest.NodeSpec{Name: "cmp0", State: "available", Properties: map[string]any{"capabilities": "profile:compute,boot_option:local"}},
+	)
+	u := tripleotest.NewT(t, append([]tripleotest.Option{nodes}, opts...)...)
+	c, err := u.Client()
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	t.Cleanup(cancel)
+	run, err := tripleo.Start(ctx, c, "tripleo.plan_management.v1.create_default_deployment_plan",
+		map[string]any{"container": top}, tripleo.DecodeNothing, tripleo.StartOpts{})
+	require.NoError(t, err)
+	_, err = run.Wait(ctx)
+	require.NoError(t, err)
+	return c, ctx
+}
+
+func TestUndercloudDeployCreatesThenUpdates(t *testing.T) {
+	c, ctx := undercloudWithPlan(t)
+
+	run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: top}, Follow: fastFollow})
+	require.NoError(t, err)
+	evs := collect(run.Events())
+	st, err := run.Wait(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "CREATE_COMPLETE", st.Status)
+	assert.Equal(t, top, st.Name)
+	assert.NotEmpty(t, st.ID)
+
+	// the workflow's messages, then the stack's events
+	lastMsg, firstHeat, heatEvents := -1, -1, 0
+	for i, e := range evs {
+		switch {
+		case e.Kind == tripleo.EventMessage:
+			lastMsg = i
+		case e.Source == deployment.SourceHeat && e.Data != nil:
+			heatEvents++
+			if firstHeat < 0 {
+				firstHeat = i
+			}
+		}
+	}
+	require.Positive(t, lastMsg)
+	require.Positive(t, firstHeat)
+	assert.Less(t, lastMsg, firstHeat)
+	last := evs[len(evs)-2].Data.(deployment.StackEvent)
+	assert.True(t, last.Top)
+	assert.Equal(t, "CREATE_COMPLETE", last.Status)
+	assert.Positive(t, last.Progress.Total)
+	assert.Equal(t, last.Progress.Total, last.Progress.Done, "%+v", last.Progress)
+
+	// deploy again: an update, followed from the newest event before it
+	run, err = deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: top}, Follow: fastFollow})
+	require.NoError(t, err)
+	st2, err := run.Wait(ctx)
+	require.NoError(t, err, "UPDATE_COMPLETE is success")
+	assert.Equal(t, "UPDATE_COMPLETE", st2.Status)
+	assert.Equal(t, st.ID, st2.ID)
+	for _, e := range run.Snapshot() {
+		if se, ok := e.Data.(deployment.StackEvent); ok {
+			assert.NotContains(t, se.Status, "CREATE_", "only the update's events: %s %s", se.ResourceName, se.Status)
+		}
+	}
+
+	ds, err := deployment.Status(ctx, c, top)
+	require.NoError(t, err)
+	assert.Equal(t, deployment.DeploySuccess, ds.Status)
+	assert.Equal(t, deployment.FromWorkflow, ds.Source)
+}
+
+func TestUndercloudDeployPlanResult(t *testing.T) {
+	c, ctx := undercloudWithPlan(t)
+	run, err := deployment.DeployPlan(ctx, c, deployment.DeployPlanOpts{Container: top})
+	require.NoError(t, err)
+	res, err := run.Wait(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, top, res.Plan)
+	assert.Equal(t, deployment.DeploySuccess, res.DeploymentStatus)
+	assert.Equal(t, deployment.ActionCreate, res.Action)
+	assert.NotEmpty(t, res.StackID)
+
+	w, err := deployment.FollowStack(ctx, c, res.StackName, res.FollowOpts(fastFollow))
+	require.NoError(t, err)
+	n := 0
+	for range w.Events() {
+		n++
+	}
+	st, err := w.Wait(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "CREATE_COMPLETE", st.Status)
+	assert.Positive(t, n)
+}
+
+func TestUndercloudDeployMissingPlanFails(t *testing.T) {
+	u := tripleotest.NewT(t)
+	c, err := u.Client()
+	require.NoError(t, err)
+	run, err := deployment.Deploy(t.Context(), c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: "missing"}, Follow: fastFollow})
+	require.NoError(t, err)
+	_, err = run.Wait(t.Context())
+	var we *tripleo.WorkflowError
+	require.ErrorAs(t, err, &we)
+	require.NotNil(t, we.LastMessage)
+	assert.Equal(t, "DEPLOY_FAILED", we.LastMessage.Payload.DeploymentStatus)
+	assert.Equal(t, deployment.WorkflowDeployPlan, we.Workflow)
+}
+
+func TestUndercloudFailedResourceIsAStackError(t *testing.T) {
+	c, ctx := undercloudWithPlan(t, tripleotest.FailResource("NetworkDeployment", "Deployment exited with non-zero status code: 1"))
+	run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: top}, Follow: fastFollow})
+	require.NoError(t, err)
+	_, err = run.Wait(ctx)
+	var se *deployment.StackError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "CREATE_FAILED", se.Status)
+	assert.Contains(t, se.Reason, "Deployment exited with non-zero status code: 1")
+	var names []string
+	for _, f := range se.Failed {
+		names = append(names, f.Name)
+		assert.Equal(t, deployment.StackFailed, deployment.ClassifyStatus(f.Status))
+	}
+	assert.Contains(t, names, "NetworkDeployment", "the failing leaf resource, from a nested stack")
+}
