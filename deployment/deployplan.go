@@ -3,6 +3,7 @@ package deployment
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/tripleo-go/sdk/tripleo"
 )
@@ -83,8 +84,9 @@ func (r DeployResult) FollowOpts(opts FollowOpts) FollowOpts {
 
 // DeployPlan starts tripleo.deployment.v1.deploy_plan. Before it starts, it
 // reads the plan's Heat stack (when the Client has Heat) to know whether this
-// is a create or an update and, for an update, the newest event id; a failure
-// to read Heat only leaves DeployResult's Action and Since empty. Its success
+// is a create or an update and, for an update, the newest event id (transient
+// Heat errors are retried 3 times); a failure to read Heat only leaves
+// DeployResult's Action and Since empty, and FollowStack copes. Its success
 // means Heat accepted the request, not that the stack is complete (see Deploy).
 // A failed run is a *tripleo.WorkflowError whose LastMessage carries
 // deployment_status DEPLOY_FAILED and the failing step's message.
@@ -93,12 +95,23 @@ func DeployPlan(ctx context.Context, c *tripleo.Client, opts DeployPlanOpts) (*t
 		return nil, err
 	}
 	before := DeployResult{Plan: opts.Container, StackName: opts.Container}
+	retry := FollowOpts{PollMin: 250 * time.Millisecond, PollMax: 4 * time.Second, MaxRetries: 3}.withDefaults()
+	lookup := func(ctx context.Context) (st *Stack, err error) {
+		err = retryTransient(ctx, retry, func() (err error) {
+			st, err = getStack(ctx, c, opts.Container, "")
+			return err
+		})
+		return st, err
+	}
 	if c != nil && c.Orchestration != nil {
-		st, err := getStack(ctx, c, opts.Container, "")
+		st, err := lookup(ctx)
 		switch {
 		case err == nil:
 			before.Action, before.StackID = ActionUpdate, st.ID
-			before.Since, err = LatestEventID(ctx, c, st.Name+"/"+st.ID, DefaultNestedDepth)
+			err = retryTransient(ctx, retry, func() (err error) {
+				before.Since, err = LatestEventID(ctx, c, st.Name+"/"+st.ID, DefaultNestedDepth)
+				return err
+			})
 			if err != nil {
 				logger(c).Debug("heat: newest event not read; the update's events will include older ones", "stack", st.Name, "error", err)
 			}
@@ -117,7 +130,7 @@ func DeployPlan(ctx context.Context, c *tripleo.Client, opts DeployPlanOpts) (*t
 		res.Message = f.Text()
 		if res.StackID == "" && c.Orchestration != nil {
 			// Heat's answer to the create is not in Queens' final message: ask Heat.
-			if st, err := getStack(ctx, c, res.StackName, ""); err == nil {
+			if st, err := lookup(ctx); err == nil {
 				res.StackID = st.ID
 				if res.Action == "" {
 					res.Action = statusAction(st.Status)

@@ -88,7 +88,7 @@ func ExampleFollowStack() {
 	}
 	fmt.Println(st.Status, st.Outputs["KeystoneURL"])
 	// Output:
-	// overcloud CREATE_IN_PROGRESS [1/1 done]
+	// overcloud CREATE_IN_PROGRESS [0/1 done]
 	// Secret    CREATE_IN_PROGRESS [0/1 done, 1 in progress]
 	// Secret    CREATE_COMPLETE    [1/1 done]
 	// overcloud CREATE_COMPLETE    [1/1 done]

@@ -404,7 +404,11 @@ func (f *follower) decided() bool { return f.verdict == succeeded || f.verdict =
 func (f *follower) trustGet() bool { return f.since == "" || f.fresh > 0 }
 
 // seed lists the stack's resources (to the nested depth) for the counters'
-// total; a failure only leaves the counters to the events.
+// total; a failure only leaves the counters to the events. With a Since marker
+// their current statuses are the baseline (the events before the marker are
+// not read: an update's unchanged resources stay complete). Without one every
+// event is replayed, so the statuses come from the events alone and the
+// counters rise as the replay goes instead of starting from the current state.
 func (f *follower) seed(ctx context.Context) {
 	res, err := listResources(ctx, f.c, f.name, f.id, f.opts.NestedDepth)
 	if err != nil {
@@ -418,7 +422,11 @@ func (f *follower) seed(ctx context.Context) {
 		if stID == "" {
 			stName, stID = f.name, f.id
 		}
-		f.table.set(stID+"/"+r.Name, resRow{name: r.Name, typ: r.Type, stack: stName, status: r.Status, reason: r.StatusReason})
+		row := resRow{name: r.Name, typ: r.Type, stack: stName}
+		if f.since != "" {
+			row.status, row.reason = r.Status, r.StatusReason
+		}
+		f.table.set(stID+"/"+r.Name, row)
 	}
 }
 
@@ -476,14 +484,24 @@ func (f *follower) failures(ctx context.Context) []ResourceFailure {
 // getStack reads the stack, retrying transient errors.
 func (f *follower) getStack(ctx context.Context) (*Stack, error) {
 	var st *Stack
-	b := backoff.WithContext(backoff.WithMaxRetries(newBackoff(f.opts.PollMin, f.opts.PollMax, 2), uint64(max(f.opts.MaxRetries, 0))), ctx)
-	if f.opts.MaxRetries < 0 {
-		b = backoff.WithContext(newBackoff(f.opts.PollMin, f.opts.PollMax, 2), ctx)
+	err := retryTransient(ctx, f.opts, func() (err error) {
+		st, err = getStack(ctx, f.c, f.name, f.id)
+		return err
+	})
+	return st, err
+}
+
+// retryTransient runs fn until it succeeds, fails with a non-transient error,
+// has been retried o.MaxRetries times (on o's poll bounds, ×2) or ctx ends; the
+// last error of fn is kept when ctx ends.
+func retryTransient(ctx context.Context, o FollowOpts, fn func() error) error {
+	var b backoff.BackOff = newBackoff(o.PollMin, o.PollMax, 2)
+	if o.MaxRetries >= 0 {
+		b = backoff.WithMaxRetries(b, uint64(o.MaxRetries))
 	}
 	var last error
 	err := backoff.Retry(func() error {
-		var err error
-		st, err = getStack(ctx, f.c, f.name, f.id)
+		err := fn()
 		if err != nil {
 			last = err
 			if !transient(err) {
@@ -491,11 +509,11 @@ func (f *follower) getStack(ctx context.Context) (*Stack, error) {
 			}
 		}
 		return err
-	}, b)
+	}, backoff.WithContext(b, ctx))
 	if err != nil && last != nil && !errors.Is(err, last) {
-		return nil, errors.Join(last, err)
+		return errors.Join(last, err)
 	}
-	return st, err
+	return err
 }
 
 func (f *follower) ended(ctx context.Context) error {

@@ -50,16 +50,17 @@ func TestUndercloudDeployCreatesThenUpdates(t *testing.T) {
 	assert.NotEmpty(t, st.ID)
 
 	// the workflow's messages, then the stack's events
-	lastMsg, firstHeat, heatEvents := -1, -1, 0
+	lastMsg, firstHeat, done := -1, -1, 0
 	for i, e := range evs {
 		switch {
 		case e.Kind == tripleo.EventMessage:
 			lastMsg = i
 		case e.Source == deployment.SourceHeat && e.Data != nil:
-			heatEvents++
 			if firstHeat < 0 {
 				firstHeat = i
 			}
+			assert.GreaterOrEqual(t, e.Progress.Done, done, "a create's counters only rise")
+			done = e.Progress.Done
 		}
 	}
 	require.Positive(t, lastMsg)
@@ -142,4 +143,24 @@ func TestUndercloudFailedResourceIsAStackError(t *testing.T) {
 		assert.Equal(t, deployment.StackFailed, deployment.ClassifyStatus(f.Status))
 	}
 	assert.Contains(t, names, "NetworkDeployment", "the failing leaf resource, from a nested stack")
+}
+
+func TestUndercloudDeployThroughHeatErrors(t *testing.T) {
+	// slower (a 20-minute deployment takes 1.2 s) so that the watch polls many times
+	c, ctx := undercloudWithPlan(t, tripleotest.WithTimeScale(1e-3),
+		tripleotest.WithServerErrors(tripleotest.Heat, 0.2), tripleotest.WithLostResponses(tripleotest.Heat, 0.1), tripleotest.WithSeed(7))
+	run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: top}, Follow: fastFollow})
+	require.NoError(t, err)
+	st, err := run.Wait(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, "CREATE_COMPLETE", st.Status)
+	warnings := 0
+	for _, e := range run.Snapshot() {
+		if e.Kind == tripleo.EventWarning && e.Source == deployment.SourceHeat {
+			warnings++
+		}
+	}
+	assert.Positive(t, warnings, "some polls were retried")
+	t.Logf("%d Heat errors retried while following", warnings)
+
 }
