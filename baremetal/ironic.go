@@ -1,0 +1,107 @@
+package baremetal
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/nodes"
+	"github.com/gophercloud/gophercloud/v2/pagination"
+
+	"github.com/tripleo-go/sdk/tripleo"
+)
+
+// Reading node states from Ironic: up to perNodeMax known nodes are read with
+// one GET each, at most fanOut at a time; more nodes (or "every node") with
+// one paged list of the few fields NodeState holds.
+const (
+	perNodeMax = 8
+	fanOut     = 4
+)
+
+// listFields are the node fields the list asks for (all exist at microversion 1.36).
+var listFields = []string{
+	"uuid", "name", "provision_state", "target_provision_state", "power_state", "last_error",
+	"maintenance", "maintenance_reason", "provision_updated_at", "instance_uuid",
+}
+
+// readNodes reads the states of the nodes uuids (every node when uuids is
+// nil). Nodes Ironic does not know are left out of states and listed in missing.
+func readNodes(ctx context.Context, c *tripleo.Client, uuids []string) (states map[string]NodeState, missing []string, err error) {
+	if c.Baremetal == nil {
+		return nil, nil, c.Need("baremetal")
+	}
+	if uuids != nil && len(uuids) <= perNodeMax {
+		return getNodes(ctx, c, uuids)
+	}
+	states = make(map[string]NodeState, len(uuids))
+	err = nodes.List(c.Baremetal, nodes.ListOpts{Fields: listFields}).EachPage(ctx, func(_ context.Context, p pagination.Page) (bool, error) {
+		var page []NodeState
+		if err := nodes.ExtractNodesInto(p, &page); err != nil {
+			return false, err
+		}
+		for _, n := range page {
+			states[n.UUID] = n
+		}
+		return true, nil
+	})
+	if err != nil {
+		return nil, nil, tripleo.WrapHTTP("ironic: list nodes", err)
+	}
+	if uuids == nil {
+		return states, nil, nil
+	}
+	want := make(map[string]NodeState, len(uuids))
+	for _, id := range uuids {
+		if s, ok := states[id]; ok {
+			want[id] = s
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	return want, missing, nil
+}
+
+// getNodes GETs each node, at most fanOut at a time.
+func getNodes(ctx context.Context, c *tripleo.Client, uuids []string) (map[string]NodeState, []string, error) {
+	type answer struct {
+		id  string
+		s   NodeState
+		err error
+	}
+	out := make([]answer, len(uuids))
+	sem := make(chan struct{}, fanOut)
+	var wg sync.WaitGroup
+	for i, id := range uuids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			var s NodeState
+			err := nodes.Get(ctx, c.Baremetal, id).ExtractInto(&s)
+			out[i] = answer{id: id, s: s, err: err}
+		}()
+	}
+	wg.Wait()
+	states := make(map[string]NodeState, len(uuids))
+	var missing []string
+	var errs []error
+	for _, a := range out {
+		switch {
+		case a.err == nil:
+			if a.s.UUID == "" {
+				a.s.UUID = a.id
+			}
+			states[a.id] = a.s
+		case tripleo.IsNotFound(tripleo.WrapHTTP("", a.err)):
+			missing = append(missing, a.id)
+		default:
+			errs = append(errs, tripleo.WrapHTTP("ironic: get node "+a.id, a.err))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, nil, errors.Join(errs...)
+	}
+	return states, missing, nil
+}

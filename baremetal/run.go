@@ -1,0 +1,168 @@
+package baremetal
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/tripleo-go/sdk/tripleo"
+)
+
+// wrap turns a started run into a composite run of the same name whose
+// outcome finish computes from the sub-run's (to type its errors, check the
+// nodes or recover the result). observe (may be nil) sees each of the
+// sub-run's events and may add one (typed progress): it runs beside the
+// forwarding and is done before finish. The returned run's ExecutionID and
+// Cancel are the sub-run's from the start: wrap returns once the composite
+// has adopted it.
+func wrap[T, U any](ctx context.Context, c *tripleo.Client, sub *tripleo.Run[T],
+	observe func(tripleo.Event) (tripleo.Event, bool),
+	finish func(ctx context.Context, s *tripleo.Scope, v T, err error) (U, error)) *tripleo.Run[U] {
+	r := tripleo.Go(ctx, c, sub.Name(), func(ctx context.Context, s *tripleo.Scope) (U, error) {
+		var wg sync.WaitGroup
+		if observe != nil {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for ev, err := range sub.All(ctx) {
+					if err != nil || ev.Kind == tripleo.EventDone {
+						return
+					}
+					if out, ok := observe(ev); ok {
+						s.Emit(out)
+					}
+				}
+			}()
+		}
+		v, err := tripleo.Join(ctx, s, sub)
+		wg.Wait()
+		return finish(ctx, s, v, err)
+	})
+	// Join makes the sub-run the composite's current step before it forwards
+	// the sub-run's first event (its EventStarted, which carries the id).
+	id := sub.ExecutionID()
+	for ev, err := range r.All(ctx) {
+		if err != nil || ev.ExecutionID == id || ev.Kind == tripleo.EventDone {
+			break
+		}
+	}
+	return r
+}
+
+// runQueue is the queue a run with StartOpts.Queue q follows (as tripleo.Start picks it).
+func runQueue(c *tripleo.Client, q string) string {
+	switch {
+	case q != "":
+		return q
+	case c != nil && c.Queue != "":
+		return c.Queue
+	}
+	return tripleo.DefaultQueue
+}
+
+func validateQueue(q string) error {
+	if q == "" {
+		return nil
+	}
+	return tripleo.ValidateQueueName(q)
+}
+
+// checkUUID reports a missing or malformed node uuid.
+func checkUUID(field, id string) error {
+	if id == "" {
+		return tripleo.Invalid(field, "a node uuid is required")
+	}
+	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
+		return tripleo.Invalid(field, "%q is not a node uuid", id)
+	}
+	return nil
+}
+
+// checkUUIDs reports an empty list, malformed uuids and duplicates.
+func checkUUIDs(field string, ids []string) error {
+	if len(ids) == 0 {
+		return tripleo.Invalid(field, "at least one node uuid is required")
+	}
+	var errs []error
+	seen := make(map[string]bool, len(ids))
+	for i, id := range ids {
+		f := field + "[" + strconv.Itoa(i) + "]"
+		if err := checkUUID(f, id); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if seen[id] {
+			errs = append(errs, tripleo.Invalid(f, "node %s is listed twice", id))
+		}
+		seen[id] = true
+	}
+	return errors.Join(errs...)
+}
+
+// checkSeconds reports a negative duration (zero means the default).
+func checkSeconds(field string, d time.Duration) error {
+	if d < 0 {
+		return tripleo.Invalid(field, "must not be negative, got %s", d)
+	}
+	return nil
+}
+
+// seconds renders a duration as whole seconds, rounded up.
+func seconds(d time.Duration) int {
+	return int((d + time.Second - 1) / time.Second)
+}
+
+func stringsAny(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// orDefault returns *p, or def when p is nil.
+func orDefault(p *bool, def bool) bool {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// verify reads the nodes' states after a run that succeeded and checks that
+// each reached target: upstream workflows have reported success without it
+// (bugs 1667776, 1755754, 1796293). The states come back in uuids order;
+// verified is false when they could not be read (no Ironic on the client, or
+// a failed read, which is logged and does not fail the run).
+func verify(ctx context.Context, c *tripleo.Client, uuids []string, target, workflow, execID string) (states []NodeState, verified bool, err error) {
+	if c == nil || c.Baremetal == nil || len(uuids) == 0 {
+		return nil, false, nil
+	}
+	got, missing, rerr := readNodes(ctx, c, uuids)
+	if rerr != nil {
+		if c.Logger != nil {
+			c.Logger.Debug("final node states not read", "workflow", workflow, "execution", execID, "error", rerr)
+		}
+		return nil, false, nil
+	}
+	var errs []error
+	for _, id := range uuids {
+		s, ok := got[id]
+		if !ok {
+			if contains(missing, id) {
+				errs = append(errs, &NodeError{UUID: id, ProvisionState: "not found", TargetState: target, Workflow: workflow, ExecutionID: execID})
+			}
+			continue
+		}
+		states = append(states, s)
+		if s.ProvisionState != target {
+			ne := nodeError(s, target)
+			ne.Workflow, ne.ExecutionID = workflow, execID
+			errs = append(errs, ne)
+		}
+	}
+	return states, true, errors.Join(errs...)
+}
