@@ -73,7 +73,10 @@
 // Resource counters (StackWatch.Counts, StackEvent.Progress) count the
 // resources listed at the start and those seen in events since, by their last
 // status: Done (*_COMPLETE except INIT_COMPLETE), InProgress, Failed, of Total.
-// Nested stacks' own events are not counted (their parent resource is).
+// With a Since marker the listed statuses are the baseline (an update's
+// unchanged resources count as done); without one the statuses come from the
+// replayed events alone, so a create's counters only rise. Nested stacks' own
+// events are not counted (their parent resource is).
 //
 // No goroutine outlives a watch: it ends at its outcome, on Stop (Wait then
 // returns an error matching ErrStopped) or when FollowStack's ctx ends.

@@ -164,3 +164,36 @@ func TestUndercloudDeployThroughHeatErrors(t *testing.T) {
 	t.Logf("%d Heat errors retried while following", warnings)
 
 }
+
+func TestUndercloudDeployOnServers(t *testing.T) {
+	c, ctx := undercloudWithPlan(t)
+	dep, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: top}, Follow: fastFollow})
+	require.NoError(t, err)
+	_, err = dep.Wait(ctx)
+	require.NoError(t, err)
+
+	run, err := deployment.DeployOnServers(ctx, c, deployment.DeployOnServersOpts{ServerName: "all", ConfigName: "hello", Config: "echo hello\necho careful >&2\n"})
+	require.NoError(t, err)
+	res, err := run.Wait(ctx)
+	require.NoError(t, err)
+	require.Len(t, res, 2, "one result per overcloud server")
+	for _, r := range res {
+		assert.Equal(t, "SUCCESS", r.Status)
+		assert.Equal(t, "hello", r.ConfigName)
+		assert.Equal(t, "hello\n", r.Stdout)
+		assert.Equal(t, "careful\n", r.Stderr)
+		assert.NotEmpty(t, r.ServerUUID)
+		assert.NotEmpty(t, r.ExecutionID)
+	}
+	assert.Less(t, res[0].ServerName, res[1].ServerName)
+
+	run, err = deployment.DeployOnServers(ctx, c, deployment.DeployOnServersOpts{ServerName: "controller", ConfigName: "fail", Config: "echo nope >&2\nexit 3"})
+	require.NoError(t, err)
+	_, err = run.Wait(ctx)
+	require.ErrorIs(t, err, tripleo.ErrWorkflowFailed)
+	res = deployment.ServerResults(run.Snapshot())
+	require.Len(t, res, 1)
+	assert.Equal(t, deployment.ServerResult{ServerUUID: res[0].ServerUUID, ServerName: res[0].ServerName, ConfigName: "fail",
+		Status: "FAILED", StatusCode: 3, Stderr: "nope\n", ExecutionID: res[0].ExecutionID}, res[0])
+	assert.Contains(t, res[0].ServerName, "controller")
+}
