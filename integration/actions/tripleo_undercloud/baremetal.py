@@ -205,9 +205,9 @@ def _node_fields(node, instance_boot_option):
 
 def _existing():
     """Maps of the Ironic nodes: MAC -> uuid, driver identity -> uuid, name -> uuid."""
-    _, _, ports = ep.ironic('GET', 'ports?fields=address,node_uuid&limit=0', ok=(200,))
+    _, _, ports = ep.ironic('GET', 'ports?fields=address,node_uuid', ok=(200,))
     by_mac = {p['address'].lower(): p['node_uuid'] for p in ports.get('ports', [])}
-    _, _, nodes = ep.ironic('GET', 'nodes?fields=uuid,name,driver,driver_info&limit=0', ok=(200,))
+    _, _, nodes = ep.ironic('GET', 'nodes?fields=uuid,name,driver,driver_info', ok=(200,))
     by_id, by_name = {}, {}
     for n in nodes.get('nodes', []):
         if n.get('name'):
