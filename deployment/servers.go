@@ -69,8 +69,8 @@ type ServerResult struct {
 //
 // How the results are collected: the sub-workflows' messages are events of the
 // run (their root_execution_id is the run's execution), so the run's decoder
-// reads them from the run's event log (ServerResults over Snapshot) once the
-// workflow has succeeded; a host can do the same after a failure:
+// reads them from the run's events (tripleo.Final.Events) once the workflow
+// has succeeded; a host can do the same after a failure:
 // deployment.ServerResults(run.Snapshot()) tells which servers failed and why.
 // Without a Notifier no message arrives and the result falls back to the
 // per-server results the final message or execution output may list.
@@ -88,27 +88,14 @@ func DeployOnServers(ctx context.Context, c *tripleo.Client, opts DeployOnServer
 		"config":      opts.Config,
 		"group":       group,
 	}
-	var run *tripleo.Run[[]ServerResult]
-	started := make(chan struct{})
 	decode := func(f *tripleo.Final) ([]ServerResult, error) {
-		select {
-		case <-started: // the decoder may run before Start has returned the run
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-		out := ServerResults(run.Snapshot())
+		out := ServerResults(f.Events)
 		if len(out) == 0 {
 			out = finalServerResults(f)
 		}
 		return out, nil
 	}
-	r, err := tripleo.Start(ctx, c, WorkflowDeployOnServers, input, decode, tripleo.StartOpts{Queue: opts.Queue})
-	if err != nil {
-		return nil, err
-	}
-	run = r
-	close(started)
-	return r, nil
+	return tripleo.Start(ctx, c, WorkflowDeployOnServers, input, decode, tripleo.StartOpts{Queue: opts.Queue})
 }
 
 // ServerResults extracts the per-server results from a run's events (the

@@ -153,6 +153,8 @@ func TestRunEventsInOrderThenClosed(t *testing.T) {
 		res, err := run.Wait(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, "u1", res.Nodes[0]["uuid"], "result decoded from the final payload")
+		snap := run.Snapshot()
+		assert.Equal(t, tripleo.EventDone, snap[len(snap)-1].Kind, "the EventDone is logged before Wait returns")
 		synctest.Wait()
 		assert.Equal(t, 0, n.subscribers("tripleo"), "subscription closed at the end")
 	})

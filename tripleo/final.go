@@ -12,6 +12,9 @@ type Final struct {
 	// Message is the execution's own final message (nil if none arrived, e.g. it
 	// was lost or too big for Zaqar: the execution output stands in).
 	Message *Message
+	// Events are the run's events so far (its sub-workflows' messages among
+	// them), for decoders that gather results from them.
+	Events []Event
 }
 
 // Decoder turns a successful run's Final into the typed result.

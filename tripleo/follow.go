@@ -211,7 +211,7 @@ func (f *follower[T]) decide(ctx context.Context, ex *Execution) {
 	}
 	switch outcome {
 	case Succeeded:
-		fin := &Final{Workflow: f.r.name, ExecutionID: f.r.ExecutionID(), Execution: ex, Message: f.final}
+		fin := &Final{Workflow: f.r.name, ExecutionID: f.r.ExecutionID(), Execution: ex, Message: f.final, Events: f.r.Snapshot()}
 		v, err := f.decode(fin)
 		if err != nil {
 			f.fail(fmt.Errorf("%s (execution %s): decode result: %w", f.r.name, fin.ExecutionID, err))

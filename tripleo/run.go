@@ -20,8 +20,8 @@ import (
 // Every event is kept in an in-memory log: Events delivers them all in order,
 // ending with an EventDone, and is then closed. A host that never reads Events
 // loses nothing and blocks nothing; a host that calls Events must drain it (or
-// cancel the run's ctx). The outcome is stored and Done closed before Events
-// closes. Wait is safe from many goroutines and returns the same result each time.
+// cancel the run's ctx). The outcome is stored, the EventDone logged and Done
+// closed before Events closes, so Snapshot after Wait holds every event. Wait is safe from many goroutines and returns the same result each time.
 type Run[T any] struct {
 	name   string
 	ctx    context.Context // the caller's following ctx (ends forwarders)
@@ -119,6 +119,7 @@ func (r *Run[T]) forward() {
 		case r.evCh <- ev:
 			i++
 			if ev.Kind == EventDone {
+				<-r.done // closed right after the EventDone is logged
 				return
 			}
 		case <-r.ctx.Done():
@@ -207,7 +208,8 @@ func (r *Run[T]) emit(ev Event) {
 	r.changed = make(chan struct{})
 }
 
-// finish stores the outcome, closes Done, then logs the EventDone.
+// finish stores the outcome, logs the EventDone, then closes Done; a
+// forwarder waits for Done before it closes Events.
 func (r *Run[T]) finish(v T, err error) {
 	select {
 	case <-r.done:
@@ -215,7 +217,7 @@ func (r *Run[T]) finish(v T, err error) {
 	default:
 	}
 	r.value, r.err = v, err
-	close(r.done)
+	defer close(r.done)
 	status := StateSuccess
 	if err != nil {
 		status = StateError
