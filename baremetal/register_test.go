@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -276,4 +277,32 @@ func mustJSON(t testing.TB, v any) string {
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	return string(b)
+}
+
+// A start that fails with a server error echoing the input (as a database
+// error does): the error and the retry logs are redacted.
+func TestPasswordNeverLeaksOnStartFailure(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const password = "Start-Fail-Secret-pw"
+		var logs bytes.Buffer
+		logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		s := newSim(t, true, tripleo.WithLogger(logger))
+		posts := 0
+		s.mt.RegisterResponder("POST", mistralURL+"/executions", func(r *http.Request) (*http.Response, error) {
+			posts++
+			body := readJSON(t, r)
+			return jsonResp(r, 500, map[string]any{"faultstring": "DBError: (DataError) Data too long [parameters: " + mustJSON(t, body["input"]) + "]"}), nil
+		})
+		inv := &baremetal.Inventory{Nodes: []baremetal.Node{{PMType: "ipmi", PMAddr: "10.0.0.5", PMPassword: tripleo.Secret(password)}}}
+		_, err := baremetal.RegisterOrUpdate(context.Background(), s.c, baremetal.RegisterOpts{Nodes: inv})
+		require.Error(t, err)
+		assert.Greater(t, posts, 1, "5xx are retried")
+		var ae *tripleo.APIError
+		require.ErrorAs(t, err, &ae)
+		assert.Equal(t, 500, ae.StatusCode)
+		assert.Contains(t, err.Error(), "DBError")
+		assert.NotContains(t, fmt.Sprintf("%v %+v %s", err, err, ae.Message), password)
+		assert.Contains(t, logs.String(), "retrying")
+		assert.NotContains(t, logs.String(), password)
+	})
 }

@@ -53,17 +53,6 @@ func wrap[T, U any](ctx context.Context, c *tripleo.Client, sub *tripleo.Run[T],
 	return r
 }
 
-// runQueue is the queue a run with StartOpts.Queue q follows (as tripleo.Start picks it).
-func runQueue(c *tripleo.Client, q string) string {
-	switch {
-	case q != "":
-		return q
-	case c != nil && c.Queue != "":
-		return c.Queue
-	}
-	return tripleo.DefaultQueue
-}
-
 func validateQueue(q string) error {
 	if q == "" {
 		return nil

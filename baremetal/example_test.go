@@ -1,0 +1,77 @@
+package baremetal_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
+)
+
+// Reading an instackenv and validating it locally: every problem at once,
+// and never a password in print.
+func ExampleInventory_Validate() {
+	inv, err := baremetal.ReadInventory(strings.NewReader(`{"nodes": [
+	  {"name": "controller-0", "pm_type": "ipmi", "pm_addr": "192.168.24.11", "pm_user": "admin",
+	   "pm_password": "s3cr3t", "mac": ["52:54:00:aa:00:01"]},
+	  {"name": "compute-0", "pm_type": "idrac", "pm_addr": "192.168.24.12",
+	   "mac": ["52:54:00:AA:00:01", "not-a-mac"], "capabilities": "profile"}
+	]}`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, p := range baremetal.Problems(inv.Validate()) {
+		fmt.Println(p)
+	}
+	fmt.Printf("%v\n", inv.Nodes[0].PMPassword)
+	// Output:
+	// node #1 (compute-0): pm_user: The following fields are missing: pm_user, pm_password
+	// node #1 (compute-0): mac: MAC 52:54:00:AA:00:01 is not unique
+	// node #1 (compute-0): mac: MAC address not-a-mac is invalid
+	// node #1 (compute-0): capabilities: Invalid capabilities: profile
+	// ***
+}
+
+// The common path on the embedded undercloud: register, introspect and
+// provide as one run; one node fails introspection and the result says why.
+func ExampleEnroll() {
+	u := tripleotest.New(tripleotest.FailIntrospection("compute-0"))
+	defer u.Close()
+	c, err := u.Client()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	inv, err := baremetal.LoadInventory("testdata/ipmi.json")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	run, err := baremetal.Enroll(ctx, c, baremetal.EnrollOpts{Nodes: inv})
+	if err != nil {
+		fmt.Println("not started:", err)
+		return
+	}
+	for ev := range run.Events() {
+		if ev.Kind == tripleo.EventProgress && ev.Source == baremetal.OpEnroll && ev.Status == "failed" {
+			n := ev.Data.(baremetal.EnrollNode)
+			fmt.Printf("(event) %s failed at %s: %s\n", n.Name, n.Stage, n.Reason)
+		}
+	}
+	res, err := run.Wait(ctx)
+	for _, n := range res.Nodes {
+		fmt.Println(strings.TrimSpace(fmt.Sprintf("%-12s %-10s %s", n.Name, n.ProvisionState, n.Reason)))
+	}
+	fmt.Println(errors.Is(err, baremetal.ErrNodeFailed))
+	// Output:
+	// (event) compute-0 failed at introspect: introspection failed: Introspection timeout
+	// controller-0 available
+	// compute-0    manageable introspection failed: Introspection timeout
+	// compute-1    available
+	// true
+}
