@@ -249,10 +249,13 @@ func (f *flow) sub(name string, input map[string]any) (*execution, wfResult) {
 	child.cancel = cancel
 	u.mu.Unlock()
 	res := u.runFlow(ctx, child)
+	u.mu.Lock()
+	info, out := child.stateInfo, copyMap(child.output)
+	u.mu.Unlock()
 	if res.status == "SUCCESS" {
-		u.finishTask(t, "SUCCESS", "", child.output)
+		u.finishTask(t, "SUCCESS", "", out)
 	} else {
-		u.finishTask(t, "ERROR", child.stateInfo, child.output)
+		u.finishTask(t, "ERROR", info, out)
 	}
 	return child, res
 }

@@ -308,7 +308,7 @@ func (u *Undercloud) createStackLocked(name string, in heatInput, timeout int, d
 	if in.template == nil {
 		return nil, 400, "HTTPBadRequest", "No template specified"
 	}
-	if err := validateStack(in, 0); err != nil {
+	if err := validateStack(in, 0, true); err != nil {
 		return nil, 400, "StackValidationFailed", err.Error()
 	}
 	params, hidden, _ := paramValues(in.template, in)
@@ -373,7 +373,7 @@ func (u *Undercloud) updateStackLocked(s *stack, in heatInput, existing bool, ti
 	if in.template == nil {
 		return 400, "HTTPBadRequest", "No template specified"
 	}
-	if err := validateStack(in, 0); err != nil {
+	if err := validateStack(in, 0, true); err != nil {
 		return 400, "StackValidationFailed", err.Error()
 	}
 	if timeout > 0 {

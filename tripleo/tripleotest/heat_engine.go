@@ -523,8 +523,34 @@ func (p *planner) finish(top *stack, action string, t0, end time.Duration) []tic
 				u.eventLocked(top, top.name, top.id, top.status, top.reason, "")
 				return
 			}
-			// from the failed resource up to the top stack
+			// the failed resource, what was still in progress elsewhere
+			// (aborted), then every enclosing resource and stack up to top
+			onChain := map[*stack]string{}
 			depth := len(names) - 1
+			for s := f.st; s != nil; s = s.parent {
+				onChain[s] = names[depth]
+				depth--
+			}
+			var abort func(s *stack)
+			abort = func(s *stack) {
+				for _, r := range s.resources {
+					if r.nested != nil {
+						abort(r.nested)
+					}
+					if strings.HasSuffix(r.status, "_IN_PROGRESS") && onChain[s] != r.name {
+						act := strings.TrimSuffix(r.status, "_IN_PROGRESS")
+						r.status, r.reason, r.updated = act+"_FAILED", act+" aborted", now()
+						u.eventLocked(s, r.name, r.physicalID, r.status, r.reason, r.typ)
+					}
+				}
+				if _, chained := onChain[s]; !chained && s.inProgress() {
+					act := strings.TrimSuffix(s.status, "_IN_PROGRESS")
+					s.status, s.reason = act+"_FAILED", "Resource "+act+" failed: "+act+" aborted"
+					u.eventLocked(s, s.name, s.id, s.status, s.reason, "")
+				}
+			}
+			depth = len(names) - 1
+			first := true
 			for s := f.st; s != nil; s = s.parent {
 				rname := names[depth]
 				var r *resource
@@ -541,6 +567,10 @@ func (p *planner) finish(top *stack, action string, t0, end time.Duration) []tic
 					}
 					r.status, r.reason, r.updated = act+"_FAILED", reason, now()
 					u.eventLocked(s, r.name, r.physicalID, r.status, r.reason, r.typ)
+				}
+				if first {
+					abort(top)
+					first = false
 				}
 				sact := action
 				if i := strings.Index(s.status, "_"); i > 0 {

@@ -67,6 +67,12 @@ func mergeEnv(a, b map[string]any) map[string]any {
 // paramValues resolves every template parameter: given > env parameters >
 // parameter_defaults > default; a missing required parameter is an error.
 func paramValues(tmpl map[string]any, in heatInput) (map[string]any, []string, error) {
+	return paramValuesCheck(tmpl, in, true)
+}
+
+// paramValuesCheck is paramValues; with strict false badly typed values are
+// kept as given (Heat's POST /validate does not check parameter_defaults values).
+func paramValuesCheck(tmpl map[string]any, in heatInput, strict bool) (map[string]any, []string, error) {
 	decl := asMap(tmpl["parameters"])
 	vals := map[string]any{}
 	var hidden []string
@@ -90,8 +96,11 @@ func paramValues(tmpl map[string]any, in heatInput) (map[string]any, []string, e
 			return nil, nil, fmt.Errorf("The Parameter (%s) was not provided.", name)
 		}
 		cv, err := coerceParam(asString(d["type"]), v)
-		if err != nil {
+		if err != nil && strict {
 			return nil, nil, fmt.Errorf("Parameter '%s' is invalid: %s", name, err)
+		}
+		if err != nil {
+			cv = v
 		}
 		vals[name] = cv
 	}
@@ -318,11 +327,11 @@ func substitute(v any, index, stackName string) any {
 
 // validateStack checks a whole stack tree (types and parameters of every
 // template reached), as Heat does before it accepts a create or update.
-func validateStack(in heatInput, depth int) error {
+func validateStack(in heatInput, depth int, strict bool) error {
 	if depth > 8 {
 		return nil
 	}
-	params, _, err := paramValues(in.template, in)
+	params, _, err := paramValuesCheck(in.template, in, strict)
 	if err != nil {
 		return err
 	}
@@ -346,7 +355,7 @@ func validateStack(in heatInput, depth int) error {
 		if err != nil {
 			return fmt.Errorf("Failed to parse template %s: %v", file, err)
 		}
-		if err := validateStack(heatInput{template: t, files: in.files, env: nestedEnv(in.env), params: props}, depth+1); err != nil {
+		if err := validateStack(heatInput{template: t, files: in.files, env: nestedEnv(in.env), params: props}, depth+1, strict); err != nil {
 			return err
 		}
 	}
@@ -363,7 +372,7 @@ func nestedEnv(env map[string]any) map[string]any {
 // (Type, Description, NoEcho, Label, Default = the effective value) and
 // NestedParameters of template resources (what parameters.get_flatten flattens).
 func validateTree(in heatInput) (map[string]any, error) {
-	if err := validateStack(in, 0); err != nil {
+	if err := validateStack(in, 0, false); err != nil {
 		return nil, err
 	}
 	return paramTree(in, 0), nil
@@ -398,7 +407,7 @@ func paramTree(in heatInput, depth int) map[string]any {
 	if depth > 6 {
 		return out
 	}
-	params, _, _ := paramValues(in.template, in)
+	params, _, _ := paramValuesCheck(in.template, in, false)
 	registry := asMap(in.env["resource_registry"])
 	rs, _ := resources(in.template, params, registry, in.files)
 	nestedOut := map[string]any{}

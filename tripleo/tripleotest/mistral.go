@@ -656,4 +656,3 @@ func (u *Undercloud) mistralDeleteEnvironment(w http.ResponseWriter, r *http.Req
 	delete(u.envs, name)
 	w.WriteHeader(http.StatusNoContent)
 }
-

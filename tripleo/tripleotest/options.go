@@ -144,14 +144,16 @@ func FailCleaning(node, lastError string) Option {
 	}
 }
 
-// FailResource makes the Heat resource of that name (in any stack, nested or
-// not) fail its create or update with reason, which fails the stack like
-// Heat does ("Resource CREATE failed: <reason>"). The default plan's
-// OS::Heat::TestResource also honours the TestFail parameter.
+// FailResource makes the Heat resources of that name (in any stack, nested or
+// not, e.g. "NetworkDeployment") fail their create or update with reason, which
+// fails every enclosing resource and stack as Heat does: "Resource CREATE
+// failed: Error: resources.Controller.resources[0].resources.NetworkDeployment:
+// <reason>". The default plan's Deployment resource (OS::Heat::TestResource)
+// also fails when the plan sets the TestFail parameter.
 func FailResource(name, reason string) Option {
 	return func(c *config) {
 		if reason == "" {
-			reason = "Error: resources." + name + ": Deployment exited with non-zero status code: 1"
+			reason = "Deployment exited with non-zero status code: 1"
 		}
 		c.failResources[name] = reason
 	}

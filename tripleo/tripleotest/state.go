@@ -307,4 +307,3 @@ func (u *Undercloud) seedNodes() {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
-

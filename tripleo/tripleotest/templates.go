@@ -121,8 +121,15 @@ func roleTemplate(r roleSpec) map[string]any {
 		"NodeTLSData":   map[string]any{"type": "OS::TripleO::NodeTLSData", "depends_on": "NetworkDeployment"},
 		r.name + "Deployment": map[string]any{"type": "OS::TripleO::SoftwareDeployment", "depends_on": "NetworkDeployment",
 			"properties": map[string]any{"name": r.name + "Deployment", "server": map[string]any{"get_resource": r.name}}},
-		"NodeExtraConfig":  map[string]any{"type": "OS::TripleO::NodeExtraConfig", "depends_on": r.name + "Deployment"},
-		"UpdateDeployment": map[string]any{"type": "OS::TripleO::SoftwareDeployment", "depends_on": "NetworkDeployment"},
+		"NodeExtraConfig":     map[string]any{"type": "OS::TripleO::NodeExtraConfig", "depends_on": r.name + "Deployment"},
+		"UpdateDeployment":    map[string]any{"type": "OS::TripleO::SoftwareDeployment", "depends_on": "NetworkDeployment"},
+		"UserData":            map[string]any{"type": "OS::TripleO::NodeUserData"},
+		"NodeAdminUserData":   map[string]any{"type": "OS::TripleO::NodeAdminUserData"},
+		"RoleUserData":        map[string]any{"type": "OS::TripleO::" + r.name + "::NodeUserData"},
+		"PreNetworkConfig":    map[string]any{"type": "OS::TripleO::" + r.name + "::PreNetworkConfig", "depends_on": r.name},
+		"SshHostPubKey":       map[string]any{"type": "OS::TripleO::Ssh::HostPubKey", "depends_on": r.name + "Deployment"},
+		r.name + "Config":     map[string]any{"type": "OS::Heat::StructuredConfig"},
+		"NodeExtraConfigPost": map[string]any{"type": "OS::TripleO::NodeExtraConfigPost", "depends_on": "NodeExtraConfig"},
 	}
 	deps := []any{r.name, "NetworkConfig"}
 	for _, n := range r.networks {
@@ -231,6 +238,8 @@ func (u *Undercloud) processPlan(container string) (heatInput, map[string]any, e
 		registry["OS::TripleO::"+r.name] = file
 		registry["OS::TripleO::"+r.name+"Server"] = "OS::TripleO::Server"
 		registry["OS::TripleO::"+r.name+"::Net::SoftwareConfig"] = "OS::Heat::None"
+		registry["OS::TripleO::"+r.name+"::NodeUserData"] = "OS::Heat::None"
+		registry["OS::TripleO::"+r.name+"::PreNetworkConfig"] = "OS::Heat::None"
 		for _, n := range r.networks {
 			registry["OS::TripleO::"+r.name+"::Ports::"+n+"Port"] = "OS::Heat::None"
 		}
