@@ -123,6 +123,7 @@ type EnrollError struct {
 	Errs   []error
 }
 
+// Error renders the error as one line.
 func (e *EnrollError) Error() string {
 	parts := make([]string, len(e.Failed))
 	for i, n := range e.Failed {

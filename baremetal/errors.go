@@ -33,6 +33,7 @@ type NodeError struct {
 	ExecutionID string
 }
 
+// Error renders the error as one line.
 func (e *NodeError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "node %s is %q", label(e.Name, e.UUID), e.ProvisionState)

@@ -155,6 +155,7 @@ type IntrospectError struct {
 	Err    error
 }
 
+// Error renders the error as one line.
 func (e *IntrospectError) Error() string {
 	failed := e.Result.Failed()
 	if len(failed) == 0 {

@@ -128,6 +128,7 @@ type RegisterError struct {
 	Err        error
 }
 
+// Error renders the error as one line.
 func (e *RegisterError) Error() string {
 	if len(e.Registered) == 0 {
 		return "registration failed: " + e.Err.Error()
