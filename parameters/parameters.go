@@ -163,11 +163,13 @@ func reset(ctx context.Context, c *tripleo.Client, container, key string) error 
 // SetError is the error of Set when the reset succeeded but the update did
 // not: the plan's parameters under Key were reset (deleted).
 type SetError struct {
+	// Container is the plan; Key the plan environment key that was reset.
 	Container, Key string
 	// Err is the update's error.
 	Err error
 }
 
+// Error says that the parameters were reset and why the update failed.
 func (e *SetError) Error() string {
 	return fmt.Sprintf("set parameters of plan %s: the plan's %s were reset, but the update failed (the plan now has no %s; call Set or Update again): %v",
 		e.Container, e.Key, e.Key, e.Err)

@@ -27,10 +27,12 @@ type View struct {
 
 // Parameter is one template parameter.
 type Parameter struct {
-	Name        string
-	Type        string // Heat type: String, Number, CommaDelimitedList, Json, Boolean
-	Description string
-	Label       string
+	// Name is the parameter name.
+	Name string
+	// Type is the Heat type: String, Number, CommaDelimitedList, Json, Boolean.
+	Type string
+	// Description and Label are the template's texts.
+	Description, Label string
 	// Default is the template default; a tripleo.Secret when Hidden.
 	Default any
 	// Value is the plan's value (from environment_parameters, else from Heat's
@@ -50,7 +52,14 @@ type Parameter struct {
 
 // Resource is one node of the flattened resource tree.
 type Resource struct {
-	ID, Name, Type, Description string
+	// ID is the id tripleo-common gave the node (a random UUID per call).
+	ID string
+	// Name is the resource name ("Root" for the top).
+	Name string
+	// Type is the resource type, e.g. OS::Heat::ResourceGroup ("" for Root).
+	Type string
+	// Description is the template's description.
+	Description string
 	// Parameters names the parameters the resource's template declares.
 	Parameters []string
 	// Resources are the ids of nested resources.

@@ -62,10 +62,13 @@ const stackInUseText = "Cannot delete a plan that has an associated stack"
 // stack. It matches ErrHasStack and unwraps to the *tripleo.ActionError that
 // carries the server's text.
 type StackExistsError struct {
+	// Plan is the plan that was not deleted.
 	Plan string
-	Err  *tripleo.ActionError
+	// Err is the action's error, with the server's text.
+	Err *tripleo.ActionError
 }
 
+// Error says why the plan was kept and what to do.
 func (e *StackExistsError) Error() string {
 	return fmt.Sprintf("delete plan %s: %v (delete the Heat stack %s first)", e.Plan, e.Err, e.Plan)
 }
@@ -83,10 +86,11 @@ func (e *StackExistsError) Unwrap() error { return e.Err }
 // Delete runs the tripleo.plan.delete action synchronously rather than the
 // delete_deployment_plan workflow (Queens and later), which does nothing but
 // run that same action and post its result to Zaqar: one request, no queue, and
-// it works on Pike too. Deleting a plan that does not exist succeeds, as it
-// does on the server. When a Heat stack of that name exists the error is a
+// it works on Pike too. When a Heat stack of that name exists the error is a
 // *StackExistsError (errors.Is(err, ErrHasStack)); other failures are
-// *tripleo.ActionError with the server's text.
+// *tripleo.ActionError with the server's text. (tripleo-common treats a plan
+// that does not exist as already deleted; the SDK passes on whatever the
+// server answers.)
 func Delete(ctx context.Context, c *tripleo.Client, name string) error {
 	if err := ValidateName(name); err != nil {
 		return err

@@ -59,6 +59,7 @@ type StepError struct {
 	Err error
 }
 
+// Error says which step failed, why, and what was left behind.
 func (e *StepError) Error() string {
 	s := fmt.Sprintf("%s %s: step %s failed: %v", OpCreateFromTemplates, e.Container, e.Step, e.Err)
 	if e.LeftBehind != "" {

@@ -161,6 +161,7 @@ type FileError struct {
 	Err error
 }
 
+// String renders "name: error" (or "name: status").
 func (f FileError) String() string {
 	switch {
 	case f.Err != nil:
@@ -190,6 +191,7 @@ type UploadError struct {
 	Err error
 }
 
+// Error names the failed files (the first five) and counts what is in the container.
 func (e *UploadError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "upload to swift container %s (%s)", e.Container, e.Mode)
