@@ -38,11 +38,6 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-type stage struct {
-	name, result string
-	took         time.Duration
-}
-
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -57,119 +52,144 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "quickstart:", err)
 		return 2
 	}
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	out := progress.New(stdout)
 	c, where, closeFn, err := conn.Connect(ctx)
 	if err != nil {
 		fmt.Fprintln(stderr, "quickstart:", err)
 		return 1
 	}
 	defer closeFn()
-	out.Stage("Undercloud: %s", where)
+	f := &flow{c: c, plan: *planName, inv: inv, fastFollow: conn.Embedded(), out: progress.New(stdout)}
+	f.out.Stage("Undercloud: %s", where)
+	return f.run(ctx, stdout, stderr)
+}
 
-	var stages []stage
-	step := func(name string, f func() (string, error)) error {
-		t0 := time.Now()
-		res, err := f()
-		if err != nil {
-			res = "FAILED"
-		}
-		stages = append(stages, stage{name, res, time.Since(t0)})
-		return err
-	}
-	follow := func(run interface{ Events() <-chan tripleo.Event }) {
-		for ev := range run.Events() {
-			out.Event(ev)
-		}
-	}
-	var running interface{ ExecutionID() string }
+// flow is the quickstart's sequence of stages on one client.
+type flow struct {
+	c          *tripleo.Client
+	plan       string
+	inv        *baremetal.Inventory
+	fastFollow bool // the embedded stack completes in about a second: poll Heat often
+	out        *progress.Printer
 
-	err = func() error {
-		if err := step("plan", func() (string, error) {
-			out.Stage("Plan: create the default deployment plan %q", *planName)
-			r, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Container: *planName})
-			if err != nil {
-				return "", err
-			}
-			running = r
-			follow(r)
-			p, err := r.Wait(ctx)
-			return "created " + p.Name, err
-		}); err != nil {
-			return err
-		}
-		if err := step("parameters", func() (string, error) {
-			params := map[string]any{"ControllerCount": 1, "ComputeCount": 2, "NtpServer": "pool.ntp.org"}
-			out.Stage("Parameters: set ControllerCount=1, ComputeCount=2, NtpServer=pool.ntp.org")
-			if _, err := parameters.Update(ctx, c, *planName, params, parameters.UpdateOpts{}); err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("%d updated", len(params)), nil
-		}); err != nil {
-			return err
-		}
-		if err := step("nodes", func() (string, error) {
-			out.Stage("Nodes: register %d nodes, introspect, provide", len(inv.Nodes))
-			r, err := baremetal.Enroll(ctx, c, baremetal.EnrollOpts{Nodes: inv})
-			if err != nil {
-				return "", err
-			}
-			running = r
-			follow(r)
-			res, err := r.Wait(ctx)
-			if err != nil {
-				return "", err
-			}
-			for _, n := range res.Failed() {
-				out.Line(fmt.Sprintf("    node %s did not reach %s: %s", n.Name, res.Goal, n.Reason))
-			}
-			if len(res.Failed()) > 0 {
-				return "", fmt.Errorf("%d of %d nodes did not reach %s", len(res.Failed()), len(res.Nodes), res.Goal)
-			}
-			return fmt.Sprintf("%d/%d %s", len(res.Succeeded()), len(res.Nodes), res.Goal), nil
-		}); err != nil {
-			return err
-		}
-		return step("deploy", func() (string, error) {
-			out.Stage("Deploy: deploy plan %q and follow the Heat stack", *planName)
-			opts := deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: *planName}}
-			if conn.Embedded() {
-				opts.Follow.PollMax = 200 * time.Millisecond // the embedded stack completes in about a second
-			}
-			r, err := deployment.Deploy(ctx, c, opts)
-			if err != nil {
-				return "", err
-			}
-			running = r
-			follow(r)
-			st, err := r.Wait(ctx)
-			if err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("stack %s %s", st.Name, st.Status), nil
-		})
-	}()
-	out.Done()
+	stages  []stage
+	running interface{ ExecutionID() string } // the run in progress, for the re-attach hint
+}
+
+type stage struct {
+	name, result string
+	took         time.Duration
+}
+
+// run runs every stage, prints the summary table and returns the exit status.
+func (f *flow) run(ctx context.Context, stdout, stderr io.Writer) int {
+	err := f.stage("plan", func() (string, error) { return f.createPlan(ctx) })
+	if err == nil {
+		err = f.stage("parameters", func() (string, error) { return f.setParameters(ctx) })
+	}
+	if err == nil {
+		err = f.stage("nodes", func() (string, error) { return f.enroll(ctx) })
+	}
+	if err == nil {
+		err = f.stage("deploy", func() (string, error) { return f.deploy(ctx) })
+	}
+	f.out.Done()
 
 	fmt.Fprintln(stdout)
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STAGE\tRESULT\tTIME")
-	for _, s := range stages {
+	for _, s := range f.stages {
 		fmt.Fprintf(tw, "%s\t%s\t%.2fs\n", s.name, s.result, s.took.Seconds())
 	}
 	tw.Flush()
-	if err != nil {
-		if errors.Is(err, context.Canceled) && running != nil && running.ExecutionID() != "" {
-			fmt.Fprintf(stderr, "quickstart: interrupted; the workflow goes on on the undercloud. Re-attach with:\n  go run ./examples/tripleo execution attach %s\n", running.ExecutionID())
-			return 130
-		}
+	switch {
+	case err == nil:
+		fmt.Fprintln(stdout, "\nDeployment complete.")
+		return 0
+	case errors.Is(err, context.Canceled) && f.running != nil && f.running.ExecutionID() != "":
+		fmt.Fprintf(stderr, "quickstart: interrupted; the workflow goes on on the undercloud. Re-attach with:\n  go run ./examples/tripleo execution attach %s\n", f.running.ExecutionID())
+		return 130
+	default:
 		fmt.Fprintln(stderr, "quickstart:", err)
 		return 1
 	}
-	fmt.Fprintln(stdout, "\nDeployment complete.")
-	return 0
+}
+
+func (f *flow) stage(name string, do func() (string, error)) error {
+	t0 := time.Now()
+	res, err := do()
+	if err != nil {
+		res = "FAILED"
+	}
+	f.stages = append(f.stages, stage{name, res, time.Since(t0)})
+	return err
+}
+
+// follow prints a run's events as they come.
+func (f *flow) follow(r interface {
+	ExecutionID() string
+	Events() <-chan tripleo.Event
+}) {
+	f.running = r
+	for ev := range r.Events() {
+		f.out.Event(ev)
+	}
+}
+
+func (f *flow) createPlan(ctx context.Context) (string, error) {
+	f.out.Stage("Plan: create the default deployment plan %q", f.plan)
+	r, err := plan.CreateDefault(ctx, f.c, plan.CreateDefaultOpts{Container: f.plan})
+	if err != nil {
+		return "", err
+	}
+	f.follow(r)
+	p, err := r.Wait(ctx)
+	return "created " + p.Name, err
+}
+
+func (f *flow) setParameters(ctx context.Context) (string, error) {
+	params := map[string]any{"ControllerCount": 1, "ComputeCount": len(f.inv.Nodes) - 1, "NtpServer": "pool.ntp.org"}
+	f.out.Stage("Parameters: set ControllerCount=1, ComputeCount=%d, NtpServer=pool.ntp.org", len(f.inv.Nodes)-1)
+	if _, err := parameters.Update(ctx, f.c, f.plan, params, parameters.UpdateOpts{}); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d updated", len(params)), nil
+}
+
+func (f *flow) enroll(ctx context.Context) (string, error) {
+	f.out.Stage("Nodes: register %d nodes, introspect, provide", len(f.inv.Nodes))
+	r, err := baremetal.Enroll(ctx, f.c, baremetal.EnrollOpts{Nodes: f.inv})
+	if err != nil {
+		return "", err
+	}
+	f.follow(r)
+	res, err := r.Wait(ctx) // a partial failure gives both the result and an error
+	for _, n := range res.Failed() {
+		f.out.Line(fmt.Sprintf("    node %s did not reach %s (%s): %s", n.Name, res.Goal, n.Stage, n.Reason))
+	}
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%d/%d %s", len(res.Succeeded()), len(res.Nodes), res.Goal), nil
+}
+
+func (f *flow) deploy(ctx context.Context) (string, error) {
+	f.out.Stage("Deploy: deploy plan %q and follow the Heat stack", f.plan)
+	opts := deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: f.plan}}
+	if f.fastFollow {
+		opts.Follow.PollMax = 200 * time.Millisecond
+	}
+	r, err := deployment.Deploy(ctx, f.c, opts)
+	if err != nil {
+		return "", err
+	}
+	f.follow(r)
+	st, err := r.Wait(ctx)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("stack %s %s", st.Name, st.Status), nil
 }
 
 func readInventory(path string) (*baremetal.Inventory, error) {

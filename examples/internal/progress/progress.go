@@ -4,6 +4,7 @@
 package progress
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -21,6 +22,10 @@ type Printer struct {
 	tty   bool
 	start time.Time
 	bar   string // the live line shown under the events (terminal only)
+
+	// TerseErrors prints a failed run's EventDone as "<source> failed",
+	// without the error, for hosts that report the error themselves.
+	TerseErrors bool
 }
 
 // New returns a Printer on w; the live bar is drawn only when w is a terminal.
@@ -58,6 +63,9 @@ func (p *Printer) Line(s string) {
 
 // Event prints ev as one line, and updates the live bar from its counters.
 func (p *Printer) Event(ev tripleo.Event) {
+	if p.TerseErrors && ev.Kind == tripleo.EventDone && ev.Err != nil {
+		ev.Err = errTerse
+	}
 	p.Line(Format(ev, p.start))
 	if ev.Progress != nil && p.tty {
 		p.mu.Lock()
@@ -69,6 +77,9 @@ func (p *Printer) Event(ev tripleo.Event) {
 		p.Done()
 	}
 }
+
+// errTerse stands in for the error of a failed run with TerseErrors.
+var errTerse = errors.New("see below")
 
 // Done removes the live bar.
 func (p *Printer) Done() {
@@ -88,7 +99,9 @@ func Format(ev tripleo.Event, start time.Time) string {
 	}
 	switch ev.Kind {
 	case tripleo.EventDone:
-		if ev.Err != nil {
+		if ev.Err == errTerse {
+			fmt.Fprintf(&b, "%s failed", short(ev.Source))
+		} else if ev.Err != nil {
 			fmt.Fprintf(&b, "%s failed: %v", short(ev.Source), ev.Err)
 		} else {
 			fmt.Fprintf(&b, "%s finished", short(ev.Source))
