@@ -1,0 +1,494 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/nodes"
+	"github.com/spf13/cobra"
+
+	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/tripleo"
+)
+
+func (a *app) nodesCommand() *cobra.Command {
+	cmd := group("nodes", "Register, introspect, provide and clean bare metal nodes", "node", "baremetal")
+	cmd.AddCommand(a.nodesListCommand(), a.nodesImportCommand(), a.nodesIntrospectCommand(),
+		a.nodesProvideCommand(), a.nodesCleanCommand())
+	return cmd
+}
+
+// ironicNode is what the CLI reads of a node: identity and state.
+type ironicNode struct {
+	UUID, Name, InstanceUUID, PowerState, ProvisionState string
+	Maintenance                                          bool
+}
+
+// listNodes lists Ironic's nodes, optionally in one provision state.
+func listNodes(ctx context.Context, c *tripleo.Client, state string) ([]ironicNode, error) {
+	if err := c.Need("baremetal"); err != nil {
+		return nil, err
+	}
+	pages, err := nodes.List(c.Baremetal, nodes.ListOpts{ProvisionState: nodes.ProvisionState(state)}).AllPages(ctx)
+	if err != nil {
+		return nil, tripleo.WrapHTTP("ironic: list nodes", err)
+	}
+	ns, err := nodes.ExtractNodes(pages)
+	if err != nil {
+		return nil, fmt.Errorf("ironic: list nodes: %w", err)
+	}
+	out := make([]ironicNode, len(ns))
+	for i, n := range ns {
+		out[i] = ironicNode{n.UUID, n.Name, n.InstanceUUID, n.PowerState, n.ProvisionState, n.Maintenance}
+	}
+	return out, nil
+}
+
+// resolveNodes turns node names or uuids into uuids (Ironic accepts either in
+// GET /v1/nodes/{ident}). An unknown node is invalid input.
+func resolveNodes(ctx context.Context, c *tripleo.Client, idents []string) ([]string, error) {
+	if err := c.Need("baremetal"); err != nil {
+		return nil, err
+	}
+	uuids := make([]string, 0, len(idents))
+	var errs []error
+	for _, id := range idents {
+		n, err := nodes.Get(ctx, c.Baremetal, id).Extract()
+		if err != nil {
+			if err := tripleo.WrapHTTP("ironic: get node "+id, err); tripleo.IsNotFound(err) {
+				errs = append(errs, tripleo.Invalid("node", "no node %q in Ironic", id))
+				continue
+			} else {
+				return nil, err
+			}
+		}
+		uuids = append(uuids, n.UUID)
+	}
+	return uuids, errors.Join(errs...)
+}
+
+// nodeNames maps uuids to names (best effort: empty when Ironic cannot be read).
+func nodeNames(ctx context.Context, c *tripleo.Client) map[string]string {
+	names := map[string]string{}
+	ns, err := listNodes(ctx, c, "")
+	if err != nil {
+		return names
+	}
+	for _, n := range ns {
+		names[n.UUID] = n.Name
+	}
+	return names
+}
+
+func (a *app) nodesListCommand() *cobra.Command {
+	var state string
+	cmd := &cobra.Command{
+		Use:   "list [--state STATE]",
+		Short: "List the Ironic nodes (openstack baremetal node list)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.connect(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ns, err := listNodes(cmd.Context(), c, state)
+			if err != nil {
+				return err
+			}
+			rows := make([][]any, len(ns))
+			for i, n := range ns {
+				rows[i] = []any{n.UUID, n.Name, n.InstanceUUID, n.PowerState, n.ProvisionState, n.Maintenance}
+			}
+			return a.list([]string{"UUID", "Name", "Instance UUID", "Power State", "Provisioning State", "Maintenance"}, rows)
+		},
+	}
+	cmd.Flags().StringVar(&state, "state", "", "only nodes in this provision state (e.g. manageable)")
+	return cmd
+}
+
+// nodeSelection is the NODE... / --all-manageable choice of a command.
+func nodeSelection(cmd *cobra.Command, args []string, all bool) error {
+	switch {
+	case all && len(args) > 0:
+		return usageHelp(cmd.CommandPath(), "give node names or uuids, or --all-manageable, not both")
+	case !all && len(args) == 0:
+		return usageHelp(cmd.CommandPath(), "give node names or uuids, or --all-manageable")
+	}
+	return nil
+}
+
+func (a *app) nodesImportCommand() *cobra.Command {
+	var (
+		validateOnly, introspect, provide bool
+		reg                               baremetal.RegisterOpts
+	)
+	cmd := &cobra.Command{
+		Use:   "import INSTACKENV [--validate-only] [--introspect] [--provide]",
+		Short: "Register the nodes of an instackenv file (JSON or YAML) with Ironic",
+		Long: `Register the nodes of an instackenv file (JSON or YAML): new nodes are created
+and moved to manageable, known ones (same MAC, BMC or uuid) updated.
+
+The file is checked locally first with tripleo-common's validate_nodes rules:
+every problem is printed and the command exits with status 2 before anything is
+sent. --validate-only stops there. --introspect and --provide go on with the
+registered nodes, as "openstack overcloud node import --introspect --provide".`,
+		Args: exactArgs(1, "INSTACKENV"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path := args[0]
+			inv, err := baremetal.LoadInventory(path)
+			if err == nil {
+				err = inv.Validate()
+			}
+			if err != nil {
+				if errors.Is(err, tripleo.ErrInvalidInput) {
+					return a.invalidInventory(path, err)
+				}
+				return err
+			}
+			if validateOnly {
+				if err := a.printInventory(inv); err != nil {
+					return err
+				}
+				a.note("%s: %s, valid.", path, plural(len(inv.Nodes), "node"))
+				return nil
+			}
+			ctx := cmd.Context()
+			c, err := a.connect(ctx)
+			if err != nil {
+				return err
+			}
+			reg.Nodes, reg.Queue = inv, a.queue
+			if introspect || provide {
+				return a.enroll(ctx, c, reg, introspect, provide)
+			}
+			r, err := baremetal.RegisterOrUpdate(ctx, c, reg)
+			if err != nil {
+				return err
+			}
+			res, err := follow(ctx, a, r, runHint(r))
+			if err != nil {
+				return err
+			}
+			rows := make([][]any, len(res.Nodes))
+			for i, n := range res.Nodes {
+				rows[i] = []any{n.UUID, n.Name, n.ProvisionState, n.Driver, n.New}
+			}
+			return a.list([]string{"UUID", "Name", "Provisioning State", "Driver", "New"}, rows)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&validateOnly, "validate-only", false, "only check the file: print every problem (exit 2) or the nodes")
+	fl.BoolVar(&introspect, "introspect", false, "introspect the registered nodes")
+	fl.BoolVar(&provide, "provide", false, "make the nodes available at the end")
+	fl.StringVar(&reg.InitialState, "initial-state", "", "state new nodes end in: manageable (default), available or enroll")
+	fl.BoolVar(&reg.Remove, "remove", false, "delete the Ironic nodes that are not in the file")
+	fl.StringVar(&reg.KernelName, "kernel-name", "", "Glance image of the deploy kernel")
+	fl.StringVar(&reg.RamdiskName, "ramdisk-name", "", "Glance image of the deploy ramdisk")
+	fl.StringVar(&reg.InstanceBootOption, "instance-boot-option", "", "local (default) or netboot")
+	return cmd
+}
+
+// invalidInventory prints every problem of an instackenv and exits with status 2.
+func (a *app) invalidInventory(path string, err error) error {
+	var lines []string
+	if nps := baremetal.Problems(err); len(nps) > 0 {
+		for _, p := range nps {
+			lines = append(lines, p.Error())
+		}
+	}
+	if len(lines) == 0 {
+		lines = strings.Split(err.Error(), "\n")
+	}
+	fmt.Fprintf(a.stderr, "tripleo: %s is invalid (%s):\n", path, plural(len(lines), "problem"))
+	for _, l := range lines {
+		fmt.Fprintf(a.stderr, "  %s\n", l)
+	}
+	return &reportedError{status: exitUsage, err: err}
+}
+
+func (a *app) printInventory(inv *baremetal.Inventory) error {
+	rows := make([][]any, len(inv.Nodes))
+	for i, n := range inv.Nodes {
+		rows[i] = []any{i, n.Name, n.PMType, n.PMAddr, n.MACs, n.Capabilities.String()}
+	}
+	return a.list([]string{"Index", "Name", "Driver", "BMC Address", "MAC Addresses", "Capabilities"}, rows)
+}
+
+// enroll registers, introspects and provides as one run.
+func (a *app) enroll(ctx context.Context, c *tripleo.Client, reg baremetal.RegisterOpts, introspect, provide bool) error {
+	r, err := baremetal.Enroll(ctx, c, baremetal.EnrollOpts{
+		Nodes: reg.Nodes, Introspect: &introspect, Provide: &provide, Queue: reg.Queue,
+		KernelName: reg.KernelName, RamdiskName: reg.RamdiskName, InstanceBootOption: reg.InstanceBootOption,
+	})
+	if err != nil {
+		return err
+	}
+	res, err := follow(ctx, a, r, runHint(r))
+	if len(res.Nodes) > 0 {
+		rows := make([][]any, len(res.Nodes))
+		for i, n := range res.Nodes {
+			rows[i] = []any{n.Name, n.UUID, n.ProvisionState, n.OK, n.Stage, n.Reason}
+		}
+		if perr := a.list([]string{"Name", "UUID", "Provisioning State", "OK", "Failed Stage", "Reason"}, rows); perr != nil {
+			return perr
+		}
+	}
+	return err
+}
+
+func (a *app) nodesIntrospectCommand() *cobra.Command {
+	var (
+		all  bool
+		opts baremetal.IntrospectOpts
+	)
+	cmd := &cobra.Command{
+		Use:   "introspect [NODE...] [--all-manageable]",
+		Short: "Introspect manageable nodes (names or uuids, or every manageable node)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := nodeSelection(cmd, args, all); err != nil {
+				return err
+			}
+			if opts.MaxRetryAttempts < 0 {
+				opts.MaxRetryAttempts = baremetal.NoRetries
+			}
+			ctx := cmd.Context()
+			c, err := a.connect(ctx)
+			if err != nil {
+				return err
+			}
+			var r *tripleo.Run[baremetal.IntrospectResult]
+			if all {
+				r, err = baremetal.IntrospectManageableNodes(ctx, c, baremetal.IntrospectManageableOpts{RunValidations: opts.RunValidations, Queue: a.queue})
+			} else {
+				if opts.NodeUUIDs, err = resolveNodes(ctx, c, args); err != nil {
+					return err
+				}
+				opts.Queue = a.queue
+				r, err = baremetal.Introspect(ctx, c, opts)
+			}
+			if err != nil {
+				return err
+			}
+			res, err := follow(ctx, a, r, runHint(r))
+			var ie *baremetal.IntrospectError
+			if errors.As(err, &ie) {
+				res = ie.Result
+			}
+			if _, ok := errors.AsType[*interruptedError](err); !ok && len(res.Nodes) > 0 {
+				names := nodeNames(ctx, c)
+				rows := make([][]any, len(res.Nodes))
+				for i, n := range res.Nodes {
+					rows[i] = []any{n.UUID, names[n.UUID], n.Finished, n.Error}
+				}
+				if perr := a.list([]string{"UUID", "Name", "Finished", "Error"}, rows); perr != nil {
+					return perr
+				}
+			}
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&all, "all-manageable", false, "introspect every manageable node (not in maintenance)")
+	fl.BoolVar(&opts.RunValidations, "run-validations", false, "run the pre-introspection validations first")
+	fl.IntVar(&opts.Concurrency, "concurrency", 0, "nodes introspected at once (default 20)")
+	fl.IntVar(&opts.MaxRetryAttempts, "max-retries", 0, "more rounds for failed nodes (default 2; -1 for none)")
+	fl.DurationVar(&opts.NodeTimeout, "node-timeout", 0, "bound on one node's introspection (default 20m)")
+	return cmd
+}
+
+func (a *app) nodesProvideCommand() *cobra.Command {
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "provide [NODE...] [--all-manageable]",
+		Short: "Make manageable nodes available (through automated cleaning where enabled)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := nodeSelection(cmd, args, all); err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			c, err := a.connect(ctx)
+			if err != nil {
+				return err
+			}
+			var r *tripleo.Run[baremetal.ProvideResult]
+			if all {
+				r, err = baremetal.ProvideManageableNodes(ctx, c, baremetal.ProvideManageableOpts{Queue: a.queue})
+			} else {
+				var uuids []string
+				if uuids, err = resolveNodes(ctx, c, args); err != nil {
+					return err
+				}
+				r, err = baremetal.Provide(ctx, c, baremetal.ProvideOpts{NodeUUIDs: uuids, Queue: a.queue})
+			}
+			if err != nil {
+				return err
+			}
+			res, err := follow(ctx, a, r, runHint(r))
+			if len(res.Nodes) > 0 {
+				if perr := a.printNodeStates(res.Nodes); perr != nil {
+					return perr
+				}
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all-manageable", false, "provide every manageable node (not in maintenance)")
+	return cmd
+}
+
+func (a *app) printNodeStates(ns []baremetal.NodeState) error {
+	rows := make([][]any, len(ns))
+	for i, n := range ns {
+		rows[i] = []any{n.UUID, n.Name, n.ProvisionState, n.PowerState, n.Maintenance, n.LastError}
+	}
+	return a.list([]string{"UUID", "Name", "Provisioning State", "Power State", "Maintenance", "Last Error"}, rows)
+}
+
+func (a *app) nodesCleanCommand() *cobra.Command {
+	var (
+		all, erase bool
+		steps      string
+		timeout    time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "clean [NODE...] [--all-manageable] [--erase-devices | --steps JSON]",
+		Short: "Clean manageable nodes (default step: erase_devices_metadata), each node in its own run",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := nodeSelection(cmd, args, all); err != nil {
+				return err
+			}
+			cleanSteps := []baremetal.CleanStep{baremetal.EraseDevicesMetadata()}
+			switch {
+			case erase && steps != "":
+				return usageErrorf("--erase-devices and --steps exclude each other")
+			case erase:
+				cleanSteps = []baremetal.CleanStep{baremetal.EraseDevices()}
+			case steps != "":
+				if err := decodeSteps(steps, &cleanSteps); err != nil {
+					return err
+				}
+			}
+			ctx := cmd.Context()
+			c, err := a.connect(ctx)
+			if err != nil {
+				return err
+			}
+			var uuids []string
+			if all {
+				ns, err := listNodes(ctx, c, baremetal.StateManageable)
+				if err != nil {
+					return err
+				}
+				for _, n := range ns {
+					if !n.Maintenance && n.InstanceUUID == "" {
+						uuids = append(uuids, n.UUID)
+					}
+				}
+				if len(uuids) == 0 {
+					return errors.New("no manageable node to clean (check node states and maintenance)")
+				}
+			} else if uuids, err = resolveNodes(ctx, c, args); err != nil {
+				return err
+			}
+			return a.clean(ctx, c, uuids, cleanSteps, timeout)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&all, "all-manageable", false, "clean every manageable node (not in maintenance)")
+	fl.BoolVar(&erase, "erase-devices", false, "shred every disk (deploy.erase_devices; slow) instead of erasing metadata")
+	fl.StringVar(&steps, "steps", "", `clean steps as JSON, e.g. '[{"interface": "bios", "step": "factory_reset"}]'`)
+	fl.DurationVar(&timeout, "clean-timeout", 0, "bound on one node's cleaning (default 2h)")
+	return cmd
+}
+
+func decodeSteps(s string, out *[]baremetal.CleanStep) error {
+	dec := strings.NewReader(s)
+	var steps []baremetal.CleanStep
+	if err := jsonDecode(dec, &steps); err != nil {
+		return usageErrorf("--steps: invalid JSON: %v", err)
+	}
+	if len(steps) == 0 {
+		return usageErrorf("--steps: no clean step given")
+	}
+	*out = steps
+	return nil
+}
+
+// clean runs one manual_cleaning per node, all at once, printing their events
+// and a live counter of the nodes done.
+func (a *app) clean(ctx context.Context, c *tripleo.Client, uuids []string, steps []baremetal.CleanStep, timeout time.Duration) error {
+	optsFor := func(u string) baremetal.CleanOpts {
+		return baremetal.CleanOpts{NodeUUID: u, Steps: steps, Timeout: timeout, Queue: a.queue}
+	}
+	var problems []error
+	for _, u := range uuids {
+		problems = append(problems, optsFor(u).Validate())
+	}
+	if err := errors.Join(problems...); err != nil {
+		return err
+	}
+	runs := make([]*tripleo.Run[baremetal.CleanResult], 0, len(uuids))
+	for _, u := range uuids {
+		r, err := baremetal.ManualClean(ctx, c, optsFor(u))
+		if err != nil {
+			if len(runs) > 0 {
+				a.note("%d cleaning runs started before this error go on on the undercloud", len(runs))
+			}
+			return err
+		}
+		runs = append(runs, r)
+	}
+	p := a.printer()
+	var (
+		mu     sync.Mutex
+		counts = tripleo.Progress{Total: len(runs), InProgress: len(runs)}
+		wg     sync.WaitGroup
+	)
+	results := make([]baremetal.CleanResult, len(runs))
+	errs := make([]error, len(runs))
+	for i, r := range runs {
+		wg.Go(func() {
+			res, err := followWith(ctx, a, p, r, runHint(r))
+			results[i], errs[i] = res, err
+			if ctx.Err() != nil {
+				return
+			}
+			mu.Lock()
+			counts.InProgress--
+			status := "cleaned"
+			if err != nil {
+				counts.Failed++
+				status = "failed"
+			} else {
+				counts.Done++
+			}
+			snap := counts
+			mu.Unlock()
+			p.Event(tripleo.Event{Time: time.Now(), Kind: tripleo.EventProgress, Source: "clean", Subject: uuids[i], Status: status, Progress: &snap})
+		})
+	}
+	wg.Wait()
+	p.Done()
+	if ctx.Err() != nil {
+		lines := make([]string, len(runs))
+		for i, r := range runs {
+			lines[i] = "  tripleo execution attach " + r.ExecutionID()
+		}
+		return interrupted("the cleaning goes on on the undercloud; re-attach with:\n%s", strings.Join(lines, "\n"))
+	}
+	var states []baremetal.NodeState
+	for i, res := range results {
+		if res.Node.UUID == "" {
+			res.Node.UUID = uuids[i]
+		}
+		states = append(states, res.Node)
+	}
+	if err := a.printNodeStates(states); err != nil {
+		return err
+	}
+	return errors.Join(errs...)
+}
