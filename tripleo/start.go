@@ -93,7 +93,12 @@ func Start[T any](ctx context.Context, c *Client, workflow string, input map[str
 		}
 	}
 	if opts.CheckInput {
-		wf, err := c.GetWorkflow(ctx, workflow)
+		var wf *Workflow
+		err := retry(ctx, c, "mistral: get workflow "+workflow, true, func() error {
+			var err error
+			wf, err = c.GetWorkflow(ctx, workflow)
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
