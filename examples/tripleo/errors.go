@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/tripleo-go/sdk/baremetal"
 	"github.com/tripleo-go/sdk/tripleo"
@@ -104,8 +105,22 @@ func (a *app) exitStatus(ctx context.Context, err error) int {
 		a.printProblems(err)
 		return exitUsage
 	}
-	fmt.Fprintf(a.stderr, "tripleo: %v\n", err)
+	fmt.Fprintf(a.stderr, "tripleo: %s\n", describe(err))
 	return exitFailed
+}
+
+// describe renders err, with a workflow's last message shown as its text when
+// it was a dict ({"message": "...", "status": "FAILED", ...}).
+func describe(err error) string {
+	msg := err.Error()
+	var we *tripleo.WorkflowError
+	if errors.As(err, &we) && we.LastMessage != nil {
+		detail := we.LastMessage.Payload.Message
+		if h := humanMessage(detail); h != detail && h != "" {
+			msg = strings.Replace(msg, detail, h, 1)
+		}
+	}
+	return msg
 }
 
 // printProblems prints every problem of an invalid-input error, one a line.

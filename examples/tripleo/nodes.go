@@ -51,10 +51,20 @@ func listNodes(ctx context.Context, c *tripleo.Client, state string) ([]ironicNo
 // resolveNodes turns node names or uuids into uuids (Ironic accepts either in
 // GET /v1/nodes/{ident}). An unknown node is invalid input.
 func resolveNodes(ctx context.Context, c *tripleo.Client, idents []string) ([]string, error) {
+	ns, err := getNodes(ctx, c, idents)
+	uuids := make([]string, len(ns))
+	for i, n := range ns {
+		uuids[i] = n.UUID
+	}
+	return uuids, err
+}
+
+// getNodes reads nodes by name or uuid.
+func getNodes(ctx context.Context, c *tripleo.Client, idents []string) ([]ironicNode, error) {
 	if err := c.Need("baremetal"); err != nil {
 		return nil, err
 	}
-	uuids := make([]string, 0, len(idents))
+	out := make([]ironicNode, 0, len(idents))
 	var errs []error
 	for _, id := range idents {
 		n, err := nodes.Get(ctx, c.Baremetal, id).Extract()
@@ -66,9 +76,9 @@ func resolveNodes(ctx context.Context, c *tripleo.Client, idents []string) ([]st
 				return nil, err
 			}
 		}
-		uuids = append(uuids, n.UUID)
+		out = append(out, ironicNode{n.UUID, n.Name, n.InstanceUUID, n.PowerState, n.ProvisionState, n.Maintenance})
 	}
-	return uuids, errors.Join(errs...)
+	return out, errors.Join(errs...)
 }
 
 // nodeNames maps uuids to names (best effort: empty when Ironic cannot be read).
@@ -173,9 +183,21 @@ registered nodes, as "openstack overcloud node import --introspect --provide".`,
 			if err != nil {
 				return err
 			}
+			// The result has the states at registration ("enroll" for new
+			// nodes); show where the nodes are now.
+			now := map[string]string{}
+			if ns, err := listNodes(ctx, c, ""); err == nil {
+				for _, n := range ns {
+					now[n.UUID] = n.ProvisionState
+				}
+			}
 			rows := make([][]any, len(res.Nodes))
 			for i, n := range res.Nodes {
-				rows[i] = []any{n.UUID, n.Name, n.ProvisionState, n.Driver, n.New}
+				state := n.ProvisionState
+				if s, ok := now[n.UUID]; ok {
+					state = s
+				}
+				rows[i] = []any{n.UUID, n.Name, state, n.Driver, n.New}
 			}
 			return a.list([]string{"UUID", "Name", "Provisioning State", "Driver", "New"}, rows)
 		},
@@ -377,7 +399,7 @@ func (a *app) nodesCleanCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var uuids []string
+			var targets []ironicNode
 			if all {
 				ns, err := listNodes(ctx, c, baremetal.StateManageable)
 				if err != nil {
@@ -385,16 +407,16 @@ func (a *app) nodesCleanCommand() *cobra.Command {
 				}
 				for _, n := range ns {
 					if !n.Maintenance && n.InstanceUUID == "" {
-						uuids = append(uuids, n.UUID)
+						targets = append(targets, n)
 					}
 				}
-				if len(uuids) == 0 {
+				if len(targets) == 0 {
 					return errors.New("no manageable node to clean (check node states and maintenance)")
 				}
-			} else if uuids, err = resolveNodes(ctx, c, args); err != nil {
+			} else if targets, err = getNodes(ctx, c, args); err != nil {
 				return err
 			}
-			return a.clean(ctx, c, uuids, cleanSteps, timeout)
+			return a.clean(ctx, c, targets, cleanSteps, timeout)
 		},
 	}
 	fl := cmd.Flags()
@@ -403,6 +425,14 @@ func (a *app) nodesCleanCommand() *cobra.Command {
 	fl.StringVar(&steps, "steps", "", `clean steps as JSON, e.g. '[{"interface": "bios", "step": "factory_reset"}]'`)
 	fl.DurationVar(&timeout, "clean-timeout", 0, "bound on one node's cleaning (default 2h)")
 	return cmd
+}
+
+// label names a node for people: its name, else its uuid.
+func label(n ironicNode) string {
+	if n.Name != "" {
+		return n.Name
+	}
+	return n.UUID
 }
 
 func decodeSteps(s string, out *[]baremetal.CleanStep) error {
@@ -420,7 +450,11 @@ func decodeSteps(s string, out *[]baremetal.CleanStep) error {
 
 // clean runs one manual_cleaning per node, all at once, printing their events
 // and a live counter of the nodes done.
-func (a *app) clean(ctx context.Context, c *tripleo.Client, uuids []string, steps []baremetal.CleanStep, timeout time.Duration) error {
+func (a *app) clean(ctx context.Context, c *tripleo.Client, targets []ironicNode, steps []baremetal.CleanStep, timeout time.Duration) error {
+	uuids := make([]string, len(targets))
+	for i, n := range targets {
+		uuids[i] = n.UUID
+	}
 	optsFor := func(u string) baremetal.CleanOpts {
 		return baremetal.CleanOpts{NodeUUID: u, Steps: steps, Timeout: timeout, Queue: a.queue}
 	}
@@ -452,7 +486,7 @@ func (a *app) clean(ctx context.Context, c *tripleo.Client, uuids []string, step
 	errs := make([]error, len(runs))
 	for i, r := range runs {
 		wg.Go(func() {
-			res, err := followWith(ctx, a, p, r, runHint(r))
+			res, err := followWith(ctx, a, p, r, runHint(r), label(targets[i]))
 			results[i], errs[i] = res, err
 			if ctx.Err() != nil {
 				return
@@ -468,7 +502,7 @@ func (a *app) clean(ctx context.Context, c *tripleo.Client, uuids []string, step
 			}
 			snap := counts
 			mu.Unlock()
-			p.Event(tripleo.Event{Time: time.Now(), Kind: tripleo.EventProgress, Source: "clean", Subject: uuids[i], Status: status, Progress: &snap})
+			p.Event(tripleo.Event{Time: time.Now(), Kind: tripleo.EventProgress, Source: "clean", Subject: label(targets[i]), Status: status, Progress: &snap})
 		})
 	}
 	wg.Wait()

@@ -81,6 +81,18 @@ func (p *Printer) Event(ev tripleo.Event) {
 // errTerse stands in for the error of a failed run with TerseErrors.
 var errTerse = errors.New("see below")
 
+// Update updates the live bar from ev's counters without printing a line (for
+// an event whose line was printed already in another form).
+func (p *Printer) Update(ev tripleo.Event) {
+	if ev.Progress == nil || !p.tty {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.bar = Bar(ev.Source, ev.Progress, 30)
+	fmt.Fprint(p.w, "\r\033[K"+p.bar)
+}
+
 // Done removes the live bar.
 func (p *Printer) Done() {
 	p.mu.Lock()
@@ -108,7 +120,11 @@ func Format(ev tripleo.Event, start time.Time) string {
 		}
 		return b.String()
 	case tripleo.EventStarted:
-		fmt.Fprintf(&b, "%s started", short(ev.Source))
+		verb := "started"
+		if strings.HasPrefix(ev.Text, "attached") {
+			verb = "attached"
+		}
+		fmt.Fprintf(&b, "%s %s", short(ev.Source), verb)
 		if ev.ExecutionID != "" {
 			fmt.Fprintf(&b, " (execution %s)", ev.ExecutionID)
 		}
