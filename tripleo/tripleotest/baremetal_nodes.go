@@ -291,7 +291,7 @@ func (u *Undercloud) registerNodes(nodes []map[string]any, remove bool, bootOpti
 	for _, p := range u.ports {
 		byMAC[p.address] = p.nodeUUID
 	}
-	for _, n := range u.nodes {
+	for _, n := range u.nodesLocked() {
 		if d := driverFor(n.driver); d != nil {
 			fields := map[string]any{}
 			for pm, key := range d.mapped {
@@ -360,7 +360,7 @@ func (u *Undercloud) registerNodes(nodes []map[string]any, remove bool, bootOpti
 		out = append(out, u.nodeJSON(n, 36))
 	}
 	if remove {
-		for _, n := range append([]*node(nil), u.nodes...) {
+		for _, n := range append([]*node(nil), u.nodesLocked()...) {
 			if !seen[n.uuid] && (deletableStates[n.provisionState] || n.maintenance) && n.instanceUUID == "" {
 				u.deleteNodeLocked(n)
 			}

@@ -63,6 +63,12 @@ type flow struct {
 	in  map[string]any
 	mu  sync.Mutex // guards pub (with-items run concurrently)
 	pub map[string]any
+
+	// The flow's simulated clock: sleeps wait until begin + scale × elapsed,
+	// so timer overshoot does not add up over thousands of short polls.
+	clockMu sync.Mutex
+	begin   time.Time
+	elapsed time.Duration
 }
 
 func (f *flow) str(k string) string         { return asString(f.in[k]) }
@@ -74,7 +80,19 @@ func (f *flow) queue() string               { return asString(f.in["queue_name"]
 // cancelled (or the undercloud closed) and the workflow must return at once.
 // A PAUSED execution waits here until resumed.
 func (f *flow) sleep(d time.Duration) bool {
-	if f.u.sleep(f.ctx, d) != nil {
+	f.clockMu.Lock()
+	f.elapsed += d
+	due := f.begin.Add(time.Duration(float64(f.elapsed) * f.u.cfg.scale))
+	f.clockMu.Unlock()
+	if wait := time.Until(due); wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-f.ctx.Done():
+			t.Stop()
+			return false
+		}
+	} else if f.ctx.Err() != nil {
 		return false
 	}
 	for {
@@ -305,7 +323,7 @@ func (u *Undercloud) startExecution(ex *execution) {
 
 // runFlow runs ex's workflow to its end and applies the result: final message, state, output.
 func (u *Undercloud) runFlow(ctx context.Context, ex *execution) wfResult {
-	f := &flow{u: u, ctx: ctx, ex: ex, def: ex.def, in: ex.input, pub: map[string]any{}}
+	f := &flow{u: u, ctx: ctx, ex: ex, def: ex.def, in: ex.input, pub: map[string]any{}, begin: time.Now()}
 	run := ex.def.run
 	if run == nil {
 		run = wfNotSimulated

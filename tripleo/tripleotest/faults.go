@@ -100,7 +100,7 @@ func (u *Undercloud) front(next http.Handler) http.Handler {
 			writeServiceError(w, svc, http.StatusServiceUnavailable, "The server is currently unavailable. Please try again at a later time.")
 			return
 		}
-		if rate := u.cfg.lostRate[svc]; rate > 0 && u.randFloat() < rate {
+		if rate := u.cfg.lostRate[svc]; rate > 0 && r.Method != http.MethodGet && r.Method != http.MethodHead && u.randFloat() < rate {
 			b := &buffered{h: http.Header{}}
 			next.ServeHTTP(b, r)
 			rec.Status, rec.Fault = http.StatusBadGateway, "lost"

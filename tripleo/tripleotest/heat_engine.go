@@ -287,7 +287,7 @@ func (p *planner) planServer(s *stack, r *resource, start time.Duration) bool {
 	u := p.u
 	flavor := asString(r.def.props["flavor"])
 	var pick *node
-	for _, n := range u.nodes {
+	for _, n := range u.nodesLocked() {
 		if n.provisionState != "available" || n.maintenance || n.instanceUUID != "" {
 			continue
 		}
@@ -316,7 +316,7 @@ func (p *planner) planServer(s *stack, r *resource, start time.Duration) bool {
 	})
 	p.at(start+deployTime, func() {
 		if pick.instanceUUID == srv.id && pick.provisionState != "active" {
-			pick.gen++
+			pick.pending = nil
 			u.enterLocked(pick, step{state: "active", apply: func(n *node) { n.powerState = "power on" }})
 		}
 	})
@@ -435,12 +435,12 @@ func (p *planner) planDeleteResource(s *stack, r *resource, t0 time.Duration, de
 		srv := r.srv
 		end = t0 + deleteTime
 		p.at(t0, func() {
-			for _, n := range u.nodes {
+			for _, n := range u.nodesLocked() {
 				if n.uuid == srv.nodeUUID && n.instanceUUID == srv.id {
 					if n.provisionState == "active" || n.provisionState == "deploy failed" {
 						u.provisionLocked(n, "deleted", nil)
 					} else {
-						n.gen++
+						n.pending = nil
 						n.instanceUUID = ""
 					}
 				}

@@ -74,6 +74,7 @@ func createStack(t *testing.T, c *tripleo.Client, name string, params map[string
 }
 
 func TestHeatStacks(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	c := newClient(t, u)
 	ctx := testCtx(t)
@@ -211,6 +212,7 @@ func TestHeatStacks(t *testing.T) {
 }
 
 func TestHeatFailure(t *testing.T) {
+	t.Parallel()
 	u := NewT(t, FailResource("deployment", "Deployment exited with non-zero status code: 2"))
 	c := newClient(t, u)
 	id := createStack(t, c, "f1", nil)

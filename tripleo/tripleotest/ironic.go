@@ -42,7 +42,17 @@ type node struct {
 	provisionUpdated   time.Time
 	inspectStarted     time.Time
 	inspectFinished    time.Time
-	gen                int // bumped on every provision request: stale progressions stop
+	pending            []pendingStep // the rest of a provision progression, by real deadline
+	powerAt            time.Time     // when a pending power change lands
+	powerFinal         string
+}
+
+// pendingStep is a step of a progression due at a real time: node state is
+// computed from the clock when read (syncLocked), so no goroutine drives it
+// and a late reader never sees a stale state.
+type pendingStep struct {
+	at time.Time
+	st step
 }
 
 type port struct {
@@ -136,7 +146,7 @@ func (u *Undercloud) ironic(h func(http.ResponseWriter, *http.Request, float64))
 
 // nodeLocked finds a node by uuid or name.
 func (u *Undercloud) nodeLocked(id string) *node {
-	for _, n := range u.nodes {
+	for _, n := range u.nodesLocked() {
 		if n.uuid == id || (n.name != "" && n.name == id) {
 			return n
 		}
@@ -239,7 +249,7 @@ func (u *Undercloud) ironicListNodes(w http.ResponseWriter, r *http.Request, min
 	detail := strings.HasSuffix(r.URL.Path, "/detail")
 	u.mu.Lock()
 	var rows []map[string]any
-	for _, n := range u.nodes {
+	for _, n := range u.nodesLocked() {
 		if s := q.Get("maintenance"); s != "" && asBool(s) != n.maintenance {
 			continue
 		}
@@ -567,7 +577,7 @@ func (u *Undercloud) ironicDeleteNode(w http.ResponseWriter, r *http.Request, _ 
 }
 
 func (u *Undercloud) deleteNodeLocked(n *node) {
-	n.gen++
+	n.pending = nil
 	for i, x := range u.nodes {
 		if x == n {
 			u.nodes = append(u.nodes[:i:i], u.nodes[i+1:]...)

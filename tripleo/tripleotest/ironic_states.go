@@ -81,16 +81,46 @@ func (u *Undercloud) provisionLocked(n *node, verb string, cleanSteps []any) (in
 	default:
 		return http.StatusBadRequest, invalidAction(verb, n)
 	}
-	n.gen++
-	gen := n.gen
 	n.lastError = ""
-	first := steps[0]
-	u.enterLocked(n, first)
-	rest := steps[1:]
-	if len(rest) > 0 {
-		u.goTrack(func() { u.progress(n, gen, rest) })
-	}
+	u.scheduleLocked(n, steps)
 	return http.StatusAccepted, ""
+}
+
+// scheduleLocked enters the first step now and schedules the others at
+// their cumulative scaled deadlines.
+func (u *Undercloud) scheduleLocked(n *node, steps []step) {
+	n.pending = nil
+	u.enterLocked(n, steps[0])
+	at := time.Now()
+	for _, st := range steps[1:] {
+		at = at.Add(time.Duration(float64(st.d) * u.cfg.scale))
+		n.pending = append(n.pending, pendingStep{at: at, st: st})
+	}
+	u.advanceLocked(n)
+}
+
+// advanceLocked applies the steps (and power change) that are due.
+func (u *Undercloud) advanceLocked(n *node) {
+	t := time.Now()
+	for len(n.pending) > 0 && !t.Before(n.pending[0].at) {
+		st := n.pending[0].st
+		n.pending = n.pending[1:]
+		u.enterLocked(n, st)
+	}
+	if n.powerFinal != "" && !t.Before(n.powerAt) {
+		n.powerState, n.targetPower, n.powerFinal, n.updated = n.powerFinal, "", "", now()
+		if !transientStates[n.provisionState] {
+			n.reservation = ""
+		}
+	}
+}
+
+// nodesLocked brings every node up to date and returns them.
+func (u *Undercloud) nodesLocked() []*node {
+	for _, n := range u.nodes {
+		u.advanceLocked(n)
+	}
+	return u.nodes
 }
 
 // enterLocked moves the node into a step's state.
@@ -104,22 +134,6 @@ func (u *Undercloud) enterLocked(n *node, st step) {
 	}
 	if st.apply != nil {
 		st.apply(n)
-	}
-}
-
-// progress walks the remaining steps, stopping if the node was deleted or got another request.
-func (u *Undercloud) progress(n *node, gen int, steps []step) {
-	for _, st := range steps {
-		if u.sleep(u.root, st.d) != nil {
-			return
-		}
-		u.mu.Lock()
-		if n.gen != gen {
-			u.mu.Unlock()
-			return
-		}
-		u.enterLocked(n, st)
-		u.mu.Unlock()
 	}
 }
 
@@ -230,21 +244,9 @@ func (u *Undercloud) ironicPower(w http.ResponseWriter, r *http.Request, _ float
 	w.WriteHeader(http.StatusAccepted)
 }
 
-// setPowerLocked starts a power change (reserved for powerTime).
+// setPowerLocked starts a power change (the node is reserved for powerTime).
 func (u *Undercloud) setPowerLocked(n *node, target, final string) {
 	n.targetPower, n.reservation = target, conductorHost
-	gen := n.gen
-	u.goTrack(func() {
-		if u.sleep(u.root, powerTime) != nil {
-			return
-		}
-		u.mu.Lock()
-		defer u.mu.Unlock()
-		if n.gen == gen || !transientStates[n.provisionState] {
-			n.powerState, n.targetPower, n.updated = final, "", now()
-			if !transientStates[n.provisionState] {
-				n.reservation = ""
-			}
-		}
-	})
+	n.powerFinal, n.powerAt = final, time.Now().Add(time.Duration(float64(powerTime)*u.cfg.scale))
+	u.advanceLocked(n)
 }

@@ -27,6 +27,7 @@ func waitNode(t *testing.T, u *Undercloud, id, state string) Node {
 }
 
 func TestIronicNodesAndPorts(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	c := newClient(t, u)
 	ctx := testCtx(t)
@@ -118,6 +119,7 @@ func TestIronicNodesAndPorts(t *testing.T) {
 }
 
 func TestIronicStateMachine(t *testing.T) {
+	t.Parallel()
 	u := NewT(t, FailCleaning("bad", "Node bad failed step {'interface': 'deploy', 'step': 'erase_devices_metadata'}: disk gone"),
 		FailIntrospection("flaky"))
 	c := newClient(t, u)
@@ -218,6 +220,7 @@ func TestIronicStateMachine(t *testing.T) {
 }
 
 func TestIronicHumanPace(t *testing.T) {
+	t.Parallel()
 	u := NewT(t, WithTimeScale(1), WithNodes(NodeSpec{Name: "n1", State: "manageable"}, NodeSpec{Name: "n2", State: "enroll"}))
 	c := newClient(t, u)
 	ctx := testCtx(t)

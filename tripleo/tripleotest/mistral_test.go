@@ -17,6 +17,7 @@ import (
 // Mistral conformance, through the tripleo.Client calls the SDK uses.
 
 func TestMistralWorkflowsAndActions(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	c := newClient(t, u)
 	ctx := testCtx(t)
@@ -130,6 +131,7 @@ func doJSON(t *testing.T, method, url string, body any, hdr map[string]string) (
 }
 
 func TestMistralExecutions(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	c := newClient(t, u)
 	ctx := testCtx(t)
@@ -222,6 +224,7 @@ func TestMistralExecutions(t *testing.T) {
 }
 
 func TestMistralCancelRunning(t *testing.T) {
+	t.Parallel()
 	u := NewT(t, WithTimeScale(1)) // human pace: the workflow is still running when cancelled
 	c := newClient(t, u)
 	ctx := testCtx(t)
@@ -251,6 +254,7 @@ func TestMistralCancelRunning(t *testing.T) {
 }
 
 func TestMistralActionsAndEnvironments(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	c := newClient(t, u)
 	ctx := testCtx(t)

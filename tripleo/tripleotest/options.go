@@ -84,10 +84,12 @@ func WithServerErrors(service Service, rate float64) Option {
 	return func(c *config) { c.errRate[service] = rate }
 }
 
-// WithLostResponses makes a fraction rate (0..1) of the requests to service be
-// processed and then answered 502 Bad Gateway, as when a response is lost on
-// the way back: the effect happened, the client cannot know it. Retrying such a
-// POST /v2/executions with the same execution id must not start the workflow twice.
+// WithLostResponses makes a fraction rate (0..1) of the requests that change
+// something (not GET or HEAD) to service be processed and then answered 502
+// Bad Gateway, as when a response is lost on the way back: the effect
+// happened, the client cannot know it. Retrying such a POST /v2/executions
+// with the same execution id must not start the workflow twice. (With the
+// default seed the first such request is lost and the second is not.)
 func WithLostResponses(service Service, rate float64) Option {
 	return func(c *config) { c.lostRate[service] = rate }
 }

@@ -36,7 +36,7 @@ func (u *Undercloud) Nodes() []Node {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	out := make([]Node, 0, len(u.nodes))
-	for _, n := range u.nodes {
+	for _, n := range u.nodesLocked() {
 		out = append(out, Node{UUID: n.uuid, Name: n.name, Driver: n.driver, ProvisionState: n.provisionState,
 			TargetProvisionState: n.targetProvision, PowerState: n.powerState, LastError: n.lastError,
 			Maintenance: n.maintenance, MaintenanceReason: n.maintenanceReason, Fault: n.fault, InstanceUUID: n.instanceUUID,
@@ -264,8 +264,8 @@ func (u *Undercloud) idle() bool {
 			return false
 		}
 	}
-	for _, n := range u.nodes {
-		if n.reservation != "" || n.targetProvision != "" && n.provisionState != "clean wait" && n.provisionState != "wait call-back" {
+	for _, n := range u.nodesLocked() {
+		if len(n.pending) > 0 || n.powerFinal != "" || n.reservation != "" || n.targetProvision != "" && n.provisionState != "clean wait" && n.provisionState != "wait call-back" {
 			return false
 		}
 	}

@@ -18,6 +18,7 @@ import (
 // Swift conformance with gophercloud's containers and objects packages.
 
 func TestSwiftContainersAndObjects(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	c := newClient(t, u)
 	ctx := testCtx(t)
@@ -95,6 +96,7 @@ func TestSwiftContainersAndObjects(t *testing.T) {
 }
 
 func TestSwiftExtractArchive(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)

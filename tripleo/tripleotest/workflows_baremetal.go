@@ -219,7 +219,7 @@ func (u *Undercloud) manageableNodes() []string {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	var out []string
-	for _, n := range u.nodes {
+	for _, n := range u.nodesLocked() {
 		if !n.maintenance && n.instanceUUID == "" && n.provisionState == "manageable" {
 			out = append(out, n.uuid)
 		}

@@ -7,12 +7,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/nodes"
+
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
 // tripleo.baremetal.v1 workflows through tripleo.Start.
 
 func TestRegisterOrUpdate(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	c := newClient(t, u)
 	f, evs := mustRun(t, c, "tripleo.baremetal.v1.register_or_update", map[string]any{"nodes_json": instackenv(2)})
@@ -62,6 +65,7 @@ func TestRegisterOrUpdate(t *testing.T) {
 }
 
 func TestRegisterOrUpdateDuplicateMAC(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	c := newClient(t, u)
 	nodes := instackenv(2)
@@ -90,6 +94,7 @@ func TestRegisterOrUpdateDuplicateMAC(t *testing.T) {
 }
 
 func TestIntrospect(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	c := newClient(t, u)
 	ids := registerNodes(t, c, 2)
@@ -126,6 +131,7 @@ func TestIntrospect(t *testing.T) {
 }
 
 func TestIntrospectFailures(t *testing.T) {
+	t.Parallel()
 	u := NewT(t, FailIntrospection("node-1"))
 	c := newClient(t, u)
 	ids := registerNodes(t, c, 2)
@@ -163,6 +169,7 @@ func TestIntrospectFailures(t *testing.T) {
 }
 
 func TestProvideAndCleaning(t *testing.T) {
+	t.Parallel()
 	u := NewT(t, FailCleaning("node-1", "Node failed step erase_devices_metadata: disk gone"))
 	c := newClient(t, u)
 	ids := registerNodes(t, c, 3)
@@ -190,7 +197,10 @@ func TestProvideAndCleaning(t *testing.T) {
 	}
 
 	// provide of the failing node: set_node_state notices "clean failed"
-	mustRun(t, c, "tripleo.baremetal.v1.set_node_state", map[string]any{"node_uuid": ids[1], "state_action": "manage", "target_state": "manageable"})
+	if err := nodes.ChangeProvisionState(testCtx(t), c.Baremetal, ids[1].(string), nodes.ProvisionStateOpts{Target: nodes.TargetManage}).ExtractErr(); err != nil {
+		t.Fatal(err)
+	}
+	waitNode(t, u, ids[1].(string), "manageable")
 	_, evs, err = runWF(t, c, "tripleo.baremetal.v1.provide", map[string]any{"node_uuids": ids[1:2]})
 	want := fmt.Sprintf(`Node %s did not reach state "available", the state is "clean failed", error: Node failed step erase_devices_metadata: disk gone`, ids[1])
 	if err == nil || msgLines(evs)[0] != "tripleo.baremetal.v1.provide FAILED: "+want {
@@ -204,6 +214,7 @@ func TestProvideAndCleaning(t *testing.T) {
 }
 
 func TestSetNodeState(t *testing.T) {
+	t.Parallel()
 	u := NewT(t, WithNodes(NodeSpec{Name: "n1", State: "enroll"}))
 	c := newClient(t, u)
 	n, _ := u.Node("n1")

@@ -40,6 +40,7 @@ func wantMessages(t *testing.T, evs []tripleo.Event, want ...string) {
 }
 
 func TestCreateDefaultDeploymentPlan(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	c := newClient(t, u)
 	f, evs := mustRun(t, c, "tripleo.plan_management.v1.create_default_deployment_plan", map[string]any{"container": "overcloud"})
@@ -87,6 +88,7 @@ func TestCreateDefaultDeploymentPlan(t *testing.T) {
 }
 
 func TestCreateDeploymentPlanFromUploadedTemplates(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	c := newClient(t, u)
 	ctx := testCtx(t)
@@ -114,6 +116,7 @@ func TestCreateDeploymentPlanFromUploadedTemplates(t *testing.T) {
 }
 
 func TestPlanActions(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	c := newClient(t, u)
 	ctx := testCtx(t)
@@ -144,6 +147,7 @@ func TestPlanActions(t *testing.T) {
 }
 
 func TestDeleteAndExportDeploymentPlan(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	c := newClient(t, u)
 	mustRun(t, c, "tripleo.plan_management.v1.create_default_deployment_plan", map[string]any{"container": "overcloud"})
@@ -199,6 +203,7 @@ func TestDeleteAndExportDeploymentPlan(t *testing.T) {
 }
 
 func TestParametersActions(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	c := newClient(t, u)
 	ctx := testCtx(t)

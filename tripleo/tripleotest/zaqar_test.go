@@ -18,6 +18,7 @@ import (
 // Zaqar conformance with gophercloud's queues and messages packages.
 
 func TestZaqarQueuesAndMessages(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	c := newClient(t, u)
 	ctx := testCtx(t)
@@ -87,6 +88,7 @@ func TestZaqarQueuesAndMessages(t *testing.T) {
 }
 
 func TestZaqarHeaders(t *testing.T) {
+	t.Parallel()
 	u := NewT(t)
 	base := u.URL() + "/zaqar/v2/queues/q/messages"
 	cases := []struct {
