@@ -95,9 +95,17 @@ func (a *app) record(fields []string, values []any) error {
 // document prints a JSON document (an execution output, an action result) as
 // indented JSON whatever the format; value prints a string as plain text.
 func (a *app) document(v any) error {
-	if s, ok := v.(string); ok && a.format == formatValue {
-		fmt.Fprintln(a.stdout, s)
-		return nil
+	if a.format == formatValue {
+		switch x := v.(type) {
+		case string:
+			fmt.Fprintln(a.stdout, x)
+			return nil
+		case []any:
+			for _, e := range x {
+				fmt.Fprintln(a.stdout, cell(e))
+			}
+			return nil
+		}
 	}
 	return writeIndented(a.stdout, marshal(v))
 }
