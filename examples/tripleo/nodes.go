@@ -26,6 +26,7 @@ func (a *app) nodesCommand() *cobra.Command {
 type ironicNode struct {
 	UUID, Name, InstanceUUID, PowerState, ProvisionState string
 	Maintenance                                          bool
+	LastError                                            string
 }
 
 // listNodes lists Ironic's nodes, optionally in one provision state.
@@ -43,7 +44,7 @@ func listNodes(ctx context.Context, c *tripleo.Client, state string) ([]ironicNo
 	}
 	out := make([]ironicNode, len(ns))
 	for i, n := range ns {
-		out[i] = ironicNode{n.UUID, n.Name, n.InstanceUUID, n.PowerState, n.ProvisionState, n.Maintenance}
+		out[i] = ironicNode{n.UUID, n.Name, n.InstanceUUID, n.PowerState, n.ProvisionState, n.Maintenance, n.LastError}
 	}
 	return out, nil
 }
@@ -76,7 +77,7 @@ func getNodes(ctx context.Context, c *tripleo.Client, idents []string) ([]ironic
 				return nil, err
 			}
 		}
-		out = append(out, ironicNode{n.UUID, n.Name, n.InstanceUUID, n.PowerState, n.ProvisionState, n.Maintenance})
+		out = append(out, ironicNode{n.UUID, n.Name, n.InstanceUUID, n.PowerState, n.ProvisionState, n.Maintenance, n.LastError})
 	}
 	return out, errors.Join(errs...)
 }
@@ -488,6 +489,14 @@ func (a *app) clean(ctx context.Context, c *tripleo.Client, targets []ironicNode
 		wg.Go(func() {
 			res, err := followWith(ctx, a, p, r, runHint(r), label(targets[i]))
 			results[i], errs[i] = res, err
+			if errors.Is(err, baremetal.ErrNodeFailed) && ctx.Err() == nil {
+				// The node watch ended the run; the workflow itself would poll
+				// until its timeout (2 hours by default): stop it.
+				ex, cerr := c.CancelExecution(ctx, r.ExecutionID(), "node "+label(targets[i])+" failed cleaning")
+				if cerr == nil && ex.State == tripleo.StateCancelled {
+					a.note("cancelled execution %s of %s, which would have waited for its timeout", r.ExecutionID(), r.Name())
+				}
+			}
 			if ctx.Err() != nil {
 				return
 			}
@@ -516,10 +525,16 @@ func (a *app) clean(ctx context.Context, c *tripleo.Client, targets []ironicNode
 	}
 	var states []baremetal.NodeState
 	for i, res := range results {
-		if res.Node.UUID == "" {
-			res.Node.UUID = uuids[i]
+		st := res.Node
+		if st.ProvisionState == "" {
+			// A failed run carries no state: read it (best effort).
+			st = baremetal.NodeState{UUID: uuids[i], Name: targets[i].Name}
+			if ns, err := getNodes(context.WithoutCancel(ctx), c, uuids[i:i+1]); err == nil && len(ns) == 1 {
+				st.ProvisionState, st.PowerState, st.Maintenance = ns[0].ProvisionState, ns[0].PowerState, ns[0].Maintenance
+				st.LastError = ns[0].LastError
+			}
 		}
-		states = append(states, res.Node)
+		states = append(states, st)
 	}
 	if err := a.printNodeStates(states); err != nil {
 		return err

@@ -134,7 +134,7 @@ func Format(ev tripleo.Event, start time.Time) string {
 	if ev.Subject != "" && !strings.Contains(ev.Text, ev.Subject) {
 		fmt.Fprintf(&b, " %s", ev.Subject)
 	}
-	if ev.Status != "" {
+	if ev.Status != "" && !strings.HasSuffix(ev.Text, ": "+ev.Status) {
 		fmt.Fprintf(&b, " %s", ev.Status)
 	}
 	if t := strings.TrimSpace(ev.Text); t != "" {

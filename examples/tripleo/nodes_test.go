@@ -1,0 +1,138 @@
+package main
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
+)
+
+const (
+	instackenv        = "testdata/instackenv.json"
+	instackenvInvalid = "testdata/instackenv-invalid.json"
+)
+
+func TestNodesImportValidateOnly(t *testing.T) {
+	t.Parallel()
+	// No undercloud is needed (nor contacted) to validate a file.
+	r := cli(t, nil, "nodes", "import", instackenv, "--validate-only")
+	require.Equal(t, 0, r.code, r)
+	golden(t, "nodes-validate.txt", r.stdout)
+	assert.Equal(t, "testdata/instackenv.json: 3 nodes, valid.\n", r.stderr)
+
+	r = cli(t, nil, "nodes", "import", instackenvInvalid, "--validate-only")
+	assert.Equal(t, 2, r.code, r)
+	assert.Empty(t, r.stdout)
+	golden(t, "nodes-invalid.stderr", r.stderr)
+	assert.NotContains(t, r.stderr, "secret-", "no password in any problem")
+
+	r = cli(t, nil, "nodes", "import", "testdata/nonexistent.json", "--validate-only")
+	assert.Equal(t, 2, r.code, r)
+	assert.Contains(t, r.stderr, "no such file")
+}
+
+func TestNodesImportInvalidSendsNothing(t *testing.T) {
+	t.Parallel()
+	u := tripleotest.NewT(t)
+	r := cli(t, u, "nodes", "import", instackenvInvalid)
+	assert.Equal(t, 2, r.code, r)
+	assert.Equal(t, 8, strings.Count(r.stderr, "\n  node #"), r.stderr)
+	assert.Zero(t, countExecutions(u))
+	assert.Empty(t, u.Nodes())
+}
+
+func TestNodesLifecycle(t *testing.T) {
+	t.Parallel()
+	u := tripleotest.NewT(t)
+	r := cli(t, u, "nodes", "import", instackenv)
+	require.Equal(t, 0, r.code, r)
+	golden(t, "nodes-import.txt", normalize(r.stdout))
+	assert.Contains(t, r.stderr, `baremetal.register_or_update SUCCESS: 3 node(s) successfully moved to the "manageable" state.`)
+	assert.NotContains(t, r.stderr, "secret-")
+
+	golden(t, "nodes-list.txt", normalize(ok(t, u, "nodes", "list")))
+	golden(t, "nodes-list.json", normalize(ok(t, u, "nodes", "list", "-f", "json")))
+
+	// introspect by name and by uuid.
+	c0, _ := u.Node("compute-0")
+	r = cli(t, u, "nodes", "introspect", "controller-0", c0.UUID)
+	require.Equal(t, 0, r.code, r)
+	golden(t, "nodes-introspect.txt", normalize(r.stdout))
+	assert.Equal(t, 1, strings.Count(r.stderr, "Introspection of node "+c0.UUID+" completed"), "one line per node message:\n%s", r.stderr)
+
+	// every manageable node: compute-1 is left.
+	r = cli(t, u, "nodes", "introspect", "--all-manageable", "-f", "value", "-c", "Name")
+	require.Equal(t, 0, r.code, r)
+	names := strings.Fields(r.stdout)
+	slices.Sort(names)
+	assert.Equal(t, []string{"compute-0", "compute-1", "controller-0"}, names)
+
+	r = cli(t, u, "nodes", "clean", "compute-1")
+	require.Equal(t, 0, r.code, r)
+	golden(t, "nodes-clean.txt", normalize(r.stdout))
+	assert.Contains(t, r.stderr, "clean compute-1 cleaned [1/1 done]")
+
+	r = cli(t, u, "nodes", "provide", "controller-0", "compute-0")
+	require.Equal(t, 0, r.code, r)
+	golden(t, "nodes-provide.txt", normalize(r.stdout))
+	r = cli(t, u, "nodes", "provide", "--all-manageable", "-f", "value", "-c", "Name", "-c", "Provisioning State")
+	require.Equal(t, 0, r.code, r)
+	assert.Equal(t, "compute-1 available\n", r.stdout)
+
+	// Usage errors: exit 2.
+	for _, args := range [][]string{
+		{"nodes", "introspect"},
+		{"nodes", "introspect", "compute-0", "--all-manageable"},
+		{"nodes", "introspect", "no-such-node"},
+		{"nodes", "provide"},
+		{"nodes", "clean", "compute-0", "--erase-devices", "--steps", "[]"},
+		{"nodes", "clean", "compute-0", "--steps", "not json"},
+	} {
+		r := cli(t, u, args...)
+		assert.Equal(t, 2, r.code, "%v: %s", args, r)
+	}
+}
+
+func TestNodesImportIntrospectProvide(t *testing.T) {
+	t.Parallel()
+	u := tripleotest.NewT(t)
+	r := cli(t, u, "nodes", "import", instackenv, "--introspect", "--provide")
+	require.Equal(t, 0, r.code, r)
+	golden(t, "nodes-enroll.txt", normalize(r.stdout))
+	for _, n := range u.Nodes() {
+		assert.Equal(t, "available", n.ProvisionState, n.Name)
+	}
+}
+
+func TestNodesFailuresExitOneWithTheNodesReason(t *testing.T) {
+	t.Parallel()
+	t.Run("introspection", func(t *testing.T) {
+		t.Parallel()
+		u := tripleotest.NewT(t, tripleotest.FailIntrospection("compute-0"))
+		ok(t, u, "nodes", "import", instackenv, "-q")
+		r := cli(t, u, "nodes", "introspect", "compute-0", "controller-0", "--max-retries", "-1")
+		assert.Equal(t, 1, r.code, r)
+		golden(t, "nodes-introspect-failed.txt", normalize(r.stdout))
+		assert.Contains(t, r.stderr, "Introspection timeout")
+	})
+	t.Run("cleaning", func(t *testing.T) {
+		t.Parallel()
+		// Slow enough for the node watch to see "clean failed" long before
+		// the workflow's own timeout (which it would wait for).
+		u := tripleotest.NewT(t, tripleotest.WithTimeScale(1e-2),
+			tripleotest.FailCleaning("compute-1", "Clean step erase_devices_metadata failed: disk on fire"))
+		ok(t, u, "nodes", "import", instackenv, "-q")
+		r := cli(t, u, "nodes", "clean", "compute-1", "compute-0")
+		assert.Equal(t, 1, r.code, r)
+		assert.Contains(t, r.stderr, "tripleo: node compute-1")
+		assert.Contains(t, r.stderr, "cancelled execution")
+		assert.Contains(t, r.stderr, "disk on fire")
+		assert.Contains(t, r.stderr, "clean compute-0 cleaned")
+		assert.Contains(t, r.stderr, "clean compute-1 failed")
+		golden(t, "nodes-clean-failed.txt", normalize(r.stdout))
+	})
+}
