@@ -19,7 +19,12 @@ type Request struct {
 	Fault string
 }
 
-// Requests returns the log of every request answered so far, in order.
+// maxRequestLog bounds the request log (a long demo polls for hours): the
+// older half is dropped when it is full.
+const maxRequestLog = 1 << 18
+
+// Requests returns the log of the requests answered so far, in order (the
+// last 2^17 to 2^18 of them).
 func (u *Undercloud) Requests() []Request {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -83,6 +88,9 @@ func (u *Undercloud) front(next http.Handler) http.Handler {
 		rec := Request{Time: now(), Service: svc, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
 		defer func() {
 			u.mu.Lock()
+			if len(u.reqs) >= maxRequestLog {
+				u.reqs = append(u.reqs[:0:0], u.reqs[maxRequestLog/2:]...)
+			}
 			u.reqs = append(u.reqs, rec)
 			u.mu.Unlock()
 		}()

@@ -88,6 +88,7 @@ func (s *stack) inProgress() bool { return strings.HasSuffix(s.status, "_IN_PROG
 const (
 	leafTime       = time.Second
 	deploymentTime = 30 * time.Second
+	stepGroupTime  = 90 * time.Second // a deploy step on every server of a role
 	noHostTime     = 5 * time.Second
 )
 
@@ -259,6 +260,8 @@ func (p *planner) planResource(s *stack, r *resource, start time.Duration, actio
 		if asBool(d.props["fail"]) {
 			fail = &failure{exc: "ValueError", msg: "Test Resource failed test"}
 		}
+	case strings.Contains(d.impl, "DeploymentGroup"):
+		dur = stepGroupTime
 	case isDeployment(d.impl):
 		dur = deploymentTime
 	}

@@ -86,9 +86,6 @@ func (u *Undercloud) ContainerMeta(container string) map[string]string {
 // Plans returns the containers marked as plans (what tripleo.plan.list answers).
 func (u *Undercloud) Plans() []string { return u.plans() }
 
-// Message is a Zaqar message as stored, with its parsed body.
-type Message = tripleo.Message
-
 // Messages returns the live messages of queue (of the undercloud's project),
 // oldest first, parsed as tripleo.Message.
 func (u *Undercloud) Messages(queue string) []tripleo.Message {
@@ -147,7 +144,9 @@ type Stack struct {
 	Parent                   string // parent stack name of a nested stack
 	Parameters               map[string]any
 	Resources                []Resource
-	Events                   []StackEvent
+	// AllResources counts the resources of the stack and of its nested stacks.
+	AllResources int
+	Events       []StackEvent
 }
 
 // Resource is a Heat resource.
@@ -182,6 +181,17 @@ func (u *Undercloud) Stack(name string) (Stack, bool) {
 		}
 		out.Resources = append(out.Resources, res)
 	}
+	var count func(s *stack) int
+	count = func(s *stack) int {
+		n := len(s.resources)
+		for _, r := range s.resources {
+			if r.nested != nil {
+				n += count(r.nested)
+			}
+		}
+		return n
+	}
+	out.AllResources = count(s)
 	var evs []*hevent
 	collect(s, 99, &evs)
 	sort.SliceStable(evs, func(i, j int) bool { return evs[i].seq < evs[j].seq })
@@ -202,20 +212,6 @@ func (u *Undercloud) Stacks() []string {
 		}
 	}
 	return out
-}
-
-// CountResources counts the resources of a stack and its nested stacks.
-func (st Stack) CountResources(u *Undercloud) int {
-	n := 0
-	for _, r := range st.Resources {
-		n++
-		if r.Nested != "" {
-			if ns, ok := u.Stack(r.Nested); ok {
-				n += ns.CountResources(u)
-			}
-		}
-	}
-	return n
 }
 
 // Server is an overcloud server created by a Heat stack on an Ironic node.

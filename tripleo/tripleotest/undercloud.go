@@ -182,23 +182,6 @@ func (u *Undercloud) goTrack(fn func()) bool {
 	return true
 }
 
-// sleep waits for the simulated duration d scaled by the time scale; it
-// returns ctx's error if ctx ends first.
-func (u *Undercloud) sleep(ctx context.Context, d time.Duration) error {
-	scaled := time.Duration(float64(d) * u.cfg.scale)
-	if scaled <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(scaled)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // randInt returns a pseudo-random int in [0, n) from the seeded generator.
 func (u *Undercloud) randInt(n int) int {
 	u.rngMu.Lock()

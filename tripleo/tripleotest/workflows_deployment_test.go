@@ -44,8 +44,8 @@ func TestDeployPlan(t *testing.T) {
 	}
 	settle(t, u)
 	s, _ = u.Stack("overcloud")
-	if s.Status != "CREATE_COMPLETE" || s.CountResources(u) < 110 {
-		t.Errorf("stack %s with %d resources", s.Status, s.CountResources(u))
+	if s.Status != "CREATE_COMPLETE" || s.AllResources < 110 {
+		t.Errorf("stack %s with %d resources", s.Status, s.AllResources)
 	}
 	first, last := s.Events[0], s.Events[len(s.Events)-1]
 	if first.Reason != "Stack CREATE started" || last.Stack != "overcloud" || last.Status != "CREATE_COMPLETE" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/gophercloud/gophercloud/v2"
@@ -121,5 +122,25 @@ func TestZaqarHeaders(t *testing.T) {
 	var ae *tripleo.APIError
 	if !errors.As(tripleo.WrapHTTP("x", gophercloud.ErrUnexpectedResponseCode{Actual: 400, Body: []byte(`{"title": "T", "description": "D"}`)}), &ae) || ae.Message != "T: D" {
 		t.Error("WrapHTTP on a Zaqar body")
+	}
+}
+
+func TestZaqarMessagesExpire(t *testing.T) {
+	t.Parallel()
+	u := NewT(t)
+	c := newClient(t, u)
+	ctx := testCtx(t)
+	if _, err := messages.Create(ctx, c.Messaging, "q", messages.BatchCreateOpts{{TTL: 60, Body: map[string]any{"a": 1}}, {Body: map[string]any{"b": 2}}}).Extract(); err != nil {
+		t.Fatal(err)
+	}
+	// age the messages by 61 s: the one posted with ttl 60 is gone, the default 3600 s stays
+	u.mu.Lock()
+	for _, m := range u.queues[qkey(u.project, "q")].msgs {
+		m.created = m.created.Add(-61 * time.Second)
+	}
+	u.mu.Unlock()
+	msgs := u.Messages("q")
+	if len(msgs) != 1 || msgs[0].TTL != 3600 || msgs[0].Age < 61 {
+		t.Errorf("after 61 s: %+v", msgs)
 	}
 }
