@@ -40,7 +40,15 @@ type result struct {
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", r.code, r.stdout, r.stderr)
+	return fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", r.code, tail(r.stdout), tail(r.stderr))
+}
+
+// tail keeps failure messages readable: the last 2000 bytes.
+func tail(s string) string {
+	if len(s) > 2000 {
+		return "..." + s[len(s)-2000:]
+	}
+	return s
 }
 
 // flags points the CLI at the embedded undercloud u, with fast Zaqar polls.
