@@ -143,8 +143,13 @@ func Retryable(err error, idempotent bool) bool {
 	return errors.As(err, &ue2)
 }
 
+// max500Retries bounds the retries of an HTTP 500: unlike 502-504 it is often
+// deterministic (Mistral 15 answers 500 for an unknown workflow name).
+const max500Retries = 2
+
 // retry runs fn with exponential backoff (100 ms -> 5 s, at most 2 minutes)
-// while its error is Retryable; the last error is kept when ctx ends.
+// while its error is Retryable (an HTTP 500 at most max500Retries times); the
+// last error is kept when ctx ends.
 func retry(ctx context.Context, c *Client, op string, idempotent bool, fn func() error) error {
 	b := backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(100*time.Millisecond),
@@ -152,6 +157,7 @@ func retry(ctx context.Context, c *Client, op string, idempotent bool, fn func()
 		backoff.WithMaxElapsedTime(2*time.Minute),
 	)
 	var last error
+	n500 := 0
 	err := backoff.RetryNotify(func() error {
 		err := fn()
 		if err == nil {
@@ -160,6 +166,12 @@ func retry(ctx context.Context, c *Client, op string, idempotent bool, fn func()
 		last = err
 		if !Retryable(err, idempotent) {
 			return backoff.Permanent(err)
+		}
+		var ue gophercloud.ErrUnexpectedResponseCode
+		if errors.As(err, &ue) && ue.Actual == 500 {
+			if n500++; n500 > max500Retries {
+				return backoff.Permanent(err)
+			}
 		}
 		return err
 	}, backoff.WithContext(b, ctx), func(err error, d time.Duration) {

@@ -293,8 +293,14 @@ func TestStartRetriesPOSTWithTheSameIDButNot4xx(t *testing.T) {
 		_, err = run.Wait(t.Context())
 		require.NoError(t, err)
 
-		sim.failPOST = []int{400}
+		sim.failPOST = []int{500, 500, 500, 500}
 		before := sim.postCount()
+		_, err = tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
+		require.Error(t, err)
+		assert.Equal(t, before+3, sim.postCount(), "a 500 is retried twice only (Mistral 15 answers 500 for an unknown workflow)")
+
+		sim.failPOST = []int{400}
+		before = sim.postCount()
 		_, err = tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
 		var api *tripleo.APIError
 		require.ErrorAs(t, err, &api)
