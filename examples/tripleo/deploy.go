@@ -29,7 +29,7 @@ terminal. Without it, follow later with "tripleo stack watch PLAN".`,
 			if err := opts.Validate(); err != nil {
 				return err
 			}
-			follow0, err := fo.opts(a)
+			followOpts, err := fo.opts(a)
 			if err != nil {
 				return err
 			}
@@ -54,7 +54,7 @@ terminal. Without it, follow later with "tripleo stack watch PLAN".`,
 				a.note("Heat is deploying the stack; follow it with: tripleo stack watch %s", res.StackName)
 				return nil
 			}
-			r, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: opts, Follow: follow0})
+			r, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: opts, Follow: followOpts})
 			if err != nil {
 				return err
 			}

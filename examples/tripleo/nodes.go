@@ -437,9 +437,8 @@ func label(n ironicNode) string {
 }
 
 func decodeSteps(s string, out *[]baremetal.CleanStep) error {
-	dec := strings.NewReader(s)
 	var steps []baremetal.CleanStep
-	if err := jsonDecode(dec, &steps); err != nil {
+	if err := jsonDecode(strings.NewReader(s), &steps); err != nil {
 		return usageErrorf("--steps: invalid JSON: %v", err)
 	}
 	if len(steps) == 0 {

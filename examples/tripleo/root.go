@@ -24,13 +24,13 @@ type app struct {
 	stdout, stderr io.Writer
 
 	// connection flags
-	conn       undercloud.Conn
-	embedded   bool
-	cloud      string
-	endpoints  tripleo.Endpoints
-	scale      float64
-	zaqarPoll  time.Duration
-	noKeepAliv bool
+	conn        undercloud.Conn
+	embedded    bool
+	cloud       string
+	endpoints   tripleo.Endpoints
+	scale       float64
+	zaqarPoll   time.Duration
+	noKeepAlive bool
 
 	// output flags
 	format      string
@@ -96,7 +96,7 @@ with "tripleo execution attach ID").`,
 	pf.BoolVar(&a.embedded, "embedded", false, "run against an embedded undercloud that lives only as long as this command (demos, tests)")
 	pf.Float64Var(&a.scale, "scale", 0, "embedded undercloud: multiply simulated durations by this (1 = real pace; default 1e-3)")
 	pf.DurationVar(&a.zaqarPoll, "zaqar-poll", 0, "shortest Zaqar poll interval (default 100ms)")
-	pf.BoolVar(&a.noKeepAliv, "no-keepalive", false, "open a new HTTP connection per request (single-threaded lab servers)")
+	pf.BoolVar(&a.noKeepAlive, "no-keepalive", false, "open a new HTTP connection per request (single-threaded lab servers)")
 	pf.StringVarP(&a.format, "format", "f", "table", "output format: table, json or value")
 	pf.StringSliceVarP(&a.columns, "column", "c", nil, "show only this column (repeat for more)")
 	pf.BoolVar(&a.showSecrets, "show-secrets", false, "print passwords and other secret values instead of ***")
@@ -162,7 +162,7 @@ func (a *app) connect(ctx context.Context) (*tripleo.Client, error) {
 	if a.debug {
 		opts = append(opts, tripleo.WithLogger(slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))))
 	}
-	if a.noKeepAliv {
+	if a.noKeepAlive {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.DisableKeepAlives = true
 		opts = append(opts, tripleo.WithHTTPClient(&http.Client{Transport: tr}))
@@ -193,5 +193,19 @@ func (a *app) printer() *progress.Printer {
 func (a *app) note(format string, args ...any) {
 	if !a.quiet {
 		fmt.Fprintf(a.stderr, format+"\n", args...)
+	}
+}
+
+// exactArgs and rangeArgs check positional arguments (usage errors).
+func exactArgs(n int, names string) cobra.PositionalArgs {
+	return rangeArgs(n, n, names)
+}
+
+func rangeArgs(lo, hi int, names string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < lo || (hi >= 0 && len(args) > hi) {
+			return usageHelp(cmd.CommandPath(), "%s takes %s (got %s)", cmd.CommandPath(), names, plural(len(args), "argument"))
+		}
+		return nil
 	}
 }

@@ -232,17 +232,3 @@ func (a *app) printFinal(f *tripleo.Final) error {
 	return a.record([]string{"ID", "Workflow name", "State", "State info", "Message", "Output", "Payload"},
 		[]any{id, wf, state, info, humanMessage(f.Text()), jsonDoc{output}, jsonDoc{payload}})
 }
-
-// exactArgs and rangeArgs check positional arguments (usage errors).
-func exactArgs(n int, names string) cobra.PositionalArgs {
-	return rangeArgs(n, n, names)
-}
-
-func rangeArgs(lo, hi int, names string) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) < lo || (hi >= 0 && len(args) > hi) {
-			return usageHelp(cmd.CommandPath(), "%s takes %s (got %s)", cmd.CommandPath(), names, plural(len(args), "argument"))
-		}
-		return nil
-	}
-}
