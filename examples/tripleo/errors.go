@@ -112,7 +112,7 @@ func (a *app) exitStatus(ctx context.Context, err error) int {
 // describe renders err, with a workflow's last message shown as its text when
 // it was a dict ({"message": "...", "status": "FAILED", ...}).
 func describe(err error) string {
-	msg := err.Error()
+	msg := strings.TrimPrefix(err.Error(), "tripleo: ")
 	var we *tripleo.WorkflowError
 	if errors.As(err, &we) && we.LastMessage != nil {
 		detail := we.LastMessage.Payload.Message
