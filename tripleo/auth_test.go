@@ -101,3 +101,36 @@ func TestNewClientFromCloudUnknownCloud(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "nope")
 }
+
+func TestNewClientFromStackrcEnvironment(t *testing.T) {
+	t.Setenv("OS_CLIENT_CONFIG_FILE", filepath.Join(t.TempDir(), "none.yaml"))
+	t.Setenv("OS_CLOUD", "")
+	for k, v := range map[string]string{
+		"OS_AUTH_URL": "http://keystone.test/v3", "OS_USERNAME": "admin", "OS_PASSWORD": "pw-stackrc",
+		"OS_PROJECT_NAME": "admin", "OS_USER_DOMAIN_NAME": "Default", "OS_PROJECT_DOMAIN_NAME": "Default",
+		"OS_REGION_NAME": "regionOne", "OS_IDENTITY_API_VERSION": "3",
+	} {
+		t.Setenv(k, v)
+	}
+	mt := httpmock.NewMockTransport()
+	var tokens atomic.Int32
+	keystone(t, mt, &tokens)
+	var authBody map[string]any
+	mt.RegisterResponder("POST", "http://keystone.test/v3/auth/tokens", func(r *http.Request) (*http.Response, error) {
+		authBody = readJSON(t, r)
+		tokens.Add(1)
+		resp := jsonResp(r, 201, map[string]any{"token": map[string]any{"expires_at": "2099-01-01T00:00:00.000000Z",
+			"catalog": []any{map[string]any{"type": "workflowv2", "endpoints": []any{map[string]any{"interface": "public", "region": "regionOne", "url": "http://mistral.test/v2"}}}}}})
+		resp.Header.Set("X-Subject-Token", "tok")
+		return resp, nil
+	})
+	c, err := tripleo.NewClientFromCloud(context.Background(), "", tripleo.WithHTTPClient(&http.Client{Transport: mt}))
+	require.NoError(t, err)
+	assert.Equal(t, "http://mistral.test/v2/", c.Workflow.Endpoint)
+	auth := authBody["auth"].(map[string]any)
+	user := auth["identity"].(map[string]any)["password"].(map[string]any)["user"].(map[string]any)
+	assert.Equal(t, map[string]any{"name": "Default"}, user["domain"], "OS_USER_DOMAIN_NAME understood")
+	project := auth["scope"].(map[string]any)["project"].(map[string]any)
+	assert.Equal(t, "admin", project["name"])
+	assert.Equal(t, map[string]any{"name": "Default"}, project["domain"], "OS_PROJECT_DOMAIN_NAME understood")
+}

@@ -1,9 +1,11 @@
 package tripleo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -15,6 +17,7 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack"
 	"github.com/gophercloud/gophercloud/v2/openstack/config"
 	"github.com/gophercloud/gophercloud/v2/openstack/config/clouds"
+	"go.yaml.in/yaml/v3"
 )
 
 // Version is the SDK version sent in the User-Agent.
@@ -199,10 +202,11 @@ func NewClientFromCloud(ctx context.Context, cloud string, opts ...Option) (*Cli
 		if cloud != "" || os.Getenv("OS_CLOUD") != "" || os.Getenv("OS_AUTH_URL") == "" {
 			return nil, fmt.Errorf("tripleo: cloud %q: %w", cloud, err)
 		}
-		if ao, err = openstack.AuthOptionsFromEnv(); err != nil {
+		// a stackrc-style environment: parsed as a clouds.yaml entry, so that
+		// user and project domains are understood as python-openstackclient does
+		if ao, eo, tlsConfig, err = clouds.Parse(clouds.WithCloudsYAML(envCloud()), clouds.WithCloudName("envvars")); err != nil {
 			return nil, fmt.Errorf("tripleo: OS_* environment: %w", err)
 		}
-		eo = gophercloud.EndpointOpts{Region: os.Getenv("OS_REGION_NAME")}
 	}
 	if ao.TokenID == "" {
 		ao.AllowReauth = true
@@ -226,6 +230,32 @@ func NewClientFromCloud(ctx context.Context, cloud string, opts ...Option) (*Cli
 		return nil, err
 	}
 	return withNotifier(c, o)
+}
+
+// envCloud renders the OS_* variables as a clouds.yaml with one cloud, "envvars".
+func envCloud() io.Reader {
+	auth := map[string]string{}
+	for env, key := range map[string]string{
+		"OS_AUTH_URL": "auth_url", "OS_USERNAME": "username", "OS_USER_ID": "user_id", "OS_PASSWORD": "password",
+		"OS_PROJECT_NAME": "project_name", "OS_PROJECT_ID": "project_id", "OS_TENANT_NAME": "project_name", "OS_TENANT_ID": "project_id",
+		"OS_USER_DOMAIN_NAME": "user_domain_name", "OS_USER_DOMAIN_ID": "user_domain_id",
+		"OS_PROJECT_DOMAIN_NAME": "project_domain_name", "OS_PROJECT_DOMAIN_ID": "project_domain_id",
+		"OS_DOMAIN_NAME": "domain_name", "OS_DOMAIN_ID": "domain_id", "OS_TOKEN": "token",
+		"OS_APPLICATION_CREDENTIAL_ID": "application_credential_id", "OS_APPLICATION_CREDENTIAL_NAME": "application_credential_name",
+		"OS_APPLICATION_CREDENTIAL_SECRET": "application_credential_secret",
+	} {
+		if v := os.Getenv(env); v != "" {
+			auth[key] = v
+		}
+	}
+	cloud := map[string]any{"auth": auth}
+	for env, key := range map[string]string{"OS_REGION_NAME": "region_name", "OS_INTERFACE": "interface", "OS_AUTH_TYPE": "auth_type", "OS_IDENTITY_API_VERSION": "identity_api_version"} {
+		if v := os.Getenv(env); v != "" {
+			cloud[key] = v
+		}
+	}
+	b, _ := yaml.Marshal(map[string]any{"clouds": map[string]any{"envvars": cloud}})
+	return bytes.NewReader(b)
 }
 
 // Endpoints are the fixed URLs of a Keystone-less ("noauth") undercloud.

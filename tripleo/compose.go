@@ -26,24 +26,56 @@ func (s *Scope) Client() *Client { return s.client }
 // with an error instead of killing the program.
 func Go[T any](ctx context.Context, c *Client, name string, body func(ctx context.Context, s *Scope) (T, error)) *Run[T] {
 	r := newRun[T](ctx, c, name, "")
-	s := &Scope{emit: r.emit, set: r.setCurrent, client: c}
 	r.emit(Event{Kind: EventStarted, Source: name})
-	go func() {
-		var (
-			v   T
-			err error
-		)
-		defer func() {
-			if p := recover(); p != nil {
-				var zero T
-				r.finish(zero, fmt.Errorf("%s: panic: %v", name, p))
-				return
-			}
-			r.finish(v, err)
-		}()
-		v, err = body(ctx, s)
-	}()
+	go r.body(func() (T, error) { return body(ctx, r.scope()) })
 	return r
+}
+
+// Then returns a run that is sub seen through f: it has sub's name, execution
+// id and events (each passed to annotate, when not nil, which may enrich it in
+// place: a Subject, Progress counters, Data), and its outcome is f applied to
+// sub's outcome. Typed packages use it to check or complete a workflow's result
+// (e.g. read the final node states) without a second "started" event.
+func Then[T, U any](ctx context.Context, sub *Run[T], annotate func(*Event), f func(ctx context.Context, s *Scope, v T, err error) (U, error)) *Run[U] {
+	r := newRun[U](ctx, sub.client, sub.name, sub.ExecutionID())
+	r.setCurrent(sub.ExecutionID(), sub.Cancel)
+	go r.body(func() (U, error) {
+		for ev := range sub.All(ctx) {
+			if ev.Kind == EventDone || ev.Kind == "" {
+				continue
+			}
+			if annotate != nil {
+				annotate(&ev)
+			}
+			r.emit(ev)
+		}
+		v, err := sub.Wait(ctx)
+		r.setCurrent(sub.ExecutionID(), nil)
+		return f(ctx, r.scope(), v, err)
+	})
+	return r
+}
+
+func (r *Run[T]) scope() *Scope {
+	return &Scope{emit: r.emit, set: r.setCurrent, client: r.client}
+}
+
+// body runs fn and finishes the run with its outcome; a panic in fn ends the
+// run with an error instead of killing the program.
+func (r *Run[T]) body(fn func() (T, error)) {
+	var (
+		v   T
+		err error
+	)
+	defer func() {
+		if p := recover(); p != nil {
+			var zero T
+			r.finish(zero, fmt.Errorf("%s: panic: %v", r.name, p))
+			return
+		}
+		r.finish(v, err)
+	}()
+	v, err = fn()
 }
 
 // Join runs one step of a composite run: sub's events (all but its EventDone)

@@ -528,3 +528,40 @@ func TestAllIteratesWithoutGoroutines(t *testing.T) {
 		}
 	})
 }
+
+func TestThenKeepsNameIDAndEventsAndMapsTheOutcome(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		t = bounded(t)
+		n := newFakeNotifier()
+		c, mt := newMockClient(t, tripleo.WithNotifier(n))
+		sim := newMistralSim(t, mt)
+		sub, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
+		require.NoError(t, err)
+		r := tripleo.Then(t.Context(), sub, func(ev *tripleo.Event) {
+			if ev.Kind == tripleo.EventMessage {
+				ev.Subject = "node-1"
+			}
+		}, func(ctx context.Context, s *tripleo.Scope, v regResult, err error) (int, error) {
+			s.Emit(tripleo.Event{Kind: tripleo.EventProgress, Text: "checked"})
+			return len(v.Nodes), err
+		})
+		assert.Equal(t, sub.ExecutionID(), r.ExecutionID(), "the id is known at once")
+		assert.Equal(t, wf, r.Name())
+		n.post(t, "tripleo", wf, map[string]any{"status": "SUCCESS", "execution_id": sub.ExecutionID(), "registered_nodes": []any{map[string]any{"uuid": "a"}}})
+		sim.set(sub.ExecutionID(), "SUCCESS", "", nil)
+		evs := collect(r.Events())
+		v, err := r.Wait(t.Context())
+		require.NoError(t, err)
+		assert.Equal(t, 1, v)
+		assert.Equal(t, []string{"started:RUNNING", "message:SUCCESS", "state:SUCCESS", "progress", "done:SUCCESS"}, kinds(evs), "one started event")
+		assert.Equal(t, "node-1", evs[1].Subject)
+
+		// Cancel reaches the sub-run's execution
+		sub2, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
+		require.NoError(t, err)
+		r2 := tripleo.Then(t.Context(), sub2, nil, func(_ context.Context, _ *tripleo.Scope, v regResult, err error) (regResult, error) { return v, err })
+		require.NoError(t, r2.Cancel(t.Context()))
+		_, err = r2.Wait(t.Context())
+		assert.ErrorIs(t, err, tripleo.ErrCancelled)
+	})
+}

@@ -215,6 +215,11 @@ func renderValue(v any) string {
 		if r, ok := t["result"]; ok && len(t) == 1 {
 			return renderValue(r)
 		}
+		if m, ok := t["message"]; ok { // a sub-workflow's result {status, message, ...}
+			if s := renderValue(m); s != "" {
+				return s
+			}
+		}
 		b, _ := json.Marshal(MaskSecrets(t))
 		return string(b)
 	case nil:

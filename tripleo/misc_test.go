@@ -66,11 +66,29 @@ func TestPayloadBothEnvelopes(t *testing.T) {
 	assert.Equal(t, "DEPLOYING", std.Payload.DeploymentStatus)
 	assert.Contains(t, std.Payload.Extra, "custom")
 
+	var child tripleo.Message
+	require.NoError(t, child.ParseBody([]byte(`{"type": "x", "payload": {"status": "SUCCESS", "message": {"status": "SUCCESS", "message": "Plan created."}}}`)))
+	assert.Equal(t, "Plan created.", child.Payload.Message, "a sub-workflow's result renders as its message")
+
 	var none tripleo.Message
 	require.NoError(t, none.ParseBody([]byte(`{"type": "x", "payload": {"message": {"result": "Failed", "passwords": {"AdminPassword": "zz-secret"}}}}`)))
 	assert.Equal(t, "RUNNING", none.Status(), "no status means RUNNING")
 	assert.NotContains(t, none.Payload.Message, "zz-secret")
 	assert.Contains(t, none.Payload.Message, "Failed")
+}
+
+func TestObjectNeverMarshalsSecrets(t *testing.T) {
+	var o tripleo.Object
+	require.NoError(t, json.Unmarshal([]byte(`"{\"nodes_json\": [{\"pm_password\": \"hunter22\", \"pm_addr\": \"10.0.0.1\"}]}"`), &o))
+	b, err := json.Marshal(o)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "hunter22")
+	assert.Contains(t, string(b), "10.0.0.1")
+	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", o, o, o), "hunter22")
+	var back []map[string]string
+	_, err = o.Decode("nodes_json", &back)
+	require.NoError(t, err)
+	assert.Equal(t, "hunter22", back[0]["pm_password"], "Decode gives the value itself")
 }
 
 func TestClassifyOwnsTerminalSets(t *testing.T) {

@@ -101,5 +101,14 @@ func (o Object) Masked() string {
 	return string(b)
 }
 
+// MarshalJSON marshals the object with secret-looking keys masked (Map gives
+// the values themselves).
+func (o Object) MarshalJSON() ([]byte, error) {
+	if o == nil {
+		return []byte("null"), nil
+	}
+	return json.Marshal(MaskSecrets(o.Map()))
+}
+
 // Format prints Masked for every verb, so secrets in execution inputs never reach logs.
 func (o Object) Format(f fmt.State, verb rune) { fmt.Fprint(f, o.Masked()) }
