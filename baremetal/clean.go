@@ -168,7 +168,7 @@ func ManualClean(ctx context.Context, c *tripleo.Client, opts CleanOpts) (*tripl
 	if err != nil {
 		return nil, err
 	}
-	return wrap(ctx, c, sub, nil, func(ctx context.Context, _ *tripleo.Scope, msg string, err error) (CleanResult, error) {
+	return tripleo.Then(ctx, sub, nil, func(ctx context.Context, _ *tripleo.Scope, msg string, err error) (CleanResult, error) {
 		if err != nil {
 			return CleanResult{}, err
 		}

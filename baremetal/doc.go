@@ -1,8 +1,8 @@
 // Package baremetal registers and prepares the bare metal nodes of a TripleO
 // undercloud: the instackenv model with full local validation, the
 // tripleo.baremetal.v1 workflows with typed results, a watch on the nodes in
-// Ironic that reports failures the workflows miss, and Enroll, the common
-// path from an instackenv to nodes ready to deploy.
+// Ironic that reports failures the workflows miss, Enroll, the common path
+// from an instackenv to nodes ready to deploy, and node lookup by name.
 //
 // # Inventories
 //
@@ -25,7 +25,10 @@
 //
 // Each function validates its options (Validate, all problems joined, before
 // any request), starts a workflow with a client-chosen execution id and
-// returns a *tripleo.Run whose events and outcome are typed:
+// returns a *tripleo.Run whose events and outcome are typed. The run is the
+// workflow's own run seen through the package's result check (tripleo.Then):
+// it has the workflow's name, its execution id from the start and exactly one
+// EventStarted.
 //
 //   - RegisterOrUpdate: register_or_update → RegisterResult (registered and new
 //     nodes). The result falls back to the execution output when the final
@@ -37,8 +40,9 @@
 //     introspect_manageable_nodes → IntrospectResult, one status per node; a
 //     failure is an *IntrospectError with the same per-node statuses
 //     (failed_introspection, which mixes uuids and status dicts upstream, is
-//     normalised). Each per-node _introspect message becomes an EventProgress
-//     (Subject the node uuid, Progress counters) when the client has a Notifier.
+//     normalised). Each per-node _introspect message is one EventMessage
+//     enriched with Subject the node uuid, Progress counters and Data a
+//     NodeIntrospection, when the client has a Notifier.
 //   - ManualClean: manual_cleaning with typed CleanSteps (EraseDevicesMetadata,
 //     EraseDevices, ApplyBIOSSettings, ... or any CleanStep).
 //   - Provide, ProvideManageableNodes: provide, provide_manageable_nodes.
@@ -68,8 +72,10 @@
 //     already in a failure state is not this run's failure), then 2 s after it
 //     starts, backing off by 1.5 to every 10 s, and back to 2 s whenever
 //     something changed. Up to 8 nodes are read with one GET
-//     /v1/nodes/{uuid} each, 4 at a time; more with one GET /v1/nodes?fields=...
-//     per poll, so the request rate does not grow with the number of nodes.
+//     /v1/nodes/{uuid} each, 4 at a time; more with one node list per poll
+//     (GET /v1/nodes?fields=..., following Ironic's "next" links past its
+//     1000-node pages), so the request rate does not grow with the number of
+//     nodes.
 //   - Each provision state change is an EventProgress (Source SourceIronic,
 //     Subject the node uuid, Status the new state, Progress: done = back in the
 //     target state, failed, in progress, total; Data the NodeState).
@@ -90,6 +96,17 @@
 // Introspection through ironic-inspector (Queens) leaves the nodes
 // "manageable" in Ironic: there the watch mostly sees nothing, and the
 // per-node progress comes from the _introspect messages.
+//
+// # Finding nodes
+//
+// ListNodes lists the nodes' states (NodeState), filtered by provision state,
+// maintenance and instance, reading every page of Ironic's list (it follows
+// Ironic's "next" links, which gophercloud's node pager misses). ResolveNodes
+// turns the names or uuids operators give into nodes, in order, for the
+// NodeUUIDs of the operations; a name or uuid that matches no node, or a name
+// that matches several, is a *NodeLookupError (bad input, and
+// tripleo.ErrNotFound when nothing matched). Both need Ironic on the client
+// (tripleo.ErrNoService otherwise).
 //
 // # The pipeline
 //

@@ -116,8 +116,11 @@ func TestEnrollMixedOutcome(t *testing.T) {
 		assert.Equal(t, []string{"registered", "failed"}, compute0)
 		lastProg := prog[len(prog)-1]
 		assert.Equal(t, &tripleo.Progress{Done: 2, Failed: 1, Total: 3}, lastProg.Progress)
-		assert.Len(t, ofKind(evs, tripleo.EventProgress, baremetal.WorkflowIntrospectNode), 3)
-		assert.Len(t, ofKind(evs, tripleo.EventStarted, baremetal.WorkflowProvide), 2, "the provide step's events (composite + execution)")
+		assert.Len(t, ofKind(evs, tripleo.EventMessage, baremetal.WorkflowIntrospectNode), 3)
+		assert.Empty(t, ofKind(evs, tripleo.EventProgress, baremetal.WorkflowIntrospectNode), "one event per node message")
+		provideStarted := ofKind(evs, tripleo.EventStarted, baremetal.WorkflowProvide)
+		require.Len(t, provideStarted, 1, "the provide step starts once")
+		assert.Equal(t, provides[0]["id"], provideStarted[0].ExecutionID)
 		assert.Equal(t, tripleo.StateError, evs[len(evs)-1].Status)
 	})
 }

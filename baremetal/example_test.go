@@ -75,3 +75,42 @@ func ExampleEnroll() {
 	// compute-1    available
 	// true
 }
+
+// Operators name nodes; operations take uuids: ResolveNodes turns one into
+// the other (one node list, every page), and says which names match nothing.
+func ExampleResolveNodes() {
+	u := tripleotest.New(tripleotest.WithNodes(
+		tripleotest.NodeSpec{Name: "controller-0"},
+		tripleotest.NodeSpec{Name: "compute-0", State: baremetal.StateAvailable}))
+	defer u.Close()
+	c, err := u.Client()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ctx := context.Background()
+	nodes, err := baremetal.ResolveNodes(ctx, c, []string{"compute-0", "controller-0"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, n := range nodes {
+		fmt.Println(n.Name, n.ProvisionState, len(n.UUID))
+	}
+	manageable, err := baremetal.ListNodes(ctx, c, baremetal.ListNodesOpts{ProvisionState: baremetal.StateManageable})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(manageable), "manageable:", manageable[0].Name)
+
+	_, err = baremetal.ResolveNodes(ctx, c, []string{"compute-0", "compute-9"})
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, tripleo.ErrNotFound), errors.Is(err, tripleo.ErrInvalidInput))
+	// Output:
+	// compute-0 available 36
+	// controller-0 manageable 36
+	// 1 manageable: controller-0
+	// node "compute-9": no node has this name or uuid in Ironic
+	// true true
+}

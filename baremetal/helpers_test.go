@@ -49,6 +49,7 @@ type sim struct {
 	nodeOrder  []string
 	ironicReqs []string // "GET /v1/nodes/<uuid>" ...
 	ironicFail int      // answer the next Ironic requests with 503
+	pageSize   int      // Ironic's api.max_limit for node lists (0: one page)
 	clock      int
 }
 
@@ -138,11 +139,30 @@ func (s *sim) routes() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.ironicReqs = append(s.ironicReqs, "GET /v1/nodes?"+r.URL.RawQuery)
-		list := make([]any, 0, len(s.nodeOrder))
-		for _, id := range s.nodeOrder {
+		q := r.URL.Query()
+		order := s.nodeOrder
+		if m := q.Get("marker"); m != "" {
+			for i, id := range order {
+				if id == m {
+					order = order[i+1:]
+					break
+				}
+			}
+		}
+		limit := len(order)
+		if s.pageSize > 0 {
+			limit = min(limit, s.pageSize)
+		}
+		list := make([]any, 0, limit)
+		for _, id := range order[:limit] {
 			list = append(list, s.nodes[id])
 		}
-		return jsonResp(r, 200, map[string]any{"nodes": list}), nil
+		body := map[string]any{"nodes": list}
+		if s.pageSize > 0 && limit == s.pageSize {
+			// Ironic's next link: fields kept, limit and marker added
+			body["next"] = fmt.Sprintf("%s/nodes?fields=%s&limit=%d&marker=%s", ironicURL, q.Get("fields"), s.pageSize, order[limit-1])
+		}
+		return jsonResp(r, 200, body), nil
 	})
 }
 

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -182,12 +181,13 @@ func (e *IntrospectError) Is(target error) bool {
 // retried up to MaxRetryAttempts more rounds, and the result holds every
 // node's status.
 //
-// Each per-node _introspect message becomes an EventProgress (Source
-// WorkflowIntrospectNode, Subject the node uuid, Status SUCCESS or FAILED,
-// Progress the counts so far, Data a NodeIntrospection); the Ironic node watch
-// adds its own events (see the package doc). A failed run ends with an
-// *IntrospectError holding the per-node statuses, with failed_introspection
-// normalised (it mixes uuids and status dicts upstream).
+// Each per-node _introspect message is one EventMessage (Source
+// WorkflowIntrospectNode, Status SUCCESS or FAILED, Text the message)
+// enriched with Subject the node uuid, Progress the counts so far and Data a
+// NodeIntrospection; the Ironic node watch adds its own events (see the
+// package doc). A failed run ends with an *IntrospectError holding the
+// per-node statuses, with failed_introspection normalised (it mixes uuids and
+// status dicts upstream).
 func Introspect(ctx context.Context, c *tripleo.Client, opts IntrospectOpts) (*tripleo.Run[IntrospectResult], error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -232,18 +232,12 @@ func isManageable(s NodeState) bool {
 func introspect(ctx context.Context, c *tripleo.Client, workflow string, in map[string]any, queue string, uuids []string, w *nodeWatch) (*tripleo.Run[IntrospectResult], error) {
 	id := uuid.NewString()
 	w.prime(ctx)
-	t := newIntroTracker(uuids, w.selected())
+	t := newIntroTracker(id, uuids, w.selected())
 	sub, err := tripleo.Start(ctx, c, workflow, in, decodeIntrospection, tripleo.StartOpts{Queue: queue, ExecutionID: id, Watchers: w.watchers(id)})
 	if err != nil {
 		return nil, err
 	}
-	observe := func(ev tripleo.Event) (tripleo.Event, bool) {
-		if ev.Kind != tripleo.EventMessage || ev.Message == nil {
-			return tripleo.Event{}, false
-		}
-		return t.observe(*ev.Message, id)
-	}
-	return wrap(ctx, c, sub, observe, func(_ context.Context, _ *tripleo.Scope, raw introspection, err error) (IntrospectResult, error) {
+	return tripleo.Then(ctx, sub, t.annotate, func(_ context.Context, _ *tripleo.Scope, raw introspection, err error) (IntrospectResult, error) {
 		if err == nil {
 			return t.result(raw, true), nil
 		}
@@ -257,19 +251,20 @@ func introspect(ctx context.Context, c *tripleo.Client, workflow string, in map[
 }
 
 // introTracker keeps the per-node status from the _introspect messages (the
-// run's EventMessage events), for progress events and for the nodes the
+// run's EventMessage events), for their annotation and for the nodes the
 // final payload leaves out: on a retry round upstream re-publishes
-// introspected_nodes for the retried nodes only.
+// introspected_nodes for the retried nodes only. tripleo.Then calls annotate
+// and then the result check from one goroutine, so it needs no lock.
 type introTracker struct {
-	asked []string // uuids asked for (nil for the manageable variant)
-	mu    sync.Mutex
-	nodes map[string]NodeIntrospection
-	order []string
-	total int
+	execID string   // the introspection's execution
+	asked  []string // uuids asked for (nil for the manageable variant)
+	nodes  map[string]NodeIntrospection
+	order  []string
+	total  int
 }
 
-func newIntroTracker(asked, selected []string) *introTracker {
-	t := &introTracker{asked: asked, nodes: map[string]NodeIntrospection{}}
+func newIntroTracker(execID string, asked, selected []string) *introTracker {
+	t := &introTracker{execID: execID, asked: asked, nodes: map[string]NodeIntrospection{}}
 	t.total = len(asked)
 	if t.total == 0 {
 		t.total = len(selected)
@@ -277,15 +272,22 @@ func newIntroTracker(asked, selected []string) *introTracker {
 	return t
 }
 
-// observe turns a _introspect message of the run into an EventProgress.
-func (t *introTracker) observe(m tripleo.Message, execID string) (tripleo.Event, bool) {
+// annotate enriches, in place, the EventMessage of a _introspect message of
+// the run: Subject the node uuid and, once the node's introspection ended
+// (SUCCESS or FAILED), Progress the counts so far and Data the node's
+// NodeIntrospection. Other events pass unchanged.
+func (t *introTracker) annotate(ev *tripleo.Event) {
+	if ev.Kind != tripleo.EventMessage || ev.Message == nil {
+		return
+	}
+	m := ev.Message
 	p := &m.Payload
-	if p.RootExecutionID != execID || p.ExecutionID == execID {
-		return tripleo.Event{}, false
+	if p.RootExecutionID != t.execID || p.ExecutionID == t.execID {
+		return
 	}
 	_, hasNode := p.Extra["node_uuid"]
 	if !hasNode && !strings.HasSuffix(m.Type, "._introspect") {
-		return tripleo.Event{}, false
+		return
 	}
 	var st NodeIntrospection
 	if _, err := p.Decode("introspected_node", &st); err != nil {
@@ -296,20 +298,24 @@ func (t *introTracker) observe(m tripleo.Message, execID string) (tripleo.Event,
 		node = st.UUID
 	}
 	if node == "" {
-		return tripleo.Event{}, false
+		return
+	}
+	ev.Subject = node
+	if ev.Source == "" {
+		ev.Source = WorkflowIntrospectNode
 	}
 	st.UUID = node
-	status := m.Status()
-	if tripleo.Classify(status) == tripleo.Pending {
-		return tripleo.Event{}, false
-	}
-	if tripleo.Classify(status) == tripleo.Succeeded {
+	switch tripleo.Classify(m.Status()) {
+	case tripleo.Pending:
+		return
+	case tripleo.Succeeded:
 		st.Finished = true
 		st.Error = ""
-	} else if st.Error == "" {
-		st.Error = p.Message
+	default:
+		if st.Error == "" {
+			st.Error = p.Message
+		}
 	}
-	t.mu.Lock()
 	if _, ok := t.nodes[node]; !ok {
 		t.order = append(t.order, node)
 	}
@@ -323,13 +329,7 @@ func (t *introTracker) observe(m tripleo.Message, execID string) (tripleo.Event,
 		}
 	}
 	prog.InProgress = prog.Total - prog.Done - prog.Failed
-	t.mu.Unlock()
-	typ := m.Type
-	if typ == "" {
-		typ = WorkflowIntrospectNode
-	}
-	return tripleo.Event{Kind: tripleo.EventProgress, Source: typ, ExecutionID: p.ExecutionID, Subject: node,
-		Status: status, Text: p.Message, Progress: &prog, Data: st}, true
+	ev.Progress, ev.Data = &prog, st
 }
 
 // introspection is the raw outcome of an introspection workflow.
@@ -369,11 +369,9 @@ func (t *introTracker) result(in introspection, succeeded bool) IntrospectResult
 		}
 		statuses[s.UUID] = s
 	}
-	t.mu.Lock()
 	for _, id := range t.order {
 		add(t.nodes[id])
 	}
-	t.mu.Unlock()
 	var dict map[string]NodeIntrospection
 	var list []NodeIntrospection
 	reported := false

@@ -106,17 +106,33 @@ func TestIntrospectFailedNodesNormalised(t *testing.T) {
 		assert.Contains(t, err.Error(), "introspection failed for 2 of 3 node(s)")
 		assert.Contains(t, err.Error(), "Retry limit reached")
 
-		// one EventProgress per node message: Subject the uuid, counters so far
-		prog := ofKind(evs, tripleo.EventProgress, baremetal.WorkflowIntrospectNode)
+		// one event per node message, the message itself annotated: Subject
+		// the uuid, counters so far, the node's status
+		prog := ofKind(evs, tripleo.EventMessage, baremetal.WorkflowIntrospectNode)
 		require.Len(t, prog, 3)
+		assert.Empty(t, ofKind(evs, tripleo.EventProgress, baremetal.WorkflowIntrospectNode), "no second event per message")
 		assert.Equal(t, uuid1, prog[0].Subject)
 		assert.Equal(t, "SUCCESS", prog[0].Status)
+		assert.Equal(t, "Introspection of node "+uuid1+" completed. Status:SUCCESS. Errors:None", prog[0].Text)
+		assert.Equal(t, "n1-"+run.ExecutionID(), prog[0].ExecutionID, "the sub-workflow's own execution")
+		require.NotNil(t, prog[0].Message)
 		assert.Equal(t, &tripleo.Progress{Done: 1, InProgress: 2, Total: 3}, prog[0].Progress)
+		assert.Equal(t, baremetal.NodeIntrospection{UUID: uuid1, Finished: true, StartedAt: "2026-11-24T10:00:00"}, prog[0].Data)
 		assert.Equal(t, uuid3, prog[2].Subject)
 		assert.Equal(t, &tripleo.Progress{Done: 1, Failed: 2, Total: 3}, prog[2].Progress)
 		assert.Equal(t, "Introspection timeout", prog[1].Data.(baremetal.NodeIntrospection).Error)
-		// the run keeps one id and one name throughout
+		assert.Equal(t, "Introspection of node "+uuid3+" timed out.", prog[2].Data.(baremetal.NodeIntrospection).Error)
+		// the workflow's own messages are not annotated
+		for _, ev := range ofKind(evs, tripleo.EventMessage, baremetal.WorkflowIntrospect) {
+			assert.Empty(t, ev.Subject)
+			assert.Nil(t, ev.Progress)
+			assert.Nil(t, ev.Data)
+		}
+		// the run keeps one id and one name throughout, with one EventStarted
 		assert.Equal(t, baremetal.WorkflowIntrospect, run.Name())
+		started := ofKind(evs, tripleo.EventStarted, "")
+		require.Len(t, started, 1)
+		assert.Equal(t, run.ExecutionID(), started[0].ExecutionID)
 		assert.Equal(t, run.ExecutionID(), evs[len(evs)-1].ExecutionID)
 	})
 }
@@ -160,8 +176,9 @@ func TestIntrospectManageableNodes(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, map[string]any{"run_validations": true}, s.lastPost()["input"])
 		assert.Equal(t, []baremetal.NodeIntrospection{{UUID: uuid1, Finished: true}}, res.Nodes)
-		prog := ofKind(evs, tripleo.EventProgress, baremetal.WorkflowIntrospectNode)
+		prog := ofKind(evs, tripleo.EventMessage, baremetal.WorkflowIntrospectNode)
 		require.Len(t, prog, 1)
+		assert.Equal(t, uuid1, prog[0].Subject)
 		assert.Equal(t, &tripleo.Progress{Done: 1, Total: 1}, prog[0].Progress, "the watch picked the one manageable node")
 	})
 }
@@ -182,5 +199,30 @@ func TestIntrospectManageableNoNodes(t *testing.T) {
 		assert.Empty(t, ie.Result.Nodes)
 		assert.NotErrorIs(t, err, baremetal.ErrNodeFailed)
 		assert.Contains(t, err.Error(), "No manageable nodes to introspect")
+	})
+}
+
+// A _introspect message that does not end the node's introspection (RUNNING)
+// names the node but carries no counters.
+func TestIntrospectAnnotatesOnlyItsNodeMessages(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newSim(t, true)
+		s.on(baremetal.WorkflowIntrospect, func(id string, _ map[string]any) {
+			s.message("tripleo", baremetal.WorkflowIntrospectNode, "n1-"+id, id, "RUNNING", "Introspecting node "+uuid1, map[string]any{"node_uuid": uuid1})
+			s.message("tripleo", baremetal.WorkflowIntrospectNode, "n1-"+id, id, "SUCCESS", "done", map[string]any{"node_uuid": uuid1})
+			s.finish("tripleo", baremetal.WorkflowIntrospect, id, "SUCCESS", "", map[string]any{"introspected_nodes": map[string]any{}})
+		})
+		run, err := baremetal.Introspect(context.Background(), s.c, baremetal.IntrospectOpts{NodeUUIDs: []string{uuid1, uuid2}, WatchNodes: new(false)})
+		require.NoError(t, err)
+		evs := events(t, run)
+		_, err = run.Wait(context.Background())
+		require.NoError(t, err)
+		msgs := ofKind(evs, tripleo.EventMessage, baremetal.WorkflowIntrospectNode)
+		require.Len(t, msgs, 2)
+		assert.Equal(t, uuid1, msgs[0].Subject)
+		assert.Nil(t, msgs[0].Progress)
+		assert.Nil(t, msgs[0].Data)
+		assert.Equal(t, &tripleo.Progress{Done: 1, InProgress: 1, Total: 2}, msgs[1].Progress)
+		assert.Equal(t, baremetal.NodeIntrospection{UUID: uuid1, Finished: true}, msgs[1].Data)
 	})
 }

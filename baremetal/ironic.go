@@ -3,8 +3,11 @@ package baremetal
 import (
 	"context"
 	"errors"
+	"net/url"
+	"strings"
 	"sync"
 
+	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/nodes"
 	"github.com/gophercloud/gophercloud/v2/pagination"
 
@@ -25,6 +28,59 @@ var listFields = []string{
 	"maintenance", "maintenance_reason", "provision_updated_at", "instance_uuid",
 }
 
+// nodePage is one page of GET /v1/nodes. Ironic links the following page with
+// a top-level "next" URL (sent only when the page is full); gophercloud's
+// nodes.NodePage reads "nodes_links", which Ironic never sends, so its pagers
+// stop after the first page (Ironic's api.max_limit, 1000 nodes by default).
+type nodePage struct {
+	pagination.LinkedPageBase
+}
+
+// IsEmpty reports a page without nodes.
+func (p nodePage) IsEmpty() (bool, error) {
+	if p.StatusCode == 204 {
+		return true, nil
+	}
+	var s []NodeState
+	err := p.ExtractIntoSlicePtr(&s, "nodes")
+	return len(s) == 0, err
+}
+
+// listPager lists nodes with the query q (fields and filters), following
+// Ironic's "next" links.
+func listPager(sc *gophercloud.ServiceClient, q url.Values) pagination.Pager {
+	u := sc.ServiceURL("nodes")
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return pagination.NewPager(sc, u, func(r pagination.PageResult) pagination.Page {
+		return nodePage{pagination.LinkedPageBase{PageResult: r, LinkPath: []string{"next"}}}
+	})
+}
+
+// listStates reads every page of GET /v1/nodes?fields=...&<q> and passes each
+// node to each, in Ironic's order.
+func listStates(ctx context.Context, c *tripleo.Client, q url.Values, each func(NodeState)) error {
+	if err := c.Need("baremetal"); err != nil {
+		return err
+	}
+	if q == nil {
+		q = url.Values{}
+	}
+	q.Set("fields", strings.Join(listFields, ","))
+	err := listPager(c.Baremetal, q).EachPage(ctx, func(_ context.Context, p pagination.Page) (bool, error) {
+		var page []NodeState
+		if err := p.(nodePage).ExtractIntoSlicePtr(&page, "nodes"); err != nil {
+			return false, err
+		}
+		for _, n := range page {
+			each(n)
+		}
+		return true, nil
+	})
+	return tripleo.WrapHTTP("ironic: list nodes", err)
+}
+
 // readNodes reads the states of the nodes uuids (every node when uuids is
 // nil). Nodes Ironic does not know are left out of states and listed in missing.
 func readNodes(ctx context.Context, c *tripleo.Client, uuids []string) (states map[string]NodeState, missing []string, err error) {
@@ -35,18 +91,8 @@ func readNodes(ctx context.Context, c *tripleo.Client, uuids []string) (states m
 		return getNodes(ctx, c, uuids)
 	}
 	states = make(map[string]NodeState, len(uuids))
-	err = nodes.List(c.Baremetal, nodes.ListOpts{Fields: listFields}).EachPage(ctx, func(_ context.Context, p pagination.Page) (bool, error) {
-		var page []NodeState
-		if err := nodes.ExtractNodesInto(p, &page); err != nil {
-			return false, err
-		}
-		for _, n := range page {
-			states[n.UUID] = n
-		}
-		return true, nil
-	})
-	if err != nil {
-		return nil, nil, tripleo.WrapHTTP("ironic: list nodes", err)
+	if err := listStates(ctx, c, nil, func(n NodeState) { states[n.UUID] = n }); err != nil {
+		return nil, nil, err
 	}
 	if uuids == nil {
 		return states, nil, nil

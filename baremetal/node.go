@@ -7,7 +7,7 @@ import (
 )
 
 // Workflow names this package starts (and the per-node introspection
-// sub-workflow whose messages it turns into progress events).
+// sub-workflow whose messages it annotates with the node and counters).
 const (
 	WorkflowRegisterOrUpdate     = "tripleo.baremetal.v1.register_or_update"
 	WorkflowIntrospect           = "tripleo.baremetal.v1.introspect"

@@ -93,7 +93,7 @@ func provide(ctx context.Context, c *tripleo.Client, workflow string, in map[str
 	if err != nil {
 		return nil, err
 	}
-	return wrap(ctx, c, sub, nil, func(ctx context.Context, _ *tripleo.Scope, msg string, err error) (ProvideResult, error) {
+	return tripleo.Then(ctx, sub, nil, func(ctx context.Context, _ *tripleo.Scope, msg string, err error) (ProvideResult, error) {
 		if err != nil {
 			return ProvideResult{}, err
 		}

@@ -164,7 +164,7 @@ func RegisterOrUpdate(ctx context.Context, c *tripleo.Client, opts RegisterOpts)
 	if err != nil {
 		return nil, err
 	}
-	return wrap(ctx, c, sub, nil, func(ctx context.Context, s *tripleo.Scope, v RegisterResult, err error) (RegisterResult, error) {
+	return tripleo.Then(ctx, sub, nil, func(ctx context.Context, s *tripleo.Scope, v RegisterResult, err error) (RegisterResult, error) {
 		if err == nil {
 			return v, nil
 		}

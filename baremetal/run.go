@@ -4,54 +4,12 @@ import (
 	"context"
 	"errors"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/tripleo-go/sdk/tripleo"
 )
-
-// wrap turns a started run into a composite run of the same name whose
-// outcome finish computes from the sub-run's (to type its errors, check the
-// nodes or recover the result). observe (may be nil) sees each of the
-// sub-run's events and may add one (typed progress): it runs beside the
-// forwarding and is done before finish. The returned run's ExecutionID and
-// Cancel are the sub-run's from the start: wrap returns once the composite
-// has adopted it.
-func wrap[T, U any](ctx context.Context, c *tripleo.Client, sub *tripleo.Run[T],
-	observe func(tripleo.Event) (tripleo.Event, bool),
-	finish func(ctx context.Context, s *tripleo.Scope, v T, err error) (U, error)) *tripleo.Run[U] {
-	r := tripleo.Go(ctx, c, sub.Name(), func(ctx context.Context, s *tripleo.Scope) (U, error) {
-		var wg sync.WaitGroup
-		if observe != nil {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for ev, err := range sub.All(ctx) {
-					if err != nil || ev.Kind == tripleo.EventDone {
-						return
-					}
-					if out, ok := observe(ev); ok {
-						s.Emit(out)
-					}
-				}
-			}()
-		}
-		v, err := tripleo.Join(ctx, s, sub)
-		wg.Wait()
-		return finish(ctx, s, v, err)
-	})
-	// Join makes the sub-run the composite's current step before it forwards
-	// the sub-run's first event (its EventStarted, which carries the id).
-	id := sub.ExecutionID()
-	for ev, err := range r.All(ctx) {
-		if err != nil || ev.ExecutionID == id || ev.Kind == tripleo.EventDone {
-			break
-		}
-	}
-	return r
-}
 
 func validateQueue(q string) error {
 	if q == "" {

@@ -80,7 +80,7 @@ func SetNodeState(ctx context.Context, c *tripleo.Client, opts SetNodeStateOpts)
 	if err != nil {
 		return nil, err
 	}
-	return wrap(ctx, c, sub, nil, func(ctx context.Context, _ *tripleo.Scope, _ struct{}, err error) (SetNodeStateResult, error) {
+	return tripleo.Then(ctx, sub, nil, func(ctx context.Context, _ *tripleo.Scope, _ struct{}, err error) (SetNodeStateResult, error) {
 		if err != nil {
 			return SetNodeStateResult{}, err
 		}

@@ -62,9 +62,11 @@ func TestUndercloudRegisterIntrospectProvide(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ir.Nodes, 3)
 	assert.Empty(t, ir.Failed())
-	prog := ofKind(irun.Snapshot(), tripleo.EventProgress, baremetal.WorkflowIntrospectNode)
+	prog := ofKind(irun.Snapshot(), tripleo.EventMessage, baremetal.WorkflowIntrospectNode)
 	require.Len(t, prog, 3)
+	require.NotNil(t, prog[2].Progress)
 	assert.Equal(t, 3, prog[2].Progress.Done)
+	assert.Empty(t, ofKind(irun.Snapshot(), tripleo.EventProgress, baremetal.WorkflowIntrospectNode))
 
 	prun, err := baremetal.Provide(ctx, c, baremetal.ProvideOpts{NodeUUIDs: reg.UUIDs()})
 	pr, err := wait(t, prun, err)
@@ -123,7 +125,7 @@ func TestUndercloudIntrospectionFailure(t *testing.T) {
 	assert.False(t, n.Failed())
 	// two rounds of the failing node, one of the other
 	var rounds int
-	for _, ev := range ofKind(run.Snapshot(), tripleo.EventProgress, baremetal.WorkflowIntrospectNode) {
+	for _, ev := range ofKind(run.Snapshot(), tripleo.EventMessage, baremetal.WorkflowIntrospectNode) {
 		if ev.Subject == ids[0] {
 			rounds++
 		}

@@ -271,3 +271,76 @@ func stringsAny(s []string) []any {
 	}
 	return out
 }
+
+// Ironic pages node lists (api.max_limit, 1000 by default) and links the
+// next page with a top-level "next": the watch's list reads every page, so a
+// node on the last page is watched and checked like the others.
+func TestWatchListsEveryPage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newSim(t, true)
+		s.pageSize = 5
+		var uuids []string
+		for i := range 12 {
+			id := fmt.Sprintf("%08d-1111-4111-8111-111111111111", i)
+			uuids = append(uuids, id)
+			s.node(id, nil)
+		}
+		run, err := baremetal.Provide(context.Background(), s.c, baremetal.ProvideOpts{NodeUUIDs: uuids})
+		require.NoError(t, err)
+		const fields = "fields=uuid%2Cname%2Cprovision_state%2Ctarget_provision_state%2Cpower_state%2Clast_error%2Cmaintenance%2Cmaintenance_reason%2Cprovision_updated_at%2Cinstance_uuid"
+		const next = "fields=uuid,name,provision_state,target_provision_state,power_state,last_error,maintenance,maintenance_reason,provision_updated_at,instance_uuid&limit=5&marker="
+		list := []string{"GET /v1/nodes?" + fields, "GET /v1/nodes?" + next + uuids[4], "GET /v1/nodes?" + next + uuids[9]}
+		s.mu.Lock()
+		assert.Equal(t, list, s.ironicReqs, "the baseline: three pages")
+		s.mu.Unlock()
+
+		// the last node, on the third page, fails cleaning
+		for _, id := range uuids[:11] {
+			s.node(id, map[string]any{"provision_state": "available"})
+		}
+		s.node(uuids[11], map[string]any{"provision_state": "clean failed", "last_error": "disk erase failed"})
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		s.finish("tripleo", baremetal.WorkflowProvide, run.ExecutionID(), "SUCCESS", "", nil)
+		evs := events(t, run)
+		res, err := run.Wait(context.Background())
+		var ne *baremetal.NodeError
+		require.ErrorAs(t, err, &ne)
+		assert.Equal(t, uuids[11], ne.UUID)
+		assert.Equal(t, "disk erase failed", ne.LastError)
+		require.Len(t, res.Nodes, 12, "the final check read every page")
+		assert.True(t, res.Verified)
+
+		warns := ofKind(evs, tripleo.EventWarning, baremetal.SourceIronic)
+		require.Len(t, warns, 1)
+		assert.Equal(t, uuids[11], warns[0].Subject)
+		prog := ofKind(evs, tripleo.EventProgress, baremetal.SourceIronic)
+		require.Len(t, prog, 12, "one change per node, all pages")
+		assert.Equal(t, &tripleo.Progress{Done: 11, Failed: 1, Total: 12}, prog[11].Progress)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		assert.Equal(t, append(append(list, list...), list...), s.ironicReqs, "baseline, one poll, the final check")
+	})
+}
+
+// ProvideManageableNodes picks the nodes to watch and check from every page.
+func TestProvideManageableNodesSelectsFromEveryPage(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := newSim(t, true)
+		s.pageSize = 2
+		s.node(uuid1, map[string]any{"provision_state": "active", "instance_uuid": "i-1"})
+		s.node(uuid2, map[string]any{"provision_state": "available"})
+		s.node(uuid3, nil) // manageable, on the second page
+		s.on(baremetal.WorkflowProvideManageable, func(id string, _ map[string]any) {
+			s.node(uuid3, map[string]any{"provision_state": "available"})
+			s.finish("tripleo", baremetal.WorkflowProvideManageable, id, "SUCCESS", "", nil)
+		})
+		run, err := baremetal.ProvideManageableNodes(context.Background(), s.c, baremetal.ProvideManageableOpts{})
+		require.NoError(t, err)
+		res, err := run.Wait(context.Background())
+		require.NoError(t, err)
+		require.Len(t, res.Nodes, 1)
+		assert.Equal(t, uuid3, res.Nodes[0].UUID)
+		assert.Equal(t, "available", res.Nodes[0].ProvisionState)
+	})
+}
