@@ -109,18 +109,9 @@ func (a *app) exitStatus(ctx context.Context, err error) int {
 	return exitFailed
 }
 
-// describe renders err, with a workflow's last message shown as its text when
-// it was a dict ({"message": "...", "status": "FAILED", ...}).
+// describe renders err without the SDK's "tripleo: " prefix (the CLI adds its own).
 func describe(err error) string {
-	msg := strings.TrimPrefix(err.Error(), "tripleo: ")
-	var we *tripleo.WorkflowError
-	if errors.As(err, &we) && we.LastMessage != nil {
-		detail := we.LastMessage.Payload.Message
-		if h := humanMessage(detail); h != detail && h != "" {
-			msg = strings.Replace(msg, detail, h, 1)
-		}
-	}
-	return msg
+	return strings.TrimPrefix(err.Error(), "tripleo: ")
 }
 
 // printProblems prints every problem of an invalid-input error, one a line.

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/nodes"
 	"github.com/spf13/cobra"
 
 	"github.com/tripleo-go/sdk/baremetal"
@@ -22,70 +21,19 @@ func (a *app) nodesCommand() *cobra.Command {
 	return cmd
 }
 
-// ironicNode is what the CLI reads of a node: identity and state.
-type ironicNode struct {
-	UUID, Name, InstanceUUID, PowerState, ProvisionState string
-	Maintenance                                          bool
-	LastError                                            string
-}
-
-// listNodes lists Ironic's nodes, optionally in one provision state.
-func listNodes(ctx context.Context, c *tripleo.Client, state string) ([]ironicNode, error) {
-	if err := c.Need("baremetal"); err != nil {
-		return nil, err
-	}
-	pages, err := nodes.List(c.Baremetal, nodes.ListOpts{ProvisionState: nodes.ProvisionState(state)}).AllPages(ctx)
-	if err != nil {
-		return nil, tripleo.WrapHTTP("ironic: list nodes", err)
-	}
-	ns, err := nodes.ExtractNodes(pages)
-	if err != nil {
-		return nil, fmt.Errorf("ironic: list nodes: %w", err)
-	}
-	out := make([]ironicNode, len(ns))
-	for i, n := range ns {
-		out[i] = ironicNode{n.UUID, n.Name, n.InstanceUUID, n.PowerState, n.ProvisionState, n.Maintenance, n.LastError}
-	}
-	return out, nil
-}
-
-// resolveNodes turns node names or uuids into uuids (Ironic accepts either in
-// GET /v1/nodes/{ident}). An unknown node is invalid input.
-func resolveNodes(ctx context.Context, c *tripleo.Client, idents []string) ([]string, error) {
-	ns, err := getNodes(ctx, c, idents)
+// uuidsOf returns the nodes' uuids.
+func uuidsOf(ns []baremetal.NodeState) []string {
 	uuids := make([]string, len(ns))
 	for i, n := range ns {
 		uuids[i] = n.UUID
 	}
-	return uuids, err
-}
-
-// getNodes reads nodes by name or uuid.
-func getNodes(ctx context.Context, c *tripleo.Client, idents []string) ([]ironicNode, error) {
-	if err := c.Need("baremetal"); err != nil {
-		return nil, err
-	}
-	out := make([]ironicNode, 0, len(idents))
-	var errs []error
-	for _, id := range idents {
-		n, err := nodes.Get(ctx, c.Baremetal, id).Extract()
-		if err != nil {
-			if err := tripleo.WrapHTTP("ironic: get node "+id, err); tripleo.IsNotFound(err) {
-				errs = append(errs, tripleo.Invalid("node", "no node %q in Ironic", id))
-				continue
-			} else {
-				return nil, err
-			}
-		}
-		out = append(out, ironicNode{n.UUID, n.Name, n.InstanceUUID, n.PowerState, n.ProvisionState, n.Maintenance, n.LastError})
-	}
-	return out, errors.Join(errs...)
+	return uuids
 }
 
 // nodeNames maps uuids to names (best effort: empty when Ironic cannot be read).
 func nodeNames(ctx context.Context, c *tripleo.Client) map[string]string {
 	names := map[string]string{}
-	ns, err := listNodes(ctx, c, "")
+	ns, err := baremetal.ListNodes(ctx, c, baremetal.ListNodesOpts{})
 	if err != nil {
 		return names
 	}
@@ -106,7 +54,7 @@ func (a *app) nodesListCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ns, err := listNodes(cmd.Context(), c, state)
+			ns, err := baremetal.ListNodes(cmd.Context(), c, baremetal.ListNodesOpts{ProvisionState: state})
 			if err != nil {
 				return err
 			}
@@ -187,7 +135,7 @@ registered nodes, as "openstack overcloud node import --introspect --provide".`,
 			// The result has the states at registration ("enroll" for new
 			// nodes); show where the nodes are now.
 			now := map[string]string{}
-			if ns, err := listNodes(ctx, c, ""); err == nil {
+			if ns, err := baremetal.ListNodes(ctx, c, baremetal.ListNodesOpts{}); err == nil {
 				for _, n := range ns {
 					now[n.UUID] = n.ProvisionState
 				}
@@ -287,9 +235,11 @@ func (a *app) nodesIntrospectCommand() *cobra.Command {
 			if all {
 				r, err = baremetal.IntrospectManageableNodes(ctx, c, baremetal.IntrospectManageableOpts{RunValidations: opts.RunValidations, Queue: a.queue})
 			} else {
-				if opts.NodeUUIDs, err = resolveNodes(ctx, c, args); err != nil {
+				var ns []baremetal.NodeState
+				if ns, err = baremetal.ResolveNodes(ctx, c, args); err != nil {
 					return err
 				}
+				opts.NodeUUIDs = uuidsOf(ns)
 				opts.Queue = a.queue
 				r, err = baremetal.Introspect(ctx, c, opts)
 			}
@@ -341,11 +291,11 @@ func (a *app) nodesProvideCommand() *cobra.Command {
 			if all {
 				r, err = baremetal.ProvideManageableNodes(ctx, c, baremetal.ProvideManageableOpts{Queue: a.queue})
 			} else {
-				var uuids []string
-				if uuids, err = resolveNodes(ctx, c, args); err != nil {
+				var ns []baremetal.NodeState
+				if ns, err = baremetal.ResolveNodes(ctx, c, args); err != nil {
 					return err
 				}
-				r, err = baremetal.Provide(ctx, c, baremetal.ProvideOpts{NodeUUIDs: uuids, Queue: a.queue})
+				r, err = baremetal.Provide(ctx, c, baremetal.ProvideOpts{NodeUUIDs: uuidsOf(ns), Queue: a.queue})
 			}
 			if err != nil {
 				return err
@@ -400,21 +350,18 @@ func (a *app) nodesCleanCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var targets []ironicNode
+			var targets []baremetal.NodeState
 			if all {
-				ns, err := listNodes(ctx, c, baremetal.StateManageable)
+				// as the *_manageable_nodes workflows pick theirs
+				targets, err = baremetal.ListNodes(ctx, c, baremetal.ListNodesOpts{
+					ProvisionState: baremetal.StateManageable, Maintenance: new(false), Associated: new(false)})
 				if err != nil {
 					return err
-				}
-				for _, n := range ns {
-					if !n.Maintenance && n.InstanceUUID == "" {
-						targets = append(targets, n)
-					}
 				}
 				if len(targets) == 0 {
 					return errors.New("no manageable node to clean (check node states and maintenance)")
 				}
-			} else if targets, err = getNodes(ctx, c, args); err != nil {
+			} else if targets, err = baremetal.ResolveNodes(ctx, c, args); err != nil {
 				return err
 			}
 			return a.clean(ctx, c, targets, cleanSteps, timeout)
@@ -429,7 +376,7 @@ func (a *app) nodesCleanCommand() *cobra.Command {
 }
 
 // label names a node for people: its name, else its uuid.
-func label(n ironicNode) string {
+func label(n baremetal.NodeState) string {
 	if n.Name != "" {
 		return n.Name
 	}
@@ -450,11 +397,8 @@ func decodeSteps(s string, out *[]baremetal.CleanStep) error {
 
 // clean runs one manual_cleaning per node, all at once, printing their events
 // and a live counter of the nodes done.
-func (a *app) clean(ctx context.Context, c *tripleo.Client, targets []ironicNode, steps []baremetal.CleanStep, timeout time.Duration) error {
-	uuids := make([]string, len(targets))
-	for i, n := range targets {
-		uuids[i] = n.UUID
-	}
+func (a *app) clean(ctx context.Context, c *tripleo.Client, targets []baremetal.NodeState, steps []baremetal.CleanStep, timeout time.Duration) error {
+	uuids := uuidsOf(targets)
 	optsFor := func(u string) baremetal.CleanOpts {
 		return baremetal.CleanOpts{NodeUUID: u, Steps: steps, Timeout: timeout, Queue: a.queue}
 	}
@@ -522,15 +466,22 @@ func (a *app) clean(ctx context.Context, c *tripleo.Client, targets []ironicNode
 		}
 		return interrupted("the cleaning goes on on the undercloud; re-attach with:\n%s", strings.Join(lines, "\n"))
 	}
+	// A failed run carries no state: read them (best effort).
+	now := map[string]baremetal.NodeState{}
+	if errors.Join(errs...) != nil {
+		if ns, err := baremetal.ListNodes(context.WithoutCancel(ctx), c, baremetal.ListNodesOpts{}); err == nil {
+			for _, n := range ns {
+				now[n.UUID] = n
+			}
+		}
+	}
 	var states []baremetal.NodeState
 	for i, res := range results {
 		st := res.Node
 		if st.ProvisionState == "" {
-			// A failed run carries no state: read it (best effort).
 			st = baremetal.NodeState{UUID: uuids[i], Name: targets[i].Name}
-			if ns, err := getNodes(context.WithoutCancel(ctx), c, uuids[i:i+1]); err == nil && len(ns) == 1 {
-				st.ProvisionState, st.PowerState, st.Maintenance = ns[0].ProvisionState, ns[0].PowerState, ns[0].Maintenance
-				st.LastError = ns[0].LastError
+			if n, ok := now[uuids[i]]; ok {
+				st = n
 			}
 		}
 		states = append(states, st)

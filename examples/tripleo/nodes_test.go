@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -63,6 +64,8 @@ func TestNodesLifecycle(t *testing.T) {
 	require.Equal(t, 0, r.code, r)
 	golden(t, "nodes-introspect.txt", normalize(r.stdout))
 	assert.Equal(t, 1, strings.Count(r.stderr, "Introspection of node "+c0.UUID+" completed"), "one line per node message:\n%s", r.stderr)
+	assert.Regexp(t, `baremetal\._introspect SUCCESS: Introspection of node `+c0.UUID+` completed\. Status:SUCCESS\. Errors:None \[[12]/2 done`, r.stderr, "the message with the node's counters")
+	assert.Equal(t, []string{"baremetal.introspect started (execution UUID)"}, startedLines(r.stderr))
 
 	// every manageable node: compute-1 is left.
 	r = cli(t, u, "nodes", "introspect", "--all-manageable", "-f", "value", "-c", "Name")
@@ -103,6 +106,12 @@ func TestNodesImportIntrospectProvide(t *testing.T) {
 	r := cli(t, u, "nodes", "import", instackenv, "--introspect", "--provide")
 	require.Equal(t, 0, r.code, r)
 	golden(t, "nodes-enroll.txt", normalize(r.stdout))
+	assert.Equal(t, []string{
+		"baremetal.Enroll started",
+		"baremetal.register_or_update started (execution UUID)",
+		"baremetal.introspect started (execution UUID)",
+		"baremetal.provide started (execution UUID)",
+	}, startedLines(r.stderr), "each workflow starts once, with its execution id")
 	for _, n := range u.Nodes() {
 		assert.Equal(t, "available", n.ProvisionState, n.Name)
 	}
@@ -135,4 +144,44 @@ func TestNodesFailuresExitOneWithTheNodesReason(t *testing.T) {
 		assert.Contains(t, r.stderr, "clean compute-1 failed")
 		golden(t, "nodes-clean-failed.txt", normalize(r.stdout))
 	})
+}
+
+// Names are resolved by baremetal.ResolveNodes: exact names, uuids, names
+// equal but for case; unknown and ambiguous names are usage errors (exit 2)
+// with nothing started.
+func TestNodesNamesResolved(t *testing.T) {
+	t.Parallel()
+	u := tripleotest.NewT(t, tripleotest.WithNodes(tripleotest.NodeSpec{Name: "compute-0"},
+		tripleotest.NodeSpec{Name: "Compute-0"}, tripleotest.NodeSpec{Name: "ctl"}))
+	lower, _ := u.Node("compute-0")
+	upper, _ := u.Node("Compute-0")
+
+	r := cli(t, u, "nodes", "provide", "COMPUTE-0")
+	assert.Equal(t, 2, r.code, r)
+	assert.Equal(t, `tripleo: node "COMPUTE-0": the name is ambiguous: it matches 2 nodes (compute-0 (`+lower.UUID+`), Compute-0 (`+upper.UUID+`)); give a uuid`+"\n", r.stderr)
+
+	r = cli(t, u, "nodes", "introspect", "nope", "ctl", upper.UUID, "compute-9")
+	assert.Equal(t, 2, r.code, r)
+	assert.Equal(t, "tripleo: invalid input (2 problems):\n"+
+		`  invalid nodes[0]: node "nope": no node has this name or uuid in Ironic`+"\n"+
+		`  invalid nodes[3]: node "compute-9": no node has this name or uuid in Ironic`+"\n", r.stderr)
+	assert.Zero(t, countExecutions(u), "nothing started")
+
+	r = cli(t, u, "nodes", "provide", "CTL", "Compute-0", "-f", "value", "-c", "Name", "-c", "Provisioning State")
+	require.Equal(t, 0, r.code, r)
+	assert.Equal(t, "ctl available\nCompute-0 available\n", r.stdout)
+	n, _ := u.Node("compute-0")
+	assert.Equal(t, "manageable", n.ProvisionState, "the exact name was taken")
+}
+
+var startedRE = regexp.MustCompile(`(?m)^\[[ +\-0-9.]+s\] (.* started.*)$`)
+
+// startedLines returns the "... started" event lines of stderr, without
+// their time and with every uuid written UUID.
+func startedLines(stderr string) []string {
+	var out []string
+	for _, m := range startedRE.FindAllStringSubmatch(uuidRE.ReplaceAllString(stderr, "UUID"), -1) {
+		out = append(out, m[1])
+	}
+	return out
 }

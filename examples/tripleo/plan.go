@@ -1,9 +1,7 @@
 package main
 
 import (
-	"encoding/json"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -91,7 +89,7 @@ it; --resume reuses a container left by an earlier attempt.`,
 					return err
 				}
 			}
-			return a.record([]string{"Name", "Message"}, []any{p.Name, humanMessage(p.Message)})
+			return a.record([]string{"Name", "Message"}, []any{p.Name, p.Message})
 		},
 	}
 	fl := cmd.Flags()
@@ -102,19 +100,6 @@ it; --resume reuses a container left by an earlier attempt.`,
 	fl.IntVar(&concurrency, "upload-concurrency", 0, "with --templates: objects uploaded at once (default 8)")
 	fl.BoolVar(&perObjectUpl, "per-object", false, "with --templates: upload object by object, never as bulk archives")
 	return cmd
-}
-
-// humanMessage unwraps a message rendered from a dict ({"message": "Plan
-// created.", "status": "SUCCESS"}, as create_default_deployment_plan passes on
-// its sub-workflow's result) to its text.
-func humanMessage(s string) string {
-	var m struct {
-		Message *string `json:"message"`
-	}
-	if strings.HasPrefix(s, "{") && json.Unmarshal([]byte(s), &m) == nil && m.Message != nil {
-		return *m.Message
-	}
-	return s
 }
 
 func (a *app) planListCommand() *cobra.Command {

@@ -230,5 +230,5 @@ func (a *app) printFinal(f *tripleo.Final) error {
 		payload = a.masked(generic(f.Message.Body()["payload"]))
 	}
 	return a.record([]string{"ID", "Workflow name", "State", "State info", "Message", "Output", "Payload"},
-		[]any{id, wf, state, info, humanMessage(f.Text()), jsonDoc{output}, jsonDoc{payload}})
+		[]any{id, wf, state, info, f.Text(), jsonDoc{output}, jsonDoc{payload}})
 }
