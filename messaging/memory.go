@@ -108,15 +108,24 @@ func (mem *Memory) PublishTTL(queue string, body any, ttl time.Duration) (triple
 	q := mem.queue(queue)
 	q.prune(now)
 	q.retained = append(q.retained, memMessage{msg: msg, posted: now, expires: now.Add(ttl)})
-	subs := make([]*tripleo.Mailbox, 0, len(q.subs))
-	for s := range q.subs {
-		subs = append(subs, s)
-	}
+	subs := q.open()
 	mem.mu.Unlock()
 	for _, s := range subs {
 		s.Put(msg)
 	}
 	return msg, nil
+}
+
+// open returns the queue's open subscriptions (nil for a nil queue); mem.mu is held.
+func (q *memQueue) open() []*tripleo.Mailbox {
+	if q == nil {
+		return nil
+	}
+	subs := make([]*tripleo.Mailbox, 0, len(q.subs))
+	for s := range q.subs {
+		subs = append(subs, s)
+	}
+	return subs
 }
 
 // queue returns (creating) the queue; mem.mu is held.
@@ -190,6 +199,38 @@ func (mem *Memory) Flush(ctx context.Context, queue string) error {
 		return ErrClosed
 	}
 	return ctx.Err()
+}
+
+// Redeliver delivers msg, a message Publish returned, once more to the open
+// subscriptions of msg.Queue, with its ID unchanged, as Zaqar may deliver a
+// message twice; subscribers are expected to de-duplicate by Message.ID. It
+// retains nothing and fails with ErrClosed once the Memory is closed.
+func (mem *Memory) Redeliver(msg tripleo.Message) error {
+	if err := tripleo.ValidateQueueName(msg.Queue); err != nil {
+		return err
+	}
+	mem.mu.Lock()
+	if mem.closed {
+		mem.mu.Unlock()
+		return ErrClosed
+	}
+	subs := mem.queues[msg.Queue].open()
+	mem.mu.Unlock()
+	for _, s := range subs {
+		s.Put(msg)
+	}
+	return nil
+}
+
+// Subscribers returns how many subscriptions of queue are open (not yet
+// closed), e.g. to check that every run released its subscription.
+func (mem *Memory) Subscribers(queue string) int {
+	mem.mu.Lock()
+	defer mem.mu.Unlock()
+	if q := mem.queues[queue]; q != nil {
+		return len(q.subs)
+	}
+	return 0
 }
 
 // Retained returns the unexpired messages of queue, oldest first.

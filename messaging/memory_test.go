@@ -108,3 +108,30 @@ func TestMemoryEphemeral(t *testing.T) {
 	s.Close()
 	assert.Len(t, mem.Retained("shared"), 1, "a queue that existed is kept")
 }
+
+func TestMemorySubscribersAndRedeliver(t *testing.T) {
+	mem := NewMemory()
+	assert.Zero(t, mem.Subscribers("tripleo"))
+	a := subscribe(t, mem, "tripleo", tripleo.SubscribeOpts{})
+	b := subscribe(t, mem, "tripleo", tripleo.SubscribeOpts{})
+	subscribe(t, mem, "other", tripleo.SubscribeOpts{})
+	assert.Equal(t, 2, mem.Subscribers("tripleo"))
+
+	m, err := mem.Publish("tripleo", body("e1", "SUCCESS", "once"))
+	require.NoError(t, err)
+	require.NoError(t, a.Close())
+	assert.Equal(t, 1, mem.Subscribers("tripleo"), "a closed subscription is not counted")
+
+	require.NoError(t, mem.Redeliver(m))
+	got := b.Take()
+	require.Len(t, got, 2, "delivered twice")
+	assert.Equal(t, got[0], got[1], "same message, same id")
+	assert.Empty(t, a.Take())
+	assert.Len(t, mem.Retained("tripleo"), 1, "a redelivery is not retained again")
+	assert.NoError(t, mem.Redeliver(tripleo.Message{ID: "x", Queue: "nobody"}), "a queue without subscriptions: nothing to do")
+	assert.ErrorIs(t, mem.Redeliver(tripleo.Message{ID: "x", Queue: "bad queue"}), tripleo.ErrInvalidInput)
+
+	require.NoError(t, mem.Close())
+	assert.Zero(t, mem.Subscribers("tripleo"))
+	assert.ErrorIs(t, mem.Redeliver(m), ErrClosed)
+}
