@@ -117,5 +117,18 @@
 //	FailCleaning(node, err)     cleaning fails: clean failed, maintenance, fault, last_error
 //	FailResource(name, reason)  a Heat resource fails its create or update
 //
+// # Unit-test doubles
+//
+// For a test that scripts each workflow itself rather than running the
+// undercloud, two small doubles need no server (so they work inside
+// testing/synctest bubbles, where sockets cannot be used):
+//
+//	NewMockMistral(mt, baseURL) Mistral's executions API on an httpmock transport:
+//	                            OnStart hooks per workflow, Set/Add executions,
+//	                            FailPOSTs, OnGET, SetTasks, AddWorkflow; Posts,
+//	                            LastPost, GetTimes, Cancels record the requests
+//	NewNotifier()               a messaging.Memory that records Subscriptions and
+//	                            Flushes, with Post(t, queue, type, payload)
+//
 // Nothing here is safe to expose beyond a test: there is no authentication.
 package tripleotest
