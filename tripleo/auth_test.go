@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
 // keystone answers v3 password auth with a catalog of the undercloud services.
@@ -80,7 +81,7 @@ func TestNewClientFromCloudTurnsReauthOnAndReauthenticatesOnce(t *testing.T) {
 			return jsonResp(r, 401, map[string]any{"faultstring": "token expired"}), nil
 		}
 		assert.Equal(t, "tok-2", r.Header.Get("X-Auth-Token"), "retried with the new token")
-		return jsonResp(r, 200, execJSON("e1", "wf", "SUCCESS", "", nil, nil)), nil
+		return jsonResp(r, 200, tripleotest.ExecutionJSON("e1", "wf", "SUCCESS", "", nil, nil)), nil
 	})
 	ex, err := c.GetExecution(context.Background(), "e1")
 	require.NoError(t, err)

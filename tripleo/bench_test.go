@@ -11,7 +11,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tripleo-go/sdk/messaging"
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
 // benchServer is a minimal in-process Mistral: actions succeed at once, and an
@@ -22,7 +24,7 @@ type benchServer struct {
 	execs map[string][]byte
 }
 
-func newBenchServer(tb testing.TB, n *fakeNotifier) *benchServer {
+func newBenchServer(tb testing.TB, n *messaging.Memory) *benchServer {
 	s := &benchServer{execs: map[string][]byte{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -35,15 +37,12 @@ func newBenchServer(tb testing.TB, n *fakeNotifier) *benchServer {
 			var body map[string]any
 			json.NewDecoder(r.Body).Decode(&body)
 			id, _ := body["id"].(string)
-			ex, _ := json.Marshal(execJSON(id, "wf", "SUCCESS", "", nil, map[string]any{"status": "SUCCESS"}))
+			ex, _ := json.Marshal(tripleotest.ExecutionJSON(id, "wf", "SUCCESS", "", nil, map[string]any{"status": "SUCCESS"}))
 			s.mu.Lock()
 			s.execs[id] = ex
 			s.mu.Unlock()
 			if n != nil {
-				b, _ := json.Marshal(map[string]any{"type": "wf", "payload": map[string]any{"status": "SUCCESS", "execution_id": id}})
-				m := tripleo.Message{ID: id, Queue: "tripleo"}
-				m.ParseBody(b)
-				n.deliver("tripleo", m)
+				n.Publish("tripleo", map[string]any{"type": "wf", "payload": map[string]any{"status": "SUCCESS", "execution_id": id}})
 			}
 			w.WriteHeader(201)
 			w.Write(ex)
@@ -100,7 +99,7 @@ func BenchmarkBareActionPOST(b *testing.B) {
 // arrives through the Notifier (POST, message, one confirming GET); the bare
 // counterpart is a POST and a GET with net/http.
 func BenchmarkStartWait(b *testing.B) {
-	n := newFakeNotifier()
+	n := messaging.NewMemory()
 	s := newBenchServer(b, n)
 	c, err := tripleo.NewNoAuthClient(tripleo.Endpoints{Mistral: s.URL}, tripleo.WithNotifier(n))
 	if err != nil {

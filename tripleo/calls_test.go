@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
 const registerDef = `---
@@ -108,7 +109,7 @@ func TestCreateExecutionSendsIDInputAndRevealsSecretsOnlyOnTheWire(t *testing.T)
 	var body map[string]any
 	mt.RegisterResponder("POST", mistralURL+"/executions", func(r *http.Request) (*http.Response, error) {
 		body = readJSON(t, r)
-		return jsonResp(r, 201, execJSON("6c4c0b1e-0000-4000-8000-000000000001", "wf", "RUNNING", "", map[string]any{"a": 1}, nil)), nil
+		return jsonResp(r, 201, tripleotest.ExecutionJSON("6c4c0b1e-0000-4000-8000-000000000001", "wf", "RUNNING", "", map[string]any{"a": 1}, nil)), nil
 	})
 	ex, err := c.CreateExecution(context.Background(), tripleo.CreateExecutionOpts{
 		ID: "6c4c0b1e-0000-4000-8000-000000000001", WorkflowName: "wf",
@@ -146,7 +147,7 @@ func TestGetListCancelDeleteExecution(t *testing.T) {
 	c, mt := newMockClient(t)
 	id := "e1"
 	mt.RegisterResponder("GET", mistralURL+"/executions/e1", httpmock.NewJsonResponderOrPanic(200,
-		execJSON(id, "wf", "SUCCESS", "", map[string]any{"queue_name": "q"}, map[string]any{"registered_nodes": []any{map[string]any{"uuid": "n1"}}})))
+		tripleotest.ExecutionJSON(id, "wf", "SUCCESS", "", map[string]any{"queue_name": "q"}, map[string]any{"registered_nodes": []any{map[string]any{"uuid": "n1"}}})))
 	ex, err := c.GetExecution(context.Background(), id)
 	require.NoError(t, err)
 	assert.Equal(t, "q", ex.Input.String("queue_name"))
@@ -159,7 +160,7 @@ func TestGetListCancelDeleteExecution(t *testing.T) {
 
 	mt.RegisterResponderWithQuery("GET", mistralURL+"/executions",
 		"include_output=true&limit=1&root_execution_id=r1&sort_dirs=desc&state=RUNNING&task_execution_id=t1&workflow_name=wf",
-		httpmock.NewJsonResponderOrPanic(200, map[string]any{"executions": []any{execJSON("e2", "wf", "RUNNING", "", nil, nil)}}))
+		httpmock.NewJsonResponderOrPanic(200, map[string]any{"executions": []any{tripleotest.ExecutionJSON("e2", "wf", "RUNNING", "", nil, nil)}}))
 	list, err := c.ListExecutions(context.Background(), tripleo.ListExecutionsOpts{
 		WorkflowName: "wf", State: "RUNNING", RootExecutionID: "r1", TaskExecutionID: "t1", IncludeOutput: true, Limit: 1, SortDir: "desc",
 	})
@@ -169,7 +170,7 @@ func TestGetListCancelDeleteExecution(t *testing.T) {
 
 	mt.RegisterResponder("PUT", mistralURL+"/executions/e1", func(r *http.Request) (*http.Response, error) {
 		assert.Equal(t, map[string]any{"state": "CANCELLED", "state_info": "stop"}, readJSON(t, r))
-		return jsonResp(r, 200, execJSON(id, "wf", "CANCELLED", "stop", nil, nil)), nil
+		return jsonResp(r, 200, tripleotest.ExecutionJSON(id, "wf", "CANCELLED", "stop", nil, nil)), nil
 	})
 	ex, err = c.CancelExecution(context.Background(), id, "stop")
 	require.NoError(t, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -15,84 +14,21 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
-// mistralSim answers POST/GET/PUT /v2/executions from an in-memory table.
-type mistralSim struct {
-	mu       sync.Mutex
-	execs    map[string]map[string]any
-	posts    []map[string]any
-	gets     []time.Time
-	failPOST []int // status codes to answer the next POSTs with
-	getHook  func(r *http.Request) (*http.Response, error)
-}
-
-func newMistralSim(t *testing.T, mt *httpmock.MockTransport) *mistralSim {
-	s := &mistralSim{execs: map[string]map[string]any{}}
-	mt.RegisterResponder("POST", mistralURL+"/executions", func(r *http.Request) (*http.Response, error) {
-		body := readJSON(t, r)
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.posts = append(s.posts, body)
-		if len(s.failPOST) > 0 {
-			code := s.failPOST[0]
-			s.failPOST = s.failPOST[1:]
-			return jsonResp(r, code, map[string]any{"faultstring": http.StatusText(code)}), nil
-		}
-		id, _ := body["id"].(string)
-		if ex, ok := s.execs[id]; ok {
-			return jsonResp(r, 201, ex), nil
-		}
-		in, _ := body["input"].(map[string]any)
-		ex := execJSON(id, body["workflow_name"].(string), "RUNNING", "", in, nil)
-		s.execs[id] = ex
-		return jsonResp(r, 201, ex), nil
-	})
-	mt.RegisterRegexpResponder("GET", mustRe(`/v2/executions/([^/]+)$`), func(r *http.Request) (*http.Response, error) {
-		id := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.gets = append(s.gets, time.Now())
-		if s.getHook != nil {
-			return s.getHook(r)
-		}
-		ex, ok := s.execs[id]
-		if !ok {
-			return jsonResp(r, 404, map[string]any{"faultstring": "Execution not found [id=" + id + "]"}), nil
-		}
-		return jsonResp(r, 200, ex), nil
-	})
-	mt.RegisterRegexpResponder("PUT", mustRe(`/v2/executions/([^/]+)$`), func(r *http.Request) (*http.Response, error) {
-		id := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
-		body := readJSON(t, r)
-		s.set(id, body["state"].(string), "", nil)
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return jsonResp(r, 200, s.execs[id]), nil
-	})
-	return s
-}
-
-func (s *mistralSim) set(id, state, info string, output map[string]any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old := s.execs[id]
-	wf, _ := old["workflow_name"].(string)
-	ex := execJSON(id, wf, state, info, nil, output)
-	ex["input"] = old["input"]
-	s.execs[id] = ex
-}
-
-func (s *mistralSim) postCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.posts)
-}
-
-func (s *mistralSim) getTimes() []time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Time(nil), s.gets...)
+// newEngine sets up an engine test in a synctest bubble (bounded): a Client
+// on a MockMistral of its own, following runs through n, or by polling
+// Mistral alone when n is nil.
+func newEngine(t *testing.T, n *tripleotest.Notifier) (*tripleo.Client, *tripleotest.MockMistral) {
+	t.Helper()
+	bounded(t)
+	var opts []tripleo.Option
+	if n != nil {
+		opts = append(opts, tripleo.WithNotifier(n))
+	}
+	c, mt := newMockClient(t, opts...)
+	return c, tripleotest.NewMockMistral(mt, mistralURL)
 }
 
 func kinds(evs []tripleo.Event) []string {
@@ -129,23 +65,21 @@ func decodeReg(f *tripleo.Final) (regResult, error) {
 
 func TestRunEventsInOrderThenClosed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		t = bounded(t)
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		sim := newMistralSim(t, mt)
+		n := tripleotest.NewNotifier()
+		c, sim := newEngine(t, n)
 		ctx := t.Context()
 		run, err := tripleo.Start(ctx, c, wf, map[string]any{"nodes_json": []any{}}, decodeReg, tripleo.StartOpts{})
 		require.NoError(t, err)
 		id := run.ExecutionID()
-		require.Equal(t, 1, n.subscribers("tripleo"), "subscribed before the execution existed")
+		require.Equal(t, 1, n.Subscribers("tripleo"), "subscribed before the execution existed")
 		events := run.Events()
 
-		n.post(t, "tripleo", "tripleo.baremetal.v1.validate_nodes", map[string]any{"status": "SUCCESS", "execution_id": "child1", "root_execution_id": id})
-		n.post(t, "tripleo", "other.workflow", map[string]any{"status": "SUCCESS", "execution_id": "foreign"})
-		n.post(t, "tripleo", wf, map[string]any{"status": "RUNNING", "message": "working", "execution_id": id})
-		final := n.post(t, "tripleo", wf, map[string]any{"status": "SUCCESS", "message": "done", "execution_id": id, "registered_nodes": []any{map[string]any{"uuid": "u1"}}})
-		n.deliver("tripleo", final) // a duplicate delivery
-		sim.set(id, "SUCCESS", "", map[string]any{"status": "SUCCESS"})
+		n.Post(t, "tripleo", "tripleo.baremetal.v1.validate_nodes", map[string]any{"status": "SUCCESS", "execution_id": "child1", "root_execution_id": id})
+		n.Post(t, "tripleo", "other.workflow", map[string]any{"status": "SUCCESS", "execution_id": "foreign"})
+		n.Post(t, "tripleo", wf, map[string]any{"status": "RUNNING", "message": "working", "execution_id": id})
+		final := n.Post(t, "tripleo", wf, map[string]any{"status": "SUCCESS", "message": "done", "execution_id": id, "registered_nodes": []any{map[string]any{"uuid": "u1"}}})
+		require.NoError(t, n.Redeliver(final)) // a duplicate delivery
+		sim.Set(id, "SUCCESS", "", map[string]any{"status": "SUCCESS"})
 
 		got := collect(events)
 		assert.Equal(t, []string{"started:RUNNING", "message:SUCCESS", "message:RUNNING", "message:SUCCESS", "state:SUCCESS", "done:SUCCESS"}, kinds(got))
@@ -156,23 +90,21 @@ func TestRunEventsInOrderThenClosed(t *testing.T) {
 		snap := run.Snapshot()
 		assert.Equal(t, tripleo.EventDone, snap[len(snap)-1].Kind, "the EventDone is logged before Wait returns")
 		synctest.Wait()
-		assert.Equal(t, 0, n.subscribers("tripleo"), "subscription closed at the end")
+		assert.Equal(t, 0, n.Subscribers("tripleo"), "subscription closed at the end")
 	})
 }
 
 func TestWaitIsIdenticalFromManyGoroutinesAndNeedsNoReader(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		t = bounded(t)
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		sim := newMistralSim(t, mt)
+		n := tripleotest.NewNotifier()
+		c, sim := newEngine(t, n)
 		run, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
 		require.NoError(t, err)
 		for i := 0; i < 50; i++ { // many messages nobody reads: nothing blocks
-			n.post(t, "tripleo", wf, map[string]any{"status": "RUNNING", "execution_id": run.ExecutionID()})
+			n.Post(t, "tripleo", wf, map[string]any{"status": "RUNNING", "execution_id": run.ExecutionID()})
 		}
-		n.post(t, "tripleo", wf, map[string]any{"status": "FAILED", "message": "boom", "execution_id": run.ExecutionID()})
-		sim.set(run.ExecutionID(), "ERROR", "Failure caused by error in tasks: fail", nil)
+		n.Post(t, "tripleo", wf, map[string]any{"status": "FAILED", "message": "boom", "execution_id": run.ExecutionID()})
+		sim.Set(run.ExecutionID(), "ERROR", "Failure caused by error in tasks: fail", nil)
 		var wg sync.WaitGroup
 		errs := make([]error, 10)
 		for i := range errs {
@@ -199,10 +131,8 @@ func TestWaitIsIdenticalFromManyGoroutinesAndNeedsNoReader(t *testing.T) {
 
 func TestCancelCtxReleasesEveryGoroutine(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		t = bounded(t)
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		newMistralSim(t, mt)
+		n := tripleotest.NewNotifier()
+		c, _ := newEngine(t, n)
 		ctx, cancel := context.WithCancel(t.Context())
 		watcherDone := make(chan struct{})
 		run, err := tripleo.Start(ctx, c, wf, nil, decodeReg, tripleo.StartOpts{Watchers: []tripleo.Watcher{
@@ -214,7 +144,7 @@ func TestCancelCtxReleasesEveryGoroutine(t *testing.T) {
 		}})
 		require.NoError(t, err)
 		events := run.Events()
-		n.post(t, "tripleo", wf, map[string]any{"status": "RUNNING", "message": "still going", "execution_id": run.ExecutionID()})
+		n.Post(t, "tripleo", wf, map[string]any{"status": "RUNNING", "message": "still going", "execution_id": run.ExecutionID()})
 		time.Sleep(time.Minute) // the execution never ends
 		cancel()
 		_, err = run.Wait(context.Background())
@@ -225,53 +155,45 @@ func TestCancelCtxReleasesEveryGoroutine(t *testing.T) {
 		}
 		<-watcherDone
 		synctest.Wait() // the bubble would report a leaked goroutine
-		assert.Equal(t, 0, n.subscribers("tripleo"))
+		assert.Equal(t, 0, n.Subscribers("tripleo"))
 	})
 }
 
 func TestTerminalViaWatchdogWhenNoMessageComes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		t = bounded(t)
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		sim := newMistralSim(t, mt)
+		n := tripleotest.NewNotifier()
+		c, sim := newEngine(t, n)
 		start := time.Now()
 		run, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
 		require.NoError(t, err)
 		time.Sleep(20 * time.Second)
-		sim.set(run.ExecutionID(), "SUCCESS", "", map[string]any{"registered_nodes": []any{map[string]any{"uuid": "from-output"}}})
+		sim.Set(run.ExecutionID(), "SUCCESS", "", map[string]any{"registered_nodes": []any{map[string]any{"uuid": "from-output"}}})
 		res, err := run.Wait(t.Context())
 		require.NoError(t, err)
 		assert.Equal(t, "from-output", res.Nodes[0]["uuid"], "execution output stands in for the missed final message")
 		var offsets []time.Duration
-		for _, g := range sim.getTimes() {
+		for _, g := range sim.GetTimes() {
 			offsets = append(offsets, g.Sub(start))
 		}
 		// backoff 1 s, 2 s, 4 s, 8 s, then 10 s ceiling
 		assert.Equal(t, []time.Duration{1 * time.Second, 3 * time.Second, 7 * time.Second, 15 * time.Second, 25 * time.Second}, offsets)
-		assert.Equal(t, 1, n.flushes, "the notifier is flushed before deciding from Mistral")
+		assert.Equal(t, 1, n.Flushes(), "the notifier is flushed before deciding from Mistral")
 	})
 }
 
 func TestWatchdogSurvivesTransientErrorsAndEndsOn404(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		t = bounded(t)
-		c, mt := newMockClient(t)
-		sim := newMistralSim(t, mt)
+		c, sim := newEngine(t, nil)
 		run, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
 		require.NoError(t, err)
 		id := run.ExecutionID()
-		sim.mu.Lock()
-		sim.getHook = httpmock.NewErrorResponder(errors.New("connection reset by peer"))
-		sim.mu.Unlock()
+		sim.OnGET(httpmock.NewErrorResponder(errors.New("connection reset by peer")))
 		time.Sleep(5 * time.Second)
 		_, _, ended := run.Result()
 		assert.False(t, ended, "a transient error does not abandon a live execution")
-		sim.mu.Lock()
-		sim.getHook = func(r *http.Request) (*http.Response, error) {
+		sim.OnGET(func(r *http.Request) (*http.Response, error) {
 			return jsonResp(r, 404, map[string]any{"faultstring": "Execution not found [id=" + id + "]"}), nil
-		}
-		sim.mu.Unlock()
+		})
 		_, err = run.Wait(t.Context())
 		assert.ErrorIs(t, err, tripleo.ErrNotFound)
 	})
@@ -279,51 +201,45 @@ func TestWatchdogSurvivesTransientErrorsAndEndsOn404(t *testing.T) {
 
 func TestStartRetriesPOSTWithTheSameIDButNot4xx(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		t = bounded(t)
-		c, mt := newMockClient(t)
-		sim := newMistralSim(t, mt)
-		sim.failPOST = []int{503, 502}
+		c, sim := newEngine(t, nil)
+		sim.FailPOSTs(503, 502)
 		run, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
 		require.NoError(t, err)
-		require.Equal(t, 3, sim.postCount())
-		for _, p := range sim.posts {
+		require.Equal(t, 3, len(sim.Posts()))
+		for _, p := range sim.Posts() {
 			assert.Equal(t, run.ExecutionID(), p["id"], "every attempt carries the client-chosen id")
 		}
-		sim.set(run.ExecutionID(), "SUCCESS", "", nil)
+		sim.Set(run.ExecutionID(), "SUCCESS", "", nil)
 		_, err = run.Wait(t.Context())
 		require.NoError(t, err)
 
-		sim.failPOST = []int{500, 500, 500, 500}
-		before := sim.postCount()
+		sim.FailPOSTs(500, 500, 500, 500)
+		before := len(sim.Posts())
 		_, err = tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
 		require.Error(t, err)
-		assert.Equal(t, before+3, sim.postCount(), "a 500 is retried twice only (Mistral 15 answers 500 for an unknown workflow)")
+		assert.Equal(t, before+3, len(sim.Posts()), "a 500 is retried twice only (Mistral 15 answers 500 for an unknown workflow)")
 
-		sim.failPOST = []int{400}
-		before = sim.postCount()
+		sim.FailPOSTs(400)
+		before = len(sim.Posts())
 		_, err = tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
 		var api *tripleo.APIError
 		require.ErrorAs(t, err, &api)
 		assert.Equal(t, 400, api.StatusCode)
-		assert.Equal(t, before+1, sim.postCount(), "4xx is not retried")
+		assert.Equal(t, before+1, len(sim.Posts()), "4xx is not retried")
 	})
 }
 
 func TestStartIsIdempotentForTheSameExecutionID(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		t = bounded(t)
-		c, mt := newMockClient(t)
-		sim := newMistralSim(t, mt)
+		c, sim := newEngine(t, nil)
 		id := "0d4c1a3e-1111-4222-8333-444455556666"
 		r1, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{ExecutionID: id})
 		require.NoError(t, err)
 		r2, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{ExecutionID: id})
 		require.NoError(t, err)
 		assert.Equal(t, r1.ExecutionID(), r2.ExecutionID())
-		sim.mu.Lock()
-		assert.Len(t, sim.execs, 1, "one execution for two starts")
-		sim.mu.Unlock()
-		sim.set(id, "SUCCESS", "", nil)
+		assert.Len(t, sim.Executions(), 1, "one execution for two starts")
+		sim.Set(id, "SUCCESS", "", nil)
 		_, err = r1.Wait(t.Context())
 		require.NoError(t, err)
 		_, err = r2.Wait(t.Context())
@@ -335,63 +251,59 @@ func TestStartIsIdempotentForTheSameExecutionID(t *testing.T) {
 
 func TestQueueOptionsAndInput(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		t = bounded(t)
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		sim := newMistralSim(t, mt)
+		n := tripleotest.NewNotifier()
+		c, sim := newEngine(t, n)
 		run, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{PrivateQueue: true})
 		require.NoError(t, err)
 		q := tripleo.PrivateQueueName(run.ExecutionID())
-		assert.Equal(t, q, sim.posts[0]["input"].(map[string]any)["queue_name"])
-		assert.Equal(t, 1, n.subscribers(q))
-		assert.True(t, n.opts[0].Ephemeral)
-		n.post(t, q, wf, map[string]any{"status": "SUCCESS", "execution_id": run.ExecutionID()})
-		sim.set(run.ExecutionID(), "SUCCESS", "", nil)
+		assert.Equal(t, q, sim.Posts()[0]["input"].(map[string]any)["queue_name"])
+		assert.Equal(t, 1, n.Subscribers(q))
+		assert.True(t, n.Subscriptions()[0].Ephemeral)
+		n.Post(t, q, wf, map[string]any{"status": "SUCCESS", "execution_id": run.ExecutionID()})
+		sim.Set(run.ExecutionID(), "SUCCESS", "", nil)
 		_, err = run.Wait(t.Context())
 		require.NoError(t, err)
 
 		run, err = tripleo.Start(t.Context(), c, "tripleo.baremetal.v1.set_node_state", map[string]any{"node_uuid": "n"}, tripleo.DecodeFinal, tripleo.StartOpts{NoQueue: true})
 		require.NoError(t, err)
-		_, has := sim.posts[1]["input"].(map[string]any)["queue_name"]
+		_, has := sim.Posts()[1]["input"].(map[string]any)["queue_name"]
 		assert.False(t, has, "no queue_name for a workflow without one")
-		assert.Len(t, n.opts, 1, "nothing subscribed")
-		sim.set(run.ExecutionID(), "SUCCESS", "", nil)
+		assert.Len(t, n.Subscriptions(), 1, "nothing subscribed")
+		sim.Set(run.ExecutionID(), "SUCCESS", "", nil)
 		_, err = run.Wait(t.Context())
 		require.NoError(t, err)
 
 		_, err = tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{Queue: "no spaces"})
 		assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
-		assert.Len(t, sim.posts, 2, "bad input: no request")
+		assert.Len(t, sim.Posts(), 2, "bad input: no request")
 	})
 }
 
 func TestAttachReplaysAndFinishesFromMistral(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		t = bounded(t)
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		sim := newMistralSim(t, mt)
+		n := tripleotest.NewNotifier()
+		c, sim := newEngine(t, n)
 		id := "e0000000-0000-4000-8000-000000000001"
-		sim.execs[id] = execJSON(id, wf, "SUCCESS", "", map[string]any{"queue_name": "myq"}, map[string]any{"registered_nodes": []any{map[string]any{"uuid": "u9"}}})
-		n.post(t, "myq", wf, map[string]any{"status": "RUNNING", "message": "validating", "execution_id": id})
-		n.post(t, "myq", wf, map[string]any{"status": "SUCCESS", "message": "done", "execution_id": id})
+		sim.Add(id, wf, "SUCCESS", map[string]any{"queue_name": "myq"}, map[string]any{"registered_nodes": []any{map[string]any{"uuid": "u9"}}})
+		n.Post(t, "myq", wf, map[string]any{"status": "RUNNING", "message": "validating", "execution_id": id})
+		n.Post(t, "myq", wf, map[string]any{"status": "SUCCESS", "message": "done", "execution_id": id})
 
 		run, err := tripleo.Attach(t.Context(), c, id, decodeReg, tripleo.AttachOpts{})
 		require.NoError(t, err)
 		res, err := run.Wait(t.Context())
 		require.NoError(t, err)
 		assert.Equal(t, "u9", res.Nodes[0]["uuid"])
-		assert.True(t, n.opts[0].Replay)
+		assert.True(t, n.Subscriptions()[0].Replay)
 		assert.Equal(t, []string{"started:SUCCESS", "message:RUNNING", "message:SUCCESS", "done:SUCCESS"}, kinds(run.Snapshot()))
 
 		// a running execution started elsewhere: followed to its end
 		id2 := "e0000000-0000-4000-8000-000000000002"
-		sim.execs[id2] = execJSON(id2, wf, "RUNNING", "", nil, nil)
+		sim.Add(id2, wf, "RUNNING", nil, nil)
 		run, err = tripleo.Attach(t.Context(), c, id2, decodeReg, tripleo.AttachOpts{})
 		require.NoError(t, err)
 		time.Sleep(3 * time.Second)
-		n.post(t, "tripleo", wf, map[string]any{"status": "FAILED", "message": "nope", "execution_id": id2})
-		sim.set(id2, "ERROR", "boom", nil)
+		n.Post(t, "tripleo", wf, map[string]any{"status": "FAILED", "message": "nope", "execution_id": id2})
+		sim.Set(id2, "ERROR", "boom", nil)
 		_, err = run.Wait(t.Context())
 		var we *tripleo.WorkflowError
 		require.ErrorAs(t, err, &we)
@@ -401,9 +313,7 @@ func TestAttachReplaysAndFinishesFromMistral(t *testing.T) {
 
 func TestCancelStopsTheExecutionPromptly(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		t = bounded(t)
-		c, mt := newMockClient(t)
-		newMistralSim(t, mt)
+		c, _ := newEngine(t, nil)
 		run, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
 		require.NoError(t, err)
 		time.Sleep(30 * time.Second) // watchdog at its 10 s ceiling
@@ -417,9 +327,7 @@ func TestCancelStopsTheExecutionPromptly(t *testing.T) {
 
 func TestWatcherErrorEndsTheRun(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		t = bounded(t)
-		c, mt := newMockClient(t)
-		newMistralSim(t, mt)
+		c, _ := newEngine(t, nil)
 		nodeErr := errors.New("node n1 entered clean failed: step failed")
 		run, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{Watchers: []tripleo.Watcher{
 			func(ctx context.Context, emit func(tripleo.Event)) error {
@@ -437,17 +345,15 @@ func TestWatcherErrorEndsTheRun(t *testing.T) {
 
 func TestFinalMessageWaitsBrieflyForMistralToSettle(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		t = bounded(t)
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		sim := newMistralSim(t, mt)
+		n := tripleotest.NewNotifier()
+		c, sim := newEngine(t, n)
 		run, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
 		require.NoError(t, err)
-		n.post(t, "tripleo", wf, map[string]any{"status": "SUCCESS", "execution_id": run.ExecutionID()})
+		n.Post(t, "tripleo", wf, map[string]any{"status": "SUCCESS", "execution_id": run.ExecutionID()})
 		time.Sleep(100 * time.Millisecond)
 		_, _, ended := run.Result()
 		assert.False(t, ended, "waits for Mistral's output")
-		sim.set(run.ExecutionID(), "SUCCESS", "", map[string]any{"registered_nodes": []any{map[string]any{"uuid": "x"}}})
+		sim.Set(run.ExecutionID(), "SUCCESS", "", map[string]any{"registered_nodes": []any{map[string]any{"uuid": "x"}}})
 		res, err := run.Wait(t.Context())
 		require.NoError(t, err)
 		assert.Equal(t, "x", res.Nodes[0]["uuid"])
@@ -455,7 +361,7 @@ func TestFinalMessageWaitsBrieflyForMistralToSettle(t *testing.T) {
 		// Mistral never settles: the message decides after a bounded wait
 		run, err = tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
 		require.NoError(t, err)
-		n.post(t, "tripleo", wf, map[string]any{"status": "FAILED", "message": "bad", "execution_id": run.ExecutionID()})
+		n.Post(t, "tripleo", wf, map[string]any{"status": "FAILED", "message": "bad", "execution_id": run.ExecutionID()})
 		_, err = run.Wait(t.Context())
 		var we *tripleo.WorkflowError
 		require.ErrorAs(t, err, &we)
@@ -465,10 +371,8 @@ func TestFinalMessageWaitsBrieflyForMistralToSettle(t *testing.T) {
 
 func TestGoAndJoinComposeRuns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		t = bounded(t)
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		sim := newMistralSim(t, mt)
+		n := tripleotest.NewNotifier()
+		c, sim := newEngine(t, n)
 		run := tripleo.Go(t.Context(), c, "test.pipeline", func(ctx context.Context, s *tripleo.Scope) (int, error) {
 			total := 0
 			for i := 0; i < 2; i++ {
@@ -478,8 +382,8 @@ func TestGoAndJoinComposeRuns(t *testing.T) {
 					return 0, err
 				}
 				go func() {
-					n.post(t, "tripleo", wf, map[string]any{"status": "SUCCESS", "execution_id": sub.ExecutionID(), "registered_nodes": []any{map[string]any{"uuid": "a"}}})
-					sim.set(sub.ExecutionID(), "SUCCESS", "", nil)
+					n.Post(t, "tripleo", wf, map[string]any{"status": "SUCCESS", "execution_id": sub.ExecutionID(), "registered_nodes": []any{map[string]any{"uuid": "a"}}})
+					sim.Set(sub.ExecutionID(), "SUCCESS", "", nil)
 				}()
 				res, err := tripleo.Join(ctx, s, sub)
 				if err != nil {
@@ -503,15 +407,13 @@ func TestGoAndJoinComposeRuns(t *testing.T) {
 
 func TestAllIteratesWithoutGoroutines(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		t = bounded(t)
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		sim := newMistralSim(t, mt)
+		n := tripleotest.NewNotifier()
+		c, sim := newEngine(t, n)
 		run, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
 		require.NoError(t, err)
 		go func() {
-			n.post(t, "tripleo", wf, map[string]any{"status": "FAILED", "message": "x", "execution_id": run.ExecutionID()})
-			sim.set(run.ExecutionID(), "ERROR", "x", nil)
+			n.Post(t, "tripleo", wf, map[string]any{"status": "FAILED", "message": "x", "execution_id": run.ExecutionID()})
+			sim.Set(run.ExecutionID(), "ERROR", "x", nil)
 		}()
 		var last error
 		count := 0
@@ -531,10 +433,8 @@ func TestAllIteratesWithoutGoroutines(t *testing.T) {
 
 func TestThenKeepsNameIDAndEventsAndMapsTheOutcome(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		t = bounded(t)
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		sim := newMistralSim(t, mt)
+		n := tripleotest.NewNotifier()
+		c, sim := newEngine(t, n)
 		sub, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
 		require.NoError(t, err)
 		r := tripleo.Then(t.Context(), sub, func(ev *tripleo.Event) {
@@ -547,8 +447,8 @@ func TestThenKeepsNameIDAndEventsAndMapsTheOutcome(t *testing.T) {
 		})
 		assert.Equal(t, sub.ExecutionID(), r.ExecutionID(), "the id is known at once")
 		assert.Equal(t, wf, r.Name())
-		n.post(t, "tripleo", wf, map[string]any{"status": "SUCCESS", "execution_id": sub.ExecutionID(), "registered_nodes": []any{map[string]any{"uuid": "a"}}})
-		sim.set(sub.ExecutionID(), "SUCCESS", "", nil)
+		n.Post(t, "tripleo", wf, map[string]any{"status": "SUCCESS", "execution_id": sub.ExecutionID(), "registered_nodes": []any{map[string]any{"uuid": "a"}}})
+		sim.Set(sub.ExecutionID(), "SUCCESS", "", nil)
 		evs := collect(r.Events())
 		v, err := r.Wait(t.Context())
 		require.NoError(t, err)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
 // Start with CheckInput retries a transient 5xx of the workflow GET like it
@@ -25,7 +26,7 @@ func TestStartCheckInputRetriesWorkflowGet(t *testing.T) {
 			"definition": "version: '2.0'\ntripleo.x.v1.wf:\n  input:\n    - a\n  tasks: {}\n"}), nil
 	})
 	mt.RegisterResponder("POST", mistralURL+"/executions", func(req *http.Request) (*http.Response, error) {
-		return jsonResp(req, 201, execJSON(readJSON(t, req)["id"].(string), "tripleo.x.v1.wf", "RUNNING", "", nil, nil)), nil
+		return jsonResp(req, 201, tripleotest.ExecutionJSON(readJSON(t, req)["id"].(string), "tripleo.x.v1.wf", "RUNNING", "", nil, nil)), nil
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
