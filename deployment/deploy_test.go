@@ -10,13 +10,21 @@ import (
 
 	"github.com/tripleo-go/sdk/deployment"
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
-// deployPlanSim makes the Mistral double behave like deploy_plan: a RUNNING
-// "Workflow Started" message, Heat accepting the create/update (heat adds the
-// stack or the update's first event), then SUCCESS / DEPLOY_SUCCESS.
-func deployPlanSim(t *testing.T, n *fakeNotifier, m *mistralSim, heat func()) {
-	m.onStart = func(id, wf string, in map[string]any) {
+// deploySim is a deploy test's Client, following runs through a Notifier, on
+// h (registered) and on a MockMistral whose deploy_plan behaves like the
+// real one: a RUNNING "Workflow Started" message, Heat accepting the
+// create/update (heat adds the stack or the update's first event; nil: the
+// plan is missing), then SUCCESS / DEPLOY_SUCCESS.
+func deploySim(t *testing.T, h *heatSim, heat func()) (*tripleo.Client, *tripleotest.MockMistral) {
+	n := tripleotest.NewNotifier()
+	c, mt := newMockClient(t, tripleo.WithNotifier(n))
+	m := tripleotest.NewMockMistral(mt, mistralURL)
+	h.register(mt)
+	const wf = deployment.WorkflowDeployPlan
+	m.OnStart(wf, func(id string, in map[string]any) {
 		queue := "tripleo"
 		if q, ok := in["queue_name"].(string); ok {
 			queue = q
@@ -26,27 +34,26 @@ func deployPlanSim(t *testing.T, n *fakeNotifier, m *mistralSim, heat func()) {
 			return map[string]any{"status": status, "message": text, "execution_id": id, "root_execution_id": nil,
 				"plan_name": plan, "deployment_status": ds}
 		}
-		n.post(t, queue, wf, msg("RUNNING", "Workflow Started", "DEPLOYING"))
-		time.Sleep(2 * time.Second)
-		if heat == nil {
-			m.set(id, "ERROR", "Failure caused by error in tasks: deploy", map[string]any{"result": "plan missing"})
-			n.post(t, queue, wf, msg("FAILED", "Failed to deploy: Plan "+plan+" does not exist", "DEPLOY_FAILED"))
-			return
-		}
-		heat()
-		m.set(id, "SUCCESS", "", map[string]any{"deployment_status": "DEPLOY_SUCCESS"})
-		n.post(t, queue, wf, msg("SUCCESS", "Deployment started", "DEPLOY_SUCCESS"))
-	}
+		go func() {
+			n.Post(t, queue, wf, msg("RUNNING", "Workflow Started", "DEPLOYING"))
+			time.Sleep(2 * time.Second)
+			if heat == nil {
+				m.Set(id, "ERROR", "Failure caused by error in tasks: deploy", map[string]any{"result": "plan missing"})
+				n.Post(t, queue, wf, msg("FAILED", "Failed to deploy: Plan "+plan+" does not exist", "DEPLOY_FAILED"))
+				return
+			}
+			heat()
+			m.Set(id, "SUCCESS", "", map[string]any{"deployment_status": "DEPLOY_SUCCESS"})
+			n.Post(t, queue, wf, msg("SUCCESS", "Deployment started", "DEPLOY_SUCCESS"))
+		}()
+	})
+	return c, m
 }
 
 func TestDeployPlanInputAndCreateResult(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		m := newMistralSim(t, mt)
 		h := newHeatSim()
-		h.register(mt)
-		deployPlanSim(t, n, m, func() {
+		c, m := deploySim(t, h, func() {
 			h.stack(top, topID, "CREATE_IN_PROGRESS", "")
 			h.add(h.ev(top, top, "CREATE_IN_PROGRESS", "Stack CREATE started"))
 		})
@@ -60,7 +67,7 @@ func TestDeployPlanInputAndCreateResult(t *testing.T) {
 			"input": map[string]any{
 				"container": "overcloud", "timeout": float64(240), "skip_deploy_identifier": false, "run_validations": false,
 			},
-		}, m.lastPost())
+		}, m.LastPost())
 		assert.Equal(t, deployment.DeployResult{
 			Plan: top, DeploymentStatus: deployment.DeploySuccess, Message: "Deployment started",
 			StackName: top, StackID: topID, Action: deployment.ActionCreate,
@@ -71,12 +78,8 @@ func TestDeployPlanInputAndCreateResult(t *testing.T) {
 
 func TestDeployPlanInputWithEveryOptionAndUpdateResult(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		m := newMistralSim(t, mt)
 		h := updateScenario()
-		h.register(mt)
-		deployPlanSim(t, n, m, func() { h.add(h.ev(top, top, "UPDATE_IN_PROGRESS", "Stack UPDATE started")) })
+		c, m := deploySim(t, h, func() { h.add(h.ev(top, top, "UPDATE_IN_PROGRESS", "Stack UPDATE started")) })
 		run, err := deployment.DeployPlan(t.Context(), c, deployment.DeployPlanOpts{
 			Container: top, Timeout: 90, SkipDeployIdentifier: true, RunValidations: true, Queue: "deploy-q",
 		})
@@ -86,7 +89,7 @@ func TestDeployPlanInputWithEveryOptionAndUpdateResult(t *testing.T) {
 		assert.Equal(t, map[string]any{
 			"container": "overcloud", "timeout": float64(90), "skip_deploy_identifier": true, "run_validations": true,
 			"queue_name": "deploy-q",
-		}, m.lastPost()["input"])
+		}, m.LastPost()["input"])
 		assert.Equal(t, deployment.ActionUpdate, res.Action)
 		assert.Equal(t, topID, res.StackID)
 		assert.Equal(t, "ev-00004", res.Since, "the newest event before the update")
@@ -95,11 +98,7 @@ func TestDeployPlanInputWithEveryOptionAndUpdateResult(t *testing.T) {
 
 func TestDeployPlanFailure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		m := newMistralSim(t, mt)
-		newHeatSim().register(mt)
-		deployPlanSim(t, n, m, nil)
+		c, _ := deploySim(t, newHeatSim(), nil)
 		run, err := deployment.DeployPlan(t.Context(), c, deployment.DeployPlanOpts{Container: "missing"})
 		require.NoError(t, err)
 		_, err = run.Wait(t.Context())
@@ -114,12 +113,8 @@ func TestDeployPlanFailure(t *testing.T) {
 
 func TestDeployIsOneRunMessagesThenStackEvents(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		m := newMistralSim(t, mt)
 		h := newHeatSim()
-		h.register(mt)
-		deployPlanSim(t, n, m, func() {
+		c, _ := deploySim(t, h, func() {
 			h.stack(top, topID, "CREATE_IN_PROGRESS", "")
 			h.resource(top, "Secret", "OS::Heat::RandomString", "INIT_COMPLETE")
 			h.stacks[top].outputs = map[string]any{"KeystoneURL": "http://192.0.2.10:5000"}
@@ -182,12 +177,8 @@ func TestDeployIsOneRunMessagesThenStackEvents(t *testing.T) {
 
 func TestDeployStopsAtAFailedWorkflowWithoutFollowing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		m := newMistralSim(t, mt)
 		h := newHeatSim()
-		h.register(mt)
-		deployPlanSim(t, n, m, nil)
+		c, _ := deploySim(t, h, nil)
 		run, err := deployment.Deploy(t.Context(), c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: "missing"}})
 		require.NoError(t, err)
 		_, err = run.Wait(t.Context())
@@ -200,12 +191,8 @@ func TestDeployStopsAtAFailedWorkflowWithoutFollowing(t *testing.T) {
 
 func TestDeployFailedStack(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		m := newMistralSim(t, mt)
 		h := newHeatSim()
-		h.register(mt)
-		deployPlanSim(t, n, m, func() {
+		c, _ := deploySim(t, h, func() {
 			h.stack(top, topID, "CREATE_IN_PROGRESS", "")
 			h.add(h.ev(top, top, "CREATE_IN_PROGRESS", "Stack CREATE started"))
 			go func() {

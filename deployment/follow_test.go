@@ -53,8 +53,7 @@ func createScenario() (*heatSim, []simEvent) {
 func TestFollowPagesByMarkerAndBacksOffWhileIdle(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h, rest := createScenario()
-		c, mt := newMockClient(t)
-		h.register(mt)
+		c := h.client(t)
 		go func() {
 			time.Sleep(5 * time.Second)
 			h.add(rest...)
@@ -122,8 +121,7 @@ func TestFollowPagesByMarkerAndBacksOffWhileIdle(t *testing.T) {
 func TestFollowDedupesRepeatedEvents(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h, rest := createScenario()
-		c, mt := newMockClient(t)
-		h.register(mt)
+		c := h.client(t)
 		h.ignoreMkr = 0
 		go func() {
 			time.Sleep(1500 * time.Millisecond)
@@ -154,8 +152,7 @@ func TestFollowTopStackOnly(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h, rest := createScenario()
 		h.add(rest...)
-		c, mt := newMockClient(t)
-		h.register(mt)
+		c := h.client(t)
 		w, err := deployment.FollowStack(t.Context(), c, top+"/"+topID, deployment.FollowOpts{NestedDepth: -1})
 		require.NoError(t, err)
 		_, err = w.Wait(t.Context())
@@ -180,8 +177,7 @@ func TestFollowRetries503504AndConnectionErrors(t *testing.T) {
 		h, rest := createScenario()
 		h.add(rest...)
 		h.faults = []fault{{code: 503}, {code: 504}, {connErr: true}, {code: 502}}
-		c, mt := newMockClient(t)
-		h.register(mt)
+		c := h.client(t)
 		w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{PollMin: time.Second, PollMax: 10 * time.Second})
 		require.NoError(t, err)
 		st, err := w.Wait(t.Context())
@@ -218,8 +214,7 @@ func TestFollowEndsTypedOnOtherErrors(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				h, _ := createScenario()
 				h.faults = []fault{tc.fault}
-				c, mt := newMockClient(t)
-				h.register(mt)
+				c := h.client(t)
 				w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{})
 				require.NoError(t, err)
 				_, err = w.Wait(t.Context())
@@ -240,8 +235,7 @@ func TestFollowEndsOnAMalformedPage(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			h, _ := createScenario()
 			h.faults = []fault{{body: body}}
-			c, mt := newMockClient(t)
-			h.register(mt)
+			c := h.client(t)
 			w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{})
 			require.NoError(t, err)
 			_, err = w.Wait(t.Context())
@@ -255,8 +249,7 @@ func TestFollowGivesUpAfterMaxRetries(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h, _ := createScenario()
 		h.faults = []fault{{code: 503}, {code: 503}, {code: 503}, {code: 503}}
-		c, mt := newMockClient(t)
-		h.register(mt)
+		c := h.client(t)
 		w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{MaxRetries: 2})
 		require.NoError(t, err)
 		_, err = w.Wait(t.Context())
@@ -271,8 +264,7 @@ func TestFollowGivesUpAfterMaxRetries(t *testing.T) {
 func TestFollowMissingStackFailsAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHeatSim()
-		c, mt := newMockClient(t)
-		h.register(mt)
+		c := h.client(t)
 		_, err := deployment.FollowStack(t.Context(), c, "nope", deployment.FollowOpts{})
 		require.ErrorIs(t, err, tripleo.ErrNotFound)
 		assert.ErrorContains(t, err, "The Stack (nope) could not be found.")
@@ -299,11 +291,16 @@ func failScenario() *heatSim {
 	return h
 }
 
+// failScenarioFailures are the failed resources of failScenario, top first.
+var failScenarioFailures = []deployment.ResourceFailure{
+	{Name: "Compute", Type: "OS::Heat::ResourceGroup", Status: "CREATE_FAILED", Reason: "ValueError: resources.Compute.resources[0]: Test Resource failed test", Stack: top},
+	{Name: "0", Type: "OS::Heat::TestResource", Status: "CREATE_FAILED", Reason: "ValueError: resources[0]: Test Resource failed test", Stack: nested},
+}
+
 func TestFailedStackIsAStackErrorNamingResources(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := failScenario()
-		c, mt := newMockClient(t)
-		h.register(mt)
+		c := h.client(t)
 		w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{})
 		require.NoError(t, err)
 		_, err = w.Wait(t.Context())
@@ -313,10 +310,7 @@ func TestFailedStackIsAStackErrorNamingResources(t *testing.T) {
 		assert.Equal(t, &deployment.StackError{
 			Stack: top, ID: topID, Status: "CREATE_FAILED",
 			Reason: "Resource CREATE failed: ValueError: resources.Compute.resources[0]: Test Resource failed test",
-			Failed: []deployment.ResourceFailure{
-				{Name: "Compute", Type: "OS::Heat::ResourceGroup", Status: "CREATE_FAILED", Reason: "ValueError: resources.Compute.resources[0]: Test Resource failed test", Stack: top},
-				{Name: "0", Type: "OS::Heat::TestResource", Status: "CREATE_FAILED", Reason: "ValueError: resources[0]: Test Resource failed test", Stack: nested},
-			},
+			Failed: failScenarioFailures,
 		}, se)
 		assert.Contains(t, err.Error(), "0 (OS::Heat::TestResource) CREATE_FAILED: ValueError: resources[0]: Test Resource failed test")
 		assert.Equal(t, tripleo.Progress{Failed: 2, Total: 2}, w.Counts())
@@ -330,18 +324,14 @@ func TestFailedStackIsAStackErrorNamingResources(t *testing.T) {
 func TestFailedResourcesFromEventsWhenTheListFails(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := failScenario()
-		c, mt := newMockClient(t)
-		h.register(mt)
+		c := h.client(t)
 		h.failResAfter = 1 // the list works for the counters, then fails: failures come from the events
 		w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{})
 		require.NoError(t, err)
 		_, err = w.Wait(t.Context())
 		var se *deployment.StackError
 		require.ErrorAs(t, err, &se)
-		assert.Equal(t, []deployment.ResourceFailure{
-			{Name: "Compute", Type: "OS::Heat::ResourceGroup", Status: "CREATE_FAILED", Reason: "ValueError: resources.Compute.resources[0]: Test Resource failed test", Stack: top},
-			{Name: "0", Type: "OS::Heat::TestResource", Status: "CREATE_FAILED", Reason: "ValueError: resources[0]: Test Resource failed test", Stack: nested},
-		}, se.Failed)
+		assert.Equal(t, failScenarioFailures, se.Failed)
 	})
 }
 
@@ -362,8 +352,7 @@ func updateScenario() *heatSim {
 func TestUpdateCompleteAfterAnUpdateIsSuccess(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := updateScenario()
-		c, mt := newMockClient(t)
-		h.register(mt)
+		c := h.client(t)
 		since, err := deployment.LatestEventID(t.Context(), c, top, deployment.DefaultNestedDepth)
 		require.NoError(t, err)
 		assert.Equal(t, "ev-00004", since)
@@ -403,8 +392,7 @@ func TestReplayedHistoryDoesNotEndTheWatch(t *testing.T) {
 			h.ev(top, top, "UPDATE_COMPLETE", "Stack UPDATE completed successfully"),
 			h.ev(top, top, "UPDATE_IN_PROGRESS", "Stack UPDATE started"),
 		)
-		c, mt := newMockClient(t)
-		h.register(mt)
+		c := h.client(t)
 		go func() {
 			time.Sleep(30 * time.Second)
 			h.add(h.ev(top, "Secret", "UPDATE_FAILED", "boom"), h.ev(top, top, "UPDATE_FAILED", "Resource UPDATE failed: boom"))
@@ -424,8 +412,7 @@ func TestReplayedHistoryDoesNotEndTheWatch(t *testing.T) {
 func TestStackGetFallbackAfterTwoEmptyPolls(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h, rest := createScenario()
-		c, mt := newMockClient(t)
-		h.register(mt)
+		c := h.client(t)
 		// Heat completes the stack but its final event never shows
 		go func() {
 			time.Sleep(10 * time.Second)
@@ -451,8 +438,7 @@ func TestStackGetFallbackAfterTwoEmptyPolls(t *testing.T) {
 func TestStaleStatusIsNotTrustedBeforeNewEvents(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := updateScenario()
-		c, mt := newMockClient(t)
-		h.register(mt)
+		c := h.client(t)
 		since, err := deployment.LatestEventID(t.Context(), c, top, 2)
 		require.NoError(t, err)
 		h.setStatus(top, "UPDATE_COMPLETE", "an earlier update") // Heat has not switched yet
@@ -479,8 +465,7 @@ func TestRollbackAndDeleteByAwaitedAction(t *testing.T) {
 			h := updateScenario()
 			h.add(h.ev(top, top, "UPDATE_IN_PROGRESS", "Stack UPDATE started"))
 			h.setStatus(top, "ROLLBACK_COMPLETE", "Stack ROLLBACK completed successfully")
-			c, mt := newMockClient(t)
-			h.register(mt)
+			c := h.client(t)
 			w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{Action: deployment.ActionUpdate})
 			require.NoError(t, err)
 			_, err = w.Wait(t.Context())
@@ -493,8 +478,7 @@ func TestRollbackAndDeleteByAwaitedAction(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			h := updateScenario()
 			h.add(h.ev(top, top, "ROLLBACK_IN_PROGRESS", "rolling back"), h.ev(top, top, "ROLLBACK_COMPLETE", "Stack ROLLBACK completed successfully"))
-			c, mt := newMockClient(t)
-			h.register(mt)
+			c := h.client(t)
 			w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{Action: "ROLLBACK"})
 			require.NoError(t, err)
 			st, err := w.Wait(t.Context())
@@ -507,8 +491,7 @@ func TestRollbackAndDeleteByAwaitedAction(t *testing.T) {
 			h := updateScenario()
 			h.add(h.ev(top, top, "DELETE_IN_PROGRESS", "Stack DELETE started"))
 			h.setStatus(top, "DELETE_IN_PROGRESS", "")
-			c, mt := newMockClient(t)
-			h.register(mt)
+			c := h.client(t)
 			go func() {
 				time.Sleep(5 * time.Second)
 				h.mu.Lock()
@@ -527,8 +510,7 @@ func TestRollbackAndDeleteByAwaitedAction(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			h := updateScenario()
 			h.add(h.ev(top, top, "DELETE_IN_PROGRESS", "Stack DELETE started"), h.ev(top, top, "DELETE_FAILED", "Resource DELETE failed: busy"))
-			c, mt := newMockClient(t)
-			h.register(mt)
+			c := h.client(t)
 			w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{Action: "DELETE"})
 			require.NoError(t, err)
 			_, err = w.Wait(t.Context())
@@ -575,8 +557,7 @@ func TestStopAndCancelReleaseEverything(t *testing.T) {
 	t.Run("stop while a reader is blocked", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			h, _ := createScenario() // never completes
-			c, mt := newMockClient(t)
-			h.register(mt)
+			c := h.client(t)
 			w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{})
 			require.NoError(t, err)
 			ch := w.Events()
@@ -594,8 +575,7 @@ func TestStopAndCancelReleaseEverything(t *testing.T) {
 	t.Run("ctx cancel without any reader", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			h, _ := createScenario()
-			c, mt := newMockClient(t)
-			h.register(mt)
+			c := h.client(t)
 			ctx, cancel := context.WithCancel(t.Context())
 			w, err := deployment.FollowStack(ctx, c, top, deployment.FollowOpts{})
 			require.NoError(t, err)
@@ -610,8 +590,7 @@ func TestStopAndCancelReleaseEverything(t *testing.T) {
 	t.Run("wait bounded by its own ctx", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			h, _ := createScenario()
-			c, mt := newMockClient(t)
-			h.register(mt)
+			c := h.client(t)
 			w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{})
 			require.NoError(t, err)
 			wctx, cancel := context.WithTimeout(t.Context(), time.Minute)

@@ -1,7 +1,6 @@
 package deployment_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -240,6 +239,14 @@ func (h *heatSim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // responder adapts the double to httpmock.
 func (h *heatSim) responder(req *http.Request) (*http.Response, error) { return h.RoundTrip(req) }
 
+// client returns a noauth Client whose Heat is the double (on an httpmock transport of its own).
+func (h *heatSim) client(t testing.TB) *tripleo.Client {
+	t.Helper()
+	c, mt := newMockClient(t)
+	h.register(mt)
+	return c
+}
+
 // register installs the double on an httpmock transport.
 func (h *heatSim) register(mt *httpmock.MockTransport) {
 	mt.RegisterRegexpResponder("GET", regexp.MustCompile(`^`+regexp.QuoteMeta(heatURL)+`/stacks/`), h.responder)
@@ -460,136 +467,6 @@ func (h *heatSim) prerender(base string) {
 		for _, e := range batch {
 			h.render(base, e)
 		}
-	}
-}
-
-// ------------------------------------------------------------ Mistral double
-
-// mistralSim answers POST/GET /v2/executions and GET /v2/workflows/{name}.
-type mistralSim struct {
-	mu        sync.Mutex
-	execs     map[string]map[string]any
-	posts     []map[string]any
-	workflows map[string]string // name -> definition
-	onStart   func(id, workflow string, input map[string]any)
-}
-
-func newMistralSim(t testing.TB, mt *httpmock.MockTransport) *mistralSim {
-	s := &mistralSim{execs: map[string]map[string]any{}, workflows: map[string]string{}}
-	mt.RegisterResponder("POST", mistralURL+"/executions", func(r *http.Request) (*http.Response, error) {
-		body := readJSON(t, r)
-		s.mu.Lock()
-		s.posts = append(s.posts, body)
-		id, _ := body["id"].(string)
-		wf, _ := body["workflow_name"].(string)
-		in, _ := body["input"].(map[string]any)
-		ex := execJSON(id, wf, "RUNNING", "", in, nil)
-		s.execs[id] = ex
-		hook := s.onStart
-		s.mu.Unlock()
-		if hook != nil {
-			go hook(id, wf, in)
-		}
-		return jsonResp(r, 201, ex), nil
-	})
-	mt.RegisterRegexpResponder("GET", regexp.MustCompile(`/v2/executions/([^/]+)$`), func(r *http.Request) (*http.Response, error) {
-		id := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		ex, ok := s.execs[id]
-		if !ok {
-			return jsonResp(r, 404, map[string]any{"faultstring": "Execution not found [id=" + id + "]"}), nil
-		}
-		return jsonResp(r, 200, ex), nil
-	})
-	mt.RegisterRegexpResponder("GET", regexp.MustCompile(`/v2/workflows/([^/]+)$`), func(r *http.Request) (*http.Response, error) {
-		name := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		def, ok := s.workflows[name]
-		if !ok {
-			return jsonResp(r, 404, map[string]any{"faultstring": "Workflow not found [workflow_identifier=" + name + "]"}), nil
-		}
-		return jsonResp(r, 200, map[string]any{"id": "wf-1", "name": name, "definition": def, "input": ""}), nil
-	})
-	return s
-}
-
-func (s *mistralSim) set(id, state, info string, output map[string]any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old := s.execs[id]
-	wf, _ := old["workflow_name"].(string)
-	ex := execJSON(id, wf, state, info, nil, output)
-	ex["input"] = old["input"]
-	s.execs[id] = ex
-}
-
-func (s *mistralSim) lastPost() map[string]any {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.posts) == 0 {
-		return nil
-	}
-	return s.posts[len(s.posts)-1]
-}
-
-func execJSON(id, wf, state, stateInfo string, input, output map[string]any) map[string]any {
-	enc := func(v map[string]any) any {
-		if v == nil {
-			return nil
-		}
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
-	var si any
-	if stateInfo != "" {
-		si = stateInfo
-	}
-	return map[string]any{
-		"id": id, "workflow_name": wf, "state": state, "state_info": si,
-		"input": enc(input), "output": enc(output), "params": "{}",
-		"created_at": "2026-11-24 10:00:00", "updated_at": "2026-11-24 10:00:01",
-	}
-}
-
-// ----------------------------------------------------------- Notifier double
-
-// fakeNotifier delivers posted messages to the subscriptions of a queue.
-type fakeNotifier struct {
-	mu   sync.Mutex
-	subs map[string][]*tripleo.Mailbox
-	seq  int
-}
-
-func newFakeNotifier() *fakeNotifier { return &fakeNotifier{subs: map[string][]*tripleo.Mailbox{}} }
-
-func (n *fakeNotifier) Subscribe(_ context.Context, queue string, _ tripleo.SubscribeOpts) (tripleo.Subscription, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	var mb *tripleo.Mailbox
-	mb = tripleo.NewMailbox(func() {
-		n.mu.Lock()
-		defer n.mu.Unlock()
-		n.subs[queue] = slices.DeleteFunc(n.subs[queue], func(s *tripleo.Mailbox) bool { return s == mb })
-	})
-	n.subs[queue] = append(n.subs[queue], mb)
-	return mb, nil
-}
-
-// post publishes {"type", "payload"} to queue.
-func (n *fakeNotifier) post(t testing.TB, queue, typ string, payload map[string]any) {
-	t.Helper()
-	body, err := json.Marshal(map[string]any{"type": typ, "payload": payload})
-	require.NoError(t, err)
-	n.mu.Lock()
-	n.seq++
-	m := tripleo.Message{ID: fmt.Sprintf("msg-%04d", n.seq), Queue: queue}
-	subs := slices.Clone(n.subs[queue])
-	n.mu.Unlock()
-	require.NoError(t, m.ParseBody(body))
-	for _, s := range subs {
-		s.Put(m)
 	}
 }
 

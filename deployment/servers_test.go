@@ -11,44 +11,50 @@ import (
 
 	"github.com/tripleo-go/sdk/deployment"
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
-// onServersSim makes the Mistral double behave like deploy_on_servers: one
+// serversSim is a test's Client, following runs through a Notifier, on a
+// MockMistral whose deploy_on_servers behaves like the real one: one
 // deploy_on_server message per server (codes[i] its status_code), then the
 // parent's final message, FAILED if any code is not 0.
-func onServersSim(t *testing.T, n *fakeNotifier, m *mistralSim, codes ...int) {
-	m.onStart = func(id, wf string, in map[string]any) {
-		failed := false
-		for i, code := range codes {
-			status := "SUCCESS"
-			if code != 0 {
-				status, failed = "FAILED", true
+func serversSim(t *testing.T, codes ...int) (*tripleo.Client, *tripleotest.MockMistral) {
+	n := tripleotest.NewNotifier()
+	c, mt := newMockClient(t, tripleo.WithNotifier(n))
+	m := tripleotest.NewMockMistral(mt, mistralURL)
+	const wf = deployment.WorkflowDeployOnServers
+	m.OnStart(wf, func(id string, in map[string]any) {
+		go func() {
+			failed := false
+			for i, code := range codes {
+				status := "SUCCESS"
+				if code != 0 {
+					status, failed = "FAILED", true
+				}
+				// posted by the sub-workflow: its own execution id, the run's as root
+				n.Post(t, "tripleo", deployment.WorkflowDeployOnServer, map[string]any{
+					"status": status, "message": "", "execution_id": fmt.Sprintf("sub-%d", i), "root_execution_id": id,
+					"server_uuid": fmt.Sprintf("uuid-%d", i), "server_name": fmt.Sprintf("overcloud-controller-%d", len(codes)-1-i),
+					"config_name": in["config_name"], "status_code": code,
+					"stdout": fmt.Sprintf("hello from %d\n", i), "stderr": map[bool]string{true: "boom\n"}[code != 0],
+				})
+				time.Sleep(time.Second)
 			}
-			// posted by the sub-workflow: its own execution id, the run's as root
-			n.post(t, "tripleo", deployment.WorkflowDeployOnServer, map[string]any{
-				"status": status, "message": "", "execution_id": fmt.Sprintf("sub-%d", i), "root_execution_id": id,
-				"server_uuid": fmt.Sprintf("uuid-%d", i), "server_name": fmt.Sprintf("overcloud-controller-%d", len(codes)-1-i),
-				"config_name": in["config_name"], "status_code": code,
-				"stdout": fmt.Sprintf("hello from %d\n", i), "stderr": map[bool]string{true: "boom\n"}[code != 0],
-			})
-			time.Sleep(time.Second)
-		}
-		if failed {
-			m.set(id, "ERROR", "Failure caused by error in tasks: send_message", nil)
-			n.post(t, "tripleo", wf, map[string]any{"status": "FAILED", "message": "deployment failed", "execution_id": id})
-			return
-		}
-		m.set(id, "SUCCESS", "", nil)
-		n.post(t, "tripleo", wf, map[string]any{"status": "SUCCESS", "message": "done", "execution_id": id})
-	}
+			if failed {
+				m.Set(id, "ERROR", "Failure caused by error in tasks: send_message", nil)
+				n.Post(t, "tripleo", wf, map[string]any{"status": "FAILED", "message": "deployment failed", "execution_id": id})
+				return
+			}
+			m.Set(id, "SUCCESS", "", nil)
+			n.Post(t, "tripleo", wf, map[string]any{"status": "SUCCESS", "message": "done", "execution_id": id})
+		}()
+	})
+	return c, m
 }
 
 func TestDeployOnServersResultsFromSubWorkflowMessages(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		m := newMistralSim(t, mt)
-		onServersSim(t, n, m, 0, 0)
+		c, m := serversSim(t, 0, 0)
 		run, err := deployment.DeployOnServers(t.Context(), c, deployment.DeployOnServersOpts{
 			ServerName: "overcloud-controller", ConfigName: "hello", Config: "#!/bin/sh\necho hello\n",
 		})
@@ -57,8 +63,8 @@ func TestDeployOnServersResultsFromSubWorkflowMessages(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, map[string]any{
 			"server_name": "overcloud-controller", "config_name": "hello", "config": "#!/bin/sh\necho hello\n", "group": "script",
-		}, m.lastPost()["input"])
-		assert.Equal(t, "tripleo.deployment.v1.deploy_on_servers", m.lastPost()["workflow_name"])
+		}, m.LastPost()["input"])
+		assert.Equal(t, "tripleo.deployment.v1.deploy_on_servers", m.LastPost()["workflow_name"])
 		assert.Equal(t, []deployment.ServerResult{
 			{ServerUUID: "uuid-1", ServerName: "overcloud-controller-0", ConfigName: "hello", Status: "SUCCESS", Stdout: "hello from 1\n", ExecutionID: "sub-1"},
 			{ServerUUID: "uuid-0", ServerName: "overcloud-controller-1", ConfigName: "hello", Status: "SUCCESS", Stdout: "hello from 0\n", ExecutionID: "sub-0"},
@@ -68,17 +74,14 @@ func TestDeployOnServersResultsFromSubWorkflowMessages(t *testing.T) {
 
 func TestDeployOnServersFailureKeepsPerServerResults(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		n := newFakeNotifier()
-		c, mt := newMockClient(t, tripleo.WithNotifier(n))
-		m := newMistralSim(t, mt)
-		onServersSim(t, n, m, 0, 2)
+		c, m := serversSim(t, 0, 2)
 		run, err := deployment.DeployOnServers(t.Context(), c, deployment.DeployOnServersOpts{
 			ServerName: "all", ConfigName: "hello", Config: "exit 2", Group: "ansible", Queue: "tripleo",
 		})
 		require.NoError(t, err)
 		_, err = run.Wait(t.Context())
 		require.ErrorIs(t, err, tripleo.ErrWorkflowFailed)
-		assert.Equal(t, "ansible", m.lastPost()["input"].(map[string]any)["group"])
+		assert.Equal(t, "ansible", m.LastPost()["input"].(map[string]any)["group"])
 		res := deployment.ServerResults(run.Snapshot())
 		require.Len(t, res, 2)
 		assert.Equal(t, deployment.ServerResult{ServerUUID: "uuid-1", ServerName: "overcloud-controller-0", ConfigName: "hello",
@@ -89,12 +92,12 @@ func TestDeployOnServersFailureKeepsPerServerResults(t *testing.T) {
 func TestDeployOnServersWithoutNotifierReadsTheOutput(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, mt := newMockClient(t)
-		m := newMistralSim(t, mt)
-		m.onStart = func(id, wf string, in map[string]any) {
-			m.set(id, "SUCCESS", "", map[string]any{"status": "SUCCESS", "message": []any{
+		m := tripleotest.NewMockMistral(mt, mistralURL)
+		m.OnStart(deployment.WorkflowDeployOnServers, func(id string, _ map[string]any) {
+			m.Set(id, "SUCCESS", "", map[string]any{"status": "SUCCESS", "message": []any{
 				map[string]any{"result": map[string]any{"server_uuid": "u1", "server_name": "c0", "config_name": "hello", "status_code": 0, "stdout": "ok"}},
 			}})
-		}
+		})
 		run, err := deployment.DeployOnServers(t.Context(), c, deployment.DeployOnServersOpts{ServerName: "all", ConfigName: "hello", Config: "true"})
 		require.NoError(t, err)
 		res, err := run.Wait(t.Context())
@@ -117,16 +120,16 @@ func TestDeployOnServersValidation(t *testing.T) {
 func TestStatusFromTheWorkflow(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, mt := newMockClient(t)
-		m := newMistralSim(t, mt)
-		m.workflows[deployment.WorkflowGetDeploymentStatus] = "version: '2.0'\nget_deployment_status:\n  input:\n    - plan: overcloud\n    - queue_name: tripleo\n  tasks: {}\n"
-		m.onStart = func(id, wf string, in map[string]any) {
-			m.set(id, "SUCCESS", "", map[string]any{"deployment_status": "DEPLOY_SUCCESS"})
-		}
+		m := tripleotest.NewMockMistral(mt, mistralURL)
+		m.AddWorkflow(deployment.WorkflowGetDeploymentStatus, "version: '2.0'\nget_deployment_status:\n  input:\n    - plan: overcloud\n    - queue_name: tripleo\n  tasks: {}\n")
+		m.OnStart(deployment.WorkflowGetDeploymentStatus, func(id string, _ map[string]any) {
+			m.Set(id, "SUCCESS", "", map[string]any{"deployment_status": "DEPLOY_SUCCESS"})
+		})
 		st, err := deployment.Status(t.Context(), c, top)
 		require.NoError(t, err)
-		assert.Equal(t, map[string]any{"plan": "overcloud"}, m.lastPost()["input"])
+		assert.Equal(t, map[string]any{"plan": "overcloud"}, m.LastPost()["input"])
 		assert.Equal(t, &deployment.DeploymentStatus{Plan: top, Status: deployment.DeploySuccess, Source: deployment.FromWorkflow,
-			ExecutionID: m.lastPost()["id"].(string)}, st)
+			ExecutionID: m.LastPost()["id"].(string)}, st)
 	})
 }
 
@@ -138,11 +141,11 @@ func TestStatusReadsEveryShapeOfDeploymentStatus(t *testing.T) {
 	} {
 		synctest.Test(t, func(t *testing.T) {
 			c, mt := newMockClient(t)
-			m := newMistralSim(t, mt)
-			m.workflows[deployment.WorkflowGetDeploymentStatus] = "get_deployment_status:\n  input: [plan, queue_name: tripleo]\n  tasks: {}\n"
-			m.onStart = func(id, wf string, in map[string]any) {
-				m.set(id, "SUCCESS", "", map[string]any{"deployment_status": out})
-			}
+			m := tripleotest.NewMockMistral(mt, mistralURL)
+			m.AddWorkflow(deployment.WorkflowGetDeploymentStatus, "get_deployment_status:\n  input: [plan, queue_name: tripleo]\n  tasks: {}\n")
+			m.OnStart(deployment.WorkflowGetDeploymentStatus, func(id string, _ map[string]any) {
+				m.Set(id, "SUCCESS", "", map[string]any{"deployment_status": out})
+			})
 			st, err := deployment.Status(t.Context(), c, top)
 			require.NoError(t, err)
 			assert.Equal(t, deployment.DeployFailed, st.Status)
@@ -153,7 +156,7 @@ func TestStatusReadsEveryShapeOfDeploymentStatus(t *testing.T) {
 func TestStatusFromHeatWhereTheWorkflowIsAbsent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, mt := newMockClient(t)
-		newMistralSim(t, mt) // no workflows: GET /v2/workflows/… answers 404 (Queens)
+		tripleotest.NewMockMistral(mt, mistralURL) // no workflows: GET /v2/workflows/… answers 404 (Queens)
 		h := updateScenario()
 		h.setStatus(top, "UPDATE_IN_PROGRESS", "")
 		h.register(mt)
