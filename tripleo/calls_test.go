@@ -296,3 +296,27 @@ func TestActionsAndEnvironments(t *testing.T) {
 	_, err = c.CreateEnvironment(context.Background(), tripleo.EnvironmentOpts{})
 	assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
 }
+
+// Mistral's "next" links drop include_output (seen on Mistral 15: the second
+// page of GET /v2/executions?include_output=true came without outputs); the
+// SDK adds the first request's missing parameters back, keeping Mistral's own.
+func TestListExecutionsNextPageKeepsIncludeOutput(t *testing.T) {
+	c, mt := newMockClient(t)
+	next := mistralURL + "/executions?sort_keys=created_at,id&sort_dirs=asc,asc&workflow_name=eq:wf&limit=1&marker=e1"
+	mt.RegisterResponderWithQuery("GET", mistralURL+"/executions", "include_output=true&limit=1&workflow_name=wf",
+		func(r *http.Request) (*http.Response, error) {
+			return jsonResp(r, 200, map[string]any{"next": next, "executions": []any{
+				tripleotest.ExecutionJSON("e1", "wf", "SUCCESS", "", nil, map[string]any{"n": 1})}}), nil
+		})
+	mt.RegisterResponderWithQuery("GET", mistralURL+"/executions",
+		"include_output=true&limit=1&marker=e1&sort_dirs=asc,asc&sort_keys=created_at,id&workflow_name=eq:wf",
+		func(r *http.Request) (*http.Response, error) {
+			return jsonResp(r, 200, map[string]any{"executions": []any{
+				tripleotest.ExecutionJSON("e2", "wf", "SUCCESS", "", nil, map[string]any{"n": 2})}}), nil
+		})
+	list, err := c.ListExecutions(context.Background(), tripleo.ListExecutionsOpts{WorkflowName: "wf", IncludeOutput: true, Limit: 1})
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	assert.JSONEq(t, "1", string(list[0].Output["n"]))
+	assert.JSONEq(t, "2", string(list[1].Output["n"]), "the second page was asked with include_output=true")
+}

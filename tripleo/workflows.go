@@ -43,6 +43,30 @@ type Input struct {
 type mistralPage struct {
 	pagination.LinkedPageBase
 	key string
+	// carry holds the first request's query: Mistral's "next" links drop some
+	// parameters (Mistral 15 drops include_output), which NextPageURL puts back.
+	carry url.Values
+}
+
+// NextPageURL is Mistral's "next" link with the first request's query
+// parameters it lacks added back.
+func (p mistralPage) NextPageURL() (string, error) {
+	next, err := p.LinkedPageBase.NextPageURL()
+	if err != nil || next == "" || len(p.carry) == 0 {
+		return next, err
+	}
+	u, err := url.Parse(next)
+	if err != nil {
+		return next, nil
+	}
+	q := u.Query()
+	for k, vs := range p.carry {
+		if _, ok := q[k]; !ok {
+			q[k] = vs
+		}
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 func (p mistralPage) IsEmpty() (bool, error) {
@@ -56,8 +80,12 @@ func (p mistralPage) IsEmpty() (bool, error) {
 // listMistral reads every page of a Mistral list into out (a pointer to a slice).
 func listMistral[T any](ctx context.Context, sc *gophercloud.ServiceClient, op, first, key string) ([]T, error) {
 	var all []T
+	var carry url.Values
+	if u, err := url.Parse(first); err == nil {
+		carry = u.Query()
+	}
 	pager := pagination.NewPager(sc, first, func(r pagination.PageResult) pagination.Page {
-		return mistralPage{LinkedPageBase: pagination.LinkedPageBase{PageResult: r, LinkPath: []string{"next"}}, key: key}
+		return mistralPage{LinkedPageBase: pagination.LinkedPageBase{PageResult: r, LinkPath: []string{"next"}}, key: key, carry: carry}
 	})
 	err := pager.EachPage(ctx, func(_ context.Context, p pagination.Page) (bool, error) {
 		var items []T
