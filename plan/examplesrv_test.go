@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tripleo-go/sdk/messaging"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -17,14 +18,14 @@ import (
 type exampleUndercloud struct {
 	*httptest.Server
 	swift    *fakeSwift
-	notifier *fakeNotifier
+	notifier *messaging.Memory
 
 	mu    sync.Mutex
 	execs map[string]map[string]any
 }
 
 func newExampleUndercloud() *exampleUndercloud {
-	u := &exampleUndercloud{swift: newFakeSwift("/v1/AUTH_admin", true), notifier: newFakeNotifier(), execs: map[string]map[string]any{}}
+	u := &exampleUndercloud{swift: newFakeSwift("/v1/AUTH_admin", true), notifier: messaging.NewMemory(), execs: map[string]map[string]any{}}
 	mux := http.NewServeMux()
 	mux.Handle("/v1/", u.swift)
 	mux.Handle("/info", u.swift)
@@ -109,8 +110,8 @@ func (u *exampleUndercloud) start(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, 201, ex)
 	if strings.HasSuffix(body.WorkflowName, ".create_deployment_plan") {
-		_ = u.notifier.publish(queue, body.WorkflowName, map[string]any{
-			"status": "SUCCESS", "message": "Plan created.", "execution": map[string]any{"id": body.ID, "name": body.WorkflowName}})
+		_, _ = u.notifier.Publish(queue, map[string]any{"type": body.WorkflowName, "payload": map[string]any{
+			"status": "SUCCESS", "message": "Plan created.", "execution": map[string]any{"id": body.ID, "name": body.WorkflowName}}})
 	}
 }
 

@@ -11,11 +11,12 @@ import (
 
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
 // composite wires an action sim whose create_container creates the container
 // in the Swift fake, the Swift fake and a workflow sim.
-func composite(t *testing.T, wfState string) (*tripleo.Client, *actionSim, *fakeSwift, *wfSim) {
+func composite(t *testing.T, wfState string) (*tripleo.Client, *actionSim, *fakeSwift, *tripleotest.MockMistral) {
 	c, mt := newMockClient(t)
 	as := newActionSim(t, mt)
 	sw := newFakeSwift("/v1/AUTH_x", false)
@@ -28,13 +29,11 @@ func composite(t *testing.T, wfState string) (*tripleo.Client, *actionSim, *fake
 		sw.mkContainer(name, nil)
 		return "SUCCESS", nil
 	})
-	wf := newWfSim(t, mt, func(string, map[string]any) (string, string, map[string]any) {
-		if wfState == "ERROR" {
-			return "ERROR", "Failure caused by error in tasks: notify_zaqar", map[string]any{
-				"status": "FAILED", "message": "Error validating environment for plan overcloud: ERROR: Property error: resources.Controller"}
-		}
-		return "SUCCESS", "", map[string]any{"status": "SUCCESS", "message": "Plan created."}
-	})
+	wf := newWfSim(mt, "SUCCESS", "", map[string]any{"status": "SUCCESS", "message": "Plan created."})
+	if wfState == "ERROR" {
+		wf = newWfSim(mt, "ERROR", "Failure caused by error in tasks: notify_zaqar", map[string]any{
+			"status": "FAILED", "message": "Error validating environment for plan overcloud: ERROR: Property error: resources.Controller"})
+	}
 	return c, as, sw, wf
 }
 
@@ -61,7 +60,7 @@ func TestCreateFromTemplates(t *testing.T) {
 		assert.Equal(t, map[string]any{"name": plan.ActionCreateContainer, "input": map[string]any{"container": "overcloud"},
 			"params": syncParams}, as.calls()[0])
 		assert.Equal(t, keys(want), sw.names("overcloud"))
-		posts := wf.bodies()
+		posts := wf.Posts()
 		require.Len(t, posts, 1)
 		assert.Equal(t, plan.WorkflowCreate, posts[0]["workflow_name"])
 		assert.Equal(t, map[string]any{"container": "overcloud", "queue_name": "my-queue", "generate_passwords": true}, posts[0]["input"])
@@ -123,7 +122,7 @@ func TestCreateFromTemplatesUploadFails(t *testing.T) {
 		var ue *plan.UploadError
 		require.ErrorAs(t, err, &ue)
 		assert.Equal(t, "roles_data.yaml", ue.Files[0].Name)
-		assert.Empty(t, wf.bodies(), "the plan workflow never started")
+		assert.Empty(t, wf.Posts(), "the plan workflow never started")
 
 		// Retrying with Resume reuses the container and uploads only the rest.
 		sw.failPut = nil

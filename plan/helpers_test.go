@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"crypto/md5"
 	"encoding/hex"
 	"encoding/json"
@@ -23,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
 const (
@@ -94,69 +94,12 @@ func (s *actionSim) calls() []map[string]any {
 	return append([]map[string]any(nil), s.bodies...)
 }
 
-// wfSim answers POST and GET /v2/executions: a created execution is RUNNING
-// until its first GET, then answers what finish returns.
-type wfSim struct {
-	mu     sync.Mutex
-	posts  []map[string]any
-	execs  map[string]map[string]any
-	finish func(workflow string, input map[string]any) (state, stateInfo string, output map[string]any)
-}
-
-func newWfSim(t testing.TB, mt *httpmock.MockTransport, finish func(string, map[string]any) (string, string, map[string]any)) *wfSim {
-	s := &wfSim{execs: map[string]map[string]any{}, finish: finish}
-	mt.RegisterResponder("POST", mistralURL+"/executions", func(r *http.Request) (*http.Response, error) {
-		body := readJSON(t, r)
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.posts = append(s.posts, body)
-		id, _ := body["id"].(string)
-		in, _ := body["input"].(map[string]any)
-		ex := execJSON(id, body["workflow_name"].(string), "RUNNING", "", in, nil)
-		s.execs[id] = ex
-		return jsonResp(r, 201, ex), nil
-	})
-	mt.RegisterRegexpResponder("GET", regexp.MustCompile(`/v2/executions/([^/]+)$`), func(r *http.Request) (*http.Response, error) {
-		id := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		ex, ok := s.execs[id]
-		if !ok {
-			return jsonResp(r, 404, map[string]any{"faultstring": "Execution not found"}), nil
-		}
-		var in map[string]any
-		_ = json.Unmarshal([]byte(ex["input"].(string)), &in)
-		state, info, out := s.finish(ex["workflow_name"].(string), in)
-		ex = execJSON(id, ex["workflow_name"].(string), state, info, in, out)
-		s.execs[id] = ex
-		return jsonResp(r, 200, ex), nil
-	})
-	return s
-}
-
-func (s *wfSim) bodies() []map[string]any {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]map[string]any(nil), s.posts...)
-}
-
-func execJSON(id, wf, state, stateInfo string, input, output map[string]any) map[string]any {
-	enc := func(v map[string]any) any {
-		if v == nil {
-			return nil
-		}
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
-	var si any
-	if stateInfo != "" {
-		si = stateInfo
-	}
-	return map[string]any{
-		"id": id, "workflow_name": wf, "state": state, "state_info": si,
-		"input": enc(input), "output": enc(output), "params": "{}",
-		"created_at": "2026-11-24 10:00:00", "updated_at": "2026-11-24 10:00:01",
-	}
+// newWfSim answers /v2/executions with a MockMistral in which every started
+// execution is RUNNING as created, then state (stateInfo, output).
+func newWfSim(mt *httpmock.MockTransport, state, stateInfo string, output map[string]any) *tripleotest.MockMistral {
+	m := tripleotest.NewMockMistral(mt, mistralURL)
+	m.OnStart("", func(id string, _ map[string]any) { m.Set(id, state, stateInfo, output) })
+	return m
 }
 
 // fakeSwift is an in-memory Swift proxy subset: /info, containers (HEAD, PUT,
@@ -536,59 +479,6 @@ func (s *fakeSwift) extract(w http.ResponseWriter, r *http.Request, container st
 }
 
 func mustRe(s string) *regexp.Regexp { return regexp.MustCompile(s) }
-
-// fakeNotifier is an in-process Notifier built on tripleo.Mailbox.
-type fakeNotifier struct {
-	mu   sync.Mutex
-	subs map[string][]*tripleo.Mailbox
-	seq  int
-}
-
-func newFakeNotifier() *fakeNotifier { return &fakeNotifier{subs: map[string][]*tripleo.Mailbox{}} }
-
-func (n *fakeNotifier) Subscribe(_ context.Context, queue string, _ tripleo.SubscribeOpts) (tripleo.Subscription, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	var mb *tripleo.Mailbox
-	mb = tripleo.NewMailbox(func() {
-		n.mu.Lock()
-		defer n.mu.Unlock()
-		subs := n.subs[queue]
-		for i, s := range subs {
-			if s == mb {
-				n.subs[queue] = append(subs[:i:i], subs[i+1:]...)
-				break
-			}
-		}
-	})
-	n.subs[queue] = append(n.subs[queue], mb)
-	return mb, nil
-}
-
-// post publishes a message body {"type", "payload"} to queue.
-func (n *fakeNotifier) post(t testing.TB, queue, typ string, payload map[string]any) {
-	t.Helper()
-	require.NoError(t, n.publish(queue, typ, payload))
-}
-
-func (n *fakeNotifier) publish(queue, typ string, payload map[string]any) error {
-	body, err := json.Marshal(map[string]any{"type": typ, "payload": payload})
-	if err != nil {
-		return err
-	}
-	n.mu.Lock()
-	n.seq++
-	m := tripleo.Message{ID: "m" + strconv.Itoa(n.seq), Queue: queue}
-	subs := append([]*tripleo.Mailbox(nil), n.subs[queue]...)
-	n.mu.Unlock()
-	if err := m.ParseBody(body); err != nil {
-		return err
-	}
-	for _, s := range subs {
-		s.Put(m)
-	}
-	return nil
-}
 
 func (s *fakeSwift) has(container string) bool {
 	s.mu.Lock()

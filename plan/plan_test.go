@@ -13,6 +13,7 @@ import (
 
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
 var syncParams = map[string]any{"run_sync": true, "save_result": true}
@@ -170,15 +171,13 @@ func TestCreateExecutionBodies(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				c, mt := newMockClient(t)
-				wf := newWfSim(t, mt, func(string, map[string]any) (string, string, map[string]any) {
-					return "SUCCESS", "", map[string]any{"status": "SUCCESS", "message": "Plan created."}
-				})
+				wf := newWfSim(mt, "SUCCESS", "", map[string]any{"status": "SUCCESS", "message": "Plan created."})
 				run, err := tc.start(t.Context(), c)
 				require.NoError(t, err)
 				p, err := run.Wait(t.Context())
 				require.NoError(t, err)
 				assert.Equal(t, plan.Plan{Name: tc.input["container"].(string), Message: "Plan created."}, p)
-				posts := wf.bodies()
+				posts := wf.Posts()
 				require.Len(t, posts, 1)
 				id, _ := posts[0]["id"].(string)
 				_, err = uuid.Parse(id)
@@ -193,11 +192,9 @@ func TestCreateExecutionBodies(t *testing.T) {
 func TestCreateFails(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, mt := newMockClient(t)
-		newWfSim(t, mt, func(string, map[string]any) (string, string, map[string]any) {
-			return "ERROR", "Failure caused by error in tasks: notify_zaqar", map[string]any{
-				"result": "Failure caused by error in tasks: notify_zaqar", "status": "FAILED",
-				"message": "Unable to create plan. The Swift container already exists"}
-		})
+		newWfSim(mt, "ERROR", "Failure caused by error in tasks: notify_zaqar", map[string]any{
+			"result": "Failure caused by error in tasks: notify_zaqar", "status": "FAILED",
+			"message": "Unable to create plan. The Swift container already exists"})
 		run, err := plan.CreateDefault(t.Context(), c, plan.CreateDefaultOpts{Container: "overcloud"})
 		require.NoError(t, err)
 		_, err = run.Wait(t.Context())
@@ -237,36 +234,32 @@ func TestExport(t *testing.T) {
 	t.Run("from the execution output", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			c, mt := newMockClient(t)
-			wf := newWfSim(t, mt, func(string, map[string]any) (string, string, map[string]any) {
-				return "SUCCESS", "", map[string]any{"status": "SUCCESS", "message": url}
-			})
+			wf := newWfSim(mt, "SUCCESS", "", map[string]any{"status": "SUCCESS", "message": url})
 			run, err := plan.Export(t.Context(), c, plan.ExportOpts{Plan: "overcloud"})
 			require.NoError(t, err)
 			res, err := run.Wait(t.Context())
 			require.NoError(t, err)
 			assert.Equal(t, plan.ExportResult{Plan: "overcloud", TempURL: url}, res)
-			assert.Equal(t, map[string]any{"plan": "overcloud"}, wf.bodies()[0]["input"])
-			assert.Equal(t, plan.WorkflowExport, wf.bodies()[0]["workflow_name"])
+			assert.Equal(t, map[string]any{"plan": "overcloud"}, wf.Posts()[0]["input"])
+			assert.Equal(t, plan.WorkflowExport, wf.Posts()[0]["workflow_name"])
 		})
 	})
 	t.Run("from the final message", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
-			n := newFakeNotifier()
+			n := tripleotest.NewNotifier()
 			c, mt := newMockClient(t, tripleo.WithNotifier(n))
 			var execID string
-			wf := newWfSim(t, mt, func(string, map[string]any) (string, string, map[string]any) {
-				return "SUCCESS", "", map[string]any{"status": "SUCCESS"}
-			})
+			wf := newWfSim(mt, "SUCCESS", "", map[string]any{"status": "SUCCESS"})
 			run, err := plan.Export(t.Context(), c, plan.ExportOpts{Plan: "overcloud", Queue: "q1"})
 			require.NoError(t, err)
 			execID = run.ExecutionID()
-			n.post(t, "q1", plan.WorkflowExport, map[string]any{
+			n.Post(t, "q1", plan.WorkflowExport, map[string]any{
 				"status": "SUCCESS", "message": "ignored when tempurl is there", "tempurl": url,
 				"execution": map[string]any{"id": execID, "name": plan.WorkflowExport}})
 			res, err := run.Wait(t.Context())
 			require.NoError(t, err)
 			assert.Equal(t, url, res.TempURL)
-			assert.Equal(t, map[string]any{"plan": "overcloud", "queue_name": "q1"}, wf.bodies()[0]["input"])
+			assert.Equal(t, map[string]any{"plan": "overcloud", "queue_name": "q1"}, wf.Posts()[0]["input"])
 			var sawMessage bool
 			for _, ev := range run.Snapshot() {
 				sawMessage = sawMessage || ev.Kind == tripleo.EventMessage
@@ -277,9 +270,7 @@ func TestExport(t *testing.T) {
 	t.Run("no url", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			c, mt := newMockClient(t)
-			newWfSim(t, mt, func(string, map[string]any) (string, string, map[string]any) {
-				return "SUCCESS", "", map[string]any{"status": "SUCCESS"}
-			})
+			newWfSim(mt, "SUCCESS", "", map[string]any{"status": "SUCCESS"})
 			run, err := plan.Export(t.Context(), c, plan.ExportOpts{Plan: "overcloud"})
 			require.NoError(t, err)
 			_, err = run.Wait(t.Context())
