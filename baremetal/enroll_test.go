@@ -16,7 +16,7 @@ import (
 // (controller-0, compute-0, compute-1 → uuid1, uuid2, uuid3).
 func enrollSim(t *testing.T, introFails map[string]string, provideFails map[string]string) *sim {
 	s := newSim(t, true)
-	s.on(baremetal.WorkflowRegisterOrUpdate, func(id string, _ map[string]any) {
+	s.OnStart(baremetal.WorkflowRegisterOrUpdate, func(id string, _ map[string]any) {
 		for _, n := range [][2]string{{uuid1, "controller-0"}, {uuid2, "compute-0"}, {uuid3, "compute-1"}} {
 			s.node(n[0], map[string]any{"name": n[1], "provision_state": "manageable"})
 		}
@@ -24,7 +24,7 @@ func enrollSim(t *testing.T, introFails map[string]string, provideFails map[stri
 			map[string]any{"registered_nodes": []any{
 				ironicNode(uuid1, "controller-0", "enroll"), ironicNode(uuid2, "compute-0", "enroll"), ironicNode(uuid3, "compute-1", "enroll")}})
 	})
-	s.on(baremetal.WorkflowIntrospect, func(id string, in map[string]any) {
+	s.OnStart(baremetal.WorkflowIntrospect, func(id string, in map[string]any) {
 		nodes := map[string]any{}
 		var failed []any
 		for i, u := range in["node_uuids"].([]any) {
@@ -47,7 +47,7 @@ func enrollSim(t *testing.T, introFails map[string]string, provideFails map[stri
 		s.finish("tripleo", baremetal.WorkflowIntrospect, id, "SUCCESS", "Successfully introspected node(s).",
 			map[string]any{"introspected_nodes": nodes, "failed_introspection": []any{}})
 	})
-	s.on(baremetal.WorkflowProvide, func(id string, in map[string]any) {
+	s.OnStart(baremetal.WorkflowProvide, func(id string, in map[string]any) {
 		var bad []string
 		for _, u := range in["node_uuids"].([]any) {
 			uuid := u.(string)
@@ -100,10 +100,10 @@ func TestEnrollMixedOutcome(t *testing.T) {
 			Introspection: &baremetal.NodeIntrospection{UUID: uuid2, Finished: true, Error: "Introspection timeout"}}, bad[0])
 
 		// provide got only the introspected nodes
-		provides := s.postsOf(baremetal.WorkflowProvide)
+		provides := s.PostsOf(baremetal.WorkflowProvide)
 		require.Len(t, provides, 1)
 		assert.Equal(t, []any{uuid1, uuid3}, provides[0]["input"].(map[string]any)["node_uuids"])
-		assert.Equal(t, "manageable", s.postsOf(baremetal.WorkflowRegisterOrUpdate)[0]["input"].(map[string]any)["initial_state"])
+		assert.Equal(t, "manageable", s.PostsOf(baremetal.WorkflowRegisterOrUpdate)[0]["input"].(map[string]any)["initial_state"])
 
 		// per-node progress of the pipeline, and the steps' own events
 		prog := ofKind(evs, tripleo.EventProgress, baremetal.OpEnroll)
@@ -154,14 +154,14 @@ func TestEnrollAllGoodWithoutProvide(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "manageable", res.Goal)
 		assert.Len(t, res.Succeeded(), 3)
-		assert.Empty(t, s.postsOf(baremetal.WorkflowProvide))
+		assert.Empty(t, s.PostsOf(baremetal.WorkflowProvide))
 	})
 }
 
 func TestEnrollRegistrationFails(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSim(t, true)
-		s.on(baremetal.WorkflowRegisterOrUpdate, func(id string, _ map[string]any) {
+		s.OnStart(baremetal.WorkflowRegisterOrUpdate, func(id string, _ map[string]any) {
 			s.finish("tripleo", baremetal.WorkflowRegisterOrUpdate, id, "FAILED", "node #1: MAC 52:54:00:0c:6a:02 is not unique", map[string]any{"registered_nodes": []any{}})
 		})
 		run, err := baremetal.Enroll(context.Background(), s.c, baremetal.EnrollOpts{Nodes: loadInventory(t, "ipmi.json")})
@@ -175,6 +175,6 @@ func TestEnrollRegistrationFails(t *testing.T) {
 			assert.Contains(t, n.Reason, "is not unique")
 			assert.Empty(t, n.UUID)
 		}
-		assert.Empty(t, s.postsOf(baremetal.WorkflowIntrospect))
+		assert.Empty(t, s.PostsOf(baremetal.WorkflowIntrospect))
 	})
 }

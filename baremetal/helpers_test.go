@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
 const (
@@ -30,21 +30,17 @@ const (
 	uuid3 = "33333333-3333-4333-8333-333333333333"
 )
 
-// sim is an in-memory Mistral + Ironic behind a per-test httpmock transport,
-// with a fake Notifier: tests script what each workflow does when started.
+// sim is an in-memory Mistral (a tripleotest.MockMistral: OnStart scripts
+// what each workflow does when started) + Ironic behind a per-test httpmock
+// transport, with a tripleotest.Notifier.
 type sim struct {
+	*tripleotest.MockMistral
 	t  testing.TB
 	mt *httpmock.MockTransport
 	c  *tripleo.Client
-	n  *fakeNotifier
+	n  *tripleotest.Notifier
 
-	mu      sync.Mutex
-	posts   []map[string]any          // bodies of POST /v2/executions
-	execs   map[string]map[string]any // execution JSON by id
-	tasks   map[string][]map[string]any
-	cancels []string
-	onStart map[string]func(id string, in map[string]any)
-
+	mu         sync.Mutex
 	nodes      map[string]map[string]any // Ironic nodes by uuid
 	nodeOrder  []string
 	ironicReqs []string // "GET /v1/nodes/<uuid>" ...
@@ -56,11 +52,8 @@ type sim struct {
 // newSim builds the simulation; with notifier false the client follows runs by Mistral polling alone.
 func newSim(t testing.TB, notifier bool, opts ...tripleo.Option) *sim {
 	t.Helper()
-	s := &sim{
-		t: t, mt: httpmock.NewMockTransport(), n: newFakeNotifier(),
-		execs: map[string]map[string]any{}, tasks: map[string][]map[string]any{},
-		onStart: map[string]func(string, map[string]any){}, nodes: map[string]map[string]any{},
-	}
+	s := &sim{t: t, mt: httpmock.NewMockTransport(), n: tripleotest.NewNotifier(), nodes: map[string]map[string]any{}}
+	s.MockMistral = tripleotest.NewMockMistral(s.mt, mistralURL)
 	all := []tripleo.Option{tripleo.WithHTTPClient(&http.Client{Transport: s.mt})}
 	if notifier {
 		all = append(all, tripleo.WithNotifier(s.n))
@@ -73,55 +66,8 @@ func newSim(t testing.TB, notifier bool, opts ...tripleo.Option) *sim {
 }
 
 func (s *sim) routes() {
-	s.mt.RegisterResponder("POST", mistralURL+"/executions", func(r *http.Request) (*http.Response, error) {
-		body := readJSON(s.t, r)
-		s.mu.Lock()
-		s.posts = append(s.posts, body)
-		id, _ := body["id"].(string)
-		wf, _ := body["workflow_name"].(string)
-		in, _ := body["input"].(map[string]any)
-		ex, ok := s.execs[id]
-		if !ok {
-			ex = execJSON(id, wf, tripleo.StateRunning, "", in, nil)
-			s.execs[id] = ex
-		}
-		resp := jsonResp(r, 201, ex)
-		hook := s.onStart[wf]
-		s.mu.Unlock()
-		if hook != nil && !ok {
-			hook(id, in)
-		}
-		return resp, nil
-	})
-	s.mt.RegisterRegexpResponder("GET", regexp.MustCompile(`/v2/executions/([^/]+)$`), func(r *http.Request) (*http.Response, error) {
-		id := last(r.URL.Path)
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		ex, ok := s.execs[id]
-		if !ok {
-			return jsonResp(r, 404, map[string]any{"faultstring": "Execution not found [id=" + id + "]"}), nil
-		}
-		return jsonResp(r, 200, ex), nil
-	})
-	s.mt.RegisterRegexpResponder("PUT", regexp.MustCompile(`/v2/executions/([^/]+)$`), func(r *http.Request) (*http.Response, error) {
-		id := last(r.URL.Path)
-		body := readJSON(s.t, r)
-		s.mu.Lock()
-		s.cancels = append(s.cancels, id)
-		s.mu.Unlock()
-		s.setExec(id, body["state"].(string), "", nil)
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return jsonResp(r, 200, s.execs[id]), nil
-	})
-	s.mt.RegisterRegexpResponder("GET", regexp.MustCompile(`/v2/executions/([^/]+)/tasks$`), func(r *http.Request) (*http.Response, error) {
-		id := strings.Split(r.URL.Path, "/")[3]
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return jsonResp(r, 200, map[string]any{"tasks": s.tasks[id]}), nil
-	})
 	s.mt.RegisterRegexpResponder("GET", regexp.MustCompile(`^`+ironicURL+`/nodes/([^/]+)$`), func(r *http.Request) (*http.Response, error) {
-		id := last(r.URL.Path)
+		id := httpmock.MustGetSubmatch(r, 1)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.ironicReqs = append(s.ironicReqs, "GET /v1/nodes/"+id)
@@ -166,26 +112,6 @@ func (s *sim) routes() {
 	})
 }
 
-// setExec sets an execution's state (and output).
-func (s *sim) setExec(id, state, info string, output map[string]any) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old := s.execs[id]
-	wf, _ := old["workflow_name"].(string)
-	in := map[string]any{}
-	if raw, ok := old["input"].(string); ok {
-		_ = json.Unmarshal([]byte(raw), &in)
-	}
-	s.execs[id] = execJSON(id, wf, state, info, in, output)
-}
-
-func (s *sim) execState(id string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, _ := s.execs[id]["state"].(string)
-	return st
-}
-
 // node adds or changes an Ironic node; a provision state change stamps provision_updated_at.
 func (s *sim) node(id string, fields map[string]any) {
 	s.mu.Lock()
@@ -224,32 +150,6 @@ func (s *sim) ironicCount() int {
 	return len(s.ironicReqs)
 }
 
-func (s *sim) lastPost() map[string]any {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	require.NotEmpty(s.t, s.posts)
-	return s.posts[len(s.posts)-1]
-}
-
-func (s *sim) postsOf(wf string) []map[string]any {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []map[string]any
-	for _, p := range s.posts {
-		if p["workflow_name"] == wf {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
-// on scripts what a workflow does when it is started.
-func (s *sim) on(wf string, f func(id string, in map[string]any)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.onStart[wf] = f
-}
-
 // finish posts the final message of execution id (standard envelope) and sets its Mistral state.
 func (s *sim) finish(queue, wf, id, status, msg string, extra map[string]any) {
 	s.message(queue, wf, id, "", status, msg, extra)
@@ -264,7 +164,7 @@ func (s *sim) finish(queue, wf, id, status, msg string, extra map[string]any) {
 	if state == tripleo.StateError {
 		out = map[string]any{"result": msg}
 	}
-	s.setExec(id, state, "", out)
+	s.Set(id, state, "", out)
 }
 
 // message posts a message of execution id (root "" for a top-level execution).
@@ -277,10 +177,8 @@ func (s *sim) message(queue, wf, id, root, status, msg string, extra map[string]
 	for k, v := range extra {
 		payload[k] = v
 	}
-	s.n.post(s.t, queue, wf, payload)
+	s.n.Post(s.t, queue, wf, payload)
 }
-
-func last(p string) string { return p[strings.LastIndex(p, "/")+1:] }
 
 func readJSON(t testing.TB, r *http.Request) map[string]any {
 	t.Helper()
@@ -295,85 +193,6 @@ func jsonResp(req *http.Request, status int, body any) *http.Response {
 	r, _ := httpmock.NewJsonResponse(status, body)
 	r.Request = req
 	return r
-}
-
-// execJSON is an execution as Mistral renders it (JSON-string input/output).
-func execJSON(id, wf, state, stateInfo string, input, output map[string]any) map[string]any {
-	enc := func(v map[string]any) any {
-		if v == nil {
-			return nil
-		}
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
-	var si any
-	if stateInfo != "" {
-		si = stateInfo
-	}
-	return map[string]any{
-		"id": id, "workflow_name": wf, "state": state, "state_info": si,
-		"input": enc(input), "output": enc(output), "params": "{}",
-		"created_at": "2026-11-24 10:00:00", "updated_at": "2026-11-24 10:00:01",
-	}
-}
-
-// fakeNotifier is an in-process Notifier built on tripleo.Mailbox.
-type fakeNotifier struct {
-	mu       sync.Mutex
-	subs     map[string][]*tripleo.Mailbox
-	retained map[string][]tripleo.Message
-	seq      int
-}
-
-func newFakeNotifier() *fakeNotifier {
-	return &fakeNotifier{subs: map[string][]*tripleo.Mailbox{}, retained: map[string][]tripleo.Message{}}
-}
-
-func (n *fakeNotifier) Subscribe(_ context.Context, queue string, o tripleo.SubscribeOpts) (tripleo.Subscription, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	var mb *tripleo.Mailbox
-	mb = tripleo.NewMailbox(func() {
-		n.mu.Lock()
-		defer n.mu.Unlock()
-		subs := n.subs[queue]
-		for i, s := range subs {
-			if s == mb {
-				n.subs[queue] = append(subs[:i:i], subs[i+1:]...)
-				break
-			}
-		}
-	})
-	n.subs[queue] = append(n.subs[queue], mb)
-	if o.Replay {
-		mb.Put(n.retained[queue]...)
-	}
-	return mb, nil
-}
-
-// post publishes a message body {"type", "payload"} to queue.
-func (n *fakeNotifier) post(t testing.TB, queue, typ string, payload map[string]any) {
-	t.Helper()
-	body, err := json.Marshal(map[string]any{"type": typ, "payload": payload})
-	require.NoError(t, err)
-	n.mu.Lock()
-	n.seq++
-	m := tripleo.Message{ID: fmt.Sprintf("m%04d", n.seq), Queue: queue}
-	n.mu.Unlock()
-	require.NoError(t, m.ParseBody(body))
-	n.mu.Lock()
-	n.retained[queue] = append(n.retained[queue], m)
-	subs := append([]*tripleo.Mailbox(nil), n.subs[queue]...)
-	n.mu.Unlock()
-	for _, s := range subs {
-		s.Put(m)
-	}
-}
-
-func (n *fakeNotifier) subscribers(queue string) int {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return len(n.subs[queue])
 }
 
 // events collects a run's events until its end.

@@ -40,7 +40,7 @@ func TestIntrospectInput(t *testing.T) {
 				if q == "" {
 					q = "tripleo"
 				}
-				s.on(baremetal.WorkflowIntrospect, func(id string, in map[string]any) {
+				s.OnStart(baremetal.WorkflowIntrospect, func(id string, in map[string]any) {
 					s.finish(q, baremetal.WorkflowIntrospect, id, "SUCCESS", "Successfully introspected 1 node(s).", map[string]any{
 						"introspected_nodes": map[string]any{uuid1: map[string]any{"uuid": uuid1, "finished": true, "error": nil}}, "failed_introspection": []any{}})
 				})
@@ -49,7 +49,7 @@ func TestIntrospectInput(t *testing.T) {
 				require.NoError(t, err)
 				res, err := run.Wait(context.Background())
 				require.NoError(t, err)
-				assert.Equal(t, map[string]any{"workflow_name": baremetal.WorkflowIntrospect, "id": run.ExecutionID(), "input": tc.want}, s.lastPost())
+				assert.Equal(t, map[string]any{"workflow_name": baremetal.WorkflowIntrospect, "id": run.ExecutionID(), "input": tc.want}, s.LastPost())
 				assert.Empty(t, res.Failed())
 				assert.Zero(t, s.ironicCount(), "no watch: no Ironic request")
 			})
@@ -72,7 +72,7 @@ func TestIntrospectValidate(t *testing.T) {
 func TestIntrospectFailedNodesNormalised(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSim(t, true)
-		s.on(baremetal.WorkflowIntrospect, func(id string, _ map[string]any) {
+		s.OnStart(baremetal.WorkflowIntrospect, func(id string, _ map[string]any) {
 			s.message("tripleo", baremetal.WorkflowIntrospectNode, "n1-"+id, id, "SUCCESS", "Introspection of node "+uuid1+" completed. Status:SUCCESS. Errors:None",
 				map[string]any{"node_uuid": uuid1, "introspected_node": map[string]any{"uuid": uuid1, "finished": true, "error": nil, "started_at": "2026-11-24T10:00:00"}})
 			s.message("tripleo", baremetal.WorkflowIntrospectNode, "n2-"+id, id, "FAILED", "Introspection of node "+uuid2+" completed. Status:FAILED. Errors:Introspection timeout",
@@ -143,7 +143,7 @@ func TestIntrospectFailedNodesNormalised(t *testing.T) {
 func TestIntrospectRetriedNodes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSim(t, true)
-		s.on(baremetal.WorkflowIntrospect, func(id string, _ map[string]any) {
+		s.OnStart(baremetal.WorkflowIntrospect, func(id string, _ map[string]any) {
 			s.finish("tripleo", baremetal.WorkflowIntrospect, id, "SUCCESS", "Successfully introspected 1 node(s).", map[string]any{
 				"introspected_nodes":   map[string]any{uuid2: map[string]any{"uuid": uuid2, "finished": true, "error": nil}},
 				"failed_introspection": []any{},
@@ -164,7 +164,7 @@ func TestIntrospectManageableNodes(t *testing.T) {
 		s.node(uuid1, map[string]any{"name": "a"})
 		s.node(uuid2, map[string]any{"name": "b", "maintenance": true})
 		s.node(uuid3, map[string]any{"name": "c", "provision_state": "available"})
-		s.on(baremetal.WorkflowIntrospectManageable, func(id string, _ map[string]any) {
+		s.OnStart(baremetal.WorkflowIntrospectManageable, func(id string, _ map[string]any) {
 			s.message("tripleo", baremetal.WorkflowIntrospectNode, "n1-"+id, id, "SUCCESS", "ok", map[string]any{"node_uuid": uuid1})
 			s.finish("tripleo", baremetal.WorkflowIntrospectManageable, id, "SUCCESS", "", map[string]any{
 				"introspected_nodes": map[string]any{uuid1: map[string]any{"uuid": uuid1, "finished": true, "error": nil}}})
@@ -174,7 +174,7 @@ func TestIntrospectManageableNodes(t *testing.T) {
 		evs := events(t, run)
 		res, err := run.Wait(context.Background())
 		require.NoError(t, err)
-		assert.Equal(t, map[string]any{"run_validations": true}, s.lastPost()["input"])
+		assert.Equal(t, map[string]any{"run_validations": true}, s.LastPost()["input"])
 		assert.Equal(t, []baremetal.NodeIntrospection{{UUID: uuid1, Finished: true}}, res.Nodes)
 		prog := ofKind(evs, tripleo.EventMessage, baremetal.WorkflowIntrospectNode)
 		require.Len(t, prog, 1)
@@ -187,7 +187,7 @@ func TestIntrospectManageableNodes(t *testing.T) {
 func TestIntrospectManageableNoNodes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSim(t, true)
-		s.on(baremetal.WorkflowIntrospectManageable, func(id string, _ map[string]any) {
+		s.OnStart(baremetal.WorkflowIntrospectManageable, func(id string, _ map[string]any) {
 			s.finish("tripleo", baremetal.WorkflowIntrospectManageable, id, "FAILED",
 				"No manageable nodes to introspect. Check node states and maintenance.", map[string]any{"introspected_nodes": []any{}})
 		})
@@ -207,7 +207,7 @@ func TestIntrospectManageableNoNodes(t *testing.T) {
 func TestIntrospectAnnotatesOnlyItsNodeMessages(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSim(t, true)
-		s.on(baremetal.WorkflowIntrospect, func(id string, _ map[string]any) {
+		s.OnStart(baremetal.WorkflowIntrospect, func(id string, _ map[string]any) {
 			s.message("tripleo", baremetal.WorkflowIntrospectNode, "n1-"+id, id, "RUNNING", "Introspecting node "+uuid1, map[string]any{"node_uuid": uuid1})
 			s.message("tripleo", baremetal.WorkflowIntrospectNode, "n1-"+id, id, "SUCCESS", "done", map[string]any{"node_uuid": uuid1})
 			s.finish("tripleo", baremetal.WorkflowIntrospect, id, "SUCCESS", "", map[string]any{"introspected_nodes": map[string]any{}})

@@ -18,7 +18,7 @@ func TestProvide(t *testing.T) {
 		s := newSim(t, true)
 		s.node(uuid1, map[string]any{"name": "a"})
 		s.node(uuid2, map[string]any{"name": "b"})
-		s.on(baremetal.WorkflowProvide, func(id string, _ map[string]any) {
+		s.OnStart(baremetal.WorkflowProvide, func(id string, _ map[string]any) {
 			s.node(uuid1, map[string]any{"provision_state": "available"})
 			s.node(uuid2, map[string]any{"provision_state": "available"})
 			s.finish("prov", baremetal.WorkflowProvide, id, "SUCCESS", `2 node(s) successfully moved to the "available" state.`, nil)
@@ -28,7 +28,7 @@ func TestProvide(t *testing.T) {
 		res, err := run.Wait(context.Background())
 		require.NoError(t, err)
 		assert.Equal(t, map[string]any{"workflow_name": baremetal.WorkflowProvide, "id": run.ExecutionID(),
-			"input": map[string]any{"node_uuids": []any{uuid1, uuid2}, "queue_name": "prov"}}, s.lastPost())
+			"input": map[string]any{"node_uuids": []any{uuid1, uuid2}, "queue_name": "prov"}}, s.LastPost())
 		assert.True(t, res.Verified)
 		require.Len(t, res.Nodes, 2)
 		assert.Equal(t, "available", res.Nodes[1].ProvisionState)
@@ -43,7 +43,7 @@ func TestProvideChecksFinalStates(t *testing.T) {
 		s := newSim(t, true)
 		s.node(uuid1, map[string]any{"name": "a"})
 		s.node(uuid2, map[string]any{"name": "b"})
-		s.on(baremetal.WorkflowProvide, func(id string, _ map[string]any) {
+		s.OnStart(baremetal.WorkflowProvide, func(id string, _ map[string]any) {
 			s.node(uuid1, map[string]any{"provision_state": "available"})
 			s.node(uuid2, map[string]any{"provision_state": "clean failed", "last_error": "disk erase failed"})
 			s.finish("tripleo", baremetal.WorkflowProvide, id, "SUCCESS", "", nil)
@@ -65,7 +65,7 @@ func TestProvideManageableNodes(t *testing.T) {
 		s := newSim(t, true)
 		s.node(uuid1, nil)
 		s.node(uuid2, map[string]any{"provision_state": "active", "instance_uuid": "i-1"})
-		s.on(baremetal.WorkflowProvideManageable, func(id string, _ map[string]any) {
+		s.OnStart(baremetal.WorkflowProvideManageable, func(id string, _ map[string]any) {
 			s.node(uuid1, map[string]any{"provision_state": "available"})
 			s.finish("tripleo", baremetal.WorkflowProvideManageable, id, "SUCCESS", "", nil)
 		})
@@ -73,7 +73,7 @@ func TestProvideManageableNodes(t *testing.T) {
 		require.NoError(t, err)
 		res, err := run.Wait(context.Background())
 		require.NoError(t, err)
-		assert.Equal(t, map[string]any{}, s.lastPost()["input"])
+		assert.Equal(t, map[string]any{}, s.LastPost()["input"])
 		require.Len(t, res.Nodes, 1)
 		assert.Equal(t, uuid1, res.Nodes[0].UUID)
 	})
@@ -83,9 +83,9 @@ func TestSetNodeState(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSim(t, true)
 		s.node(uuid1, map[string]any{"provision_state": "enroll"})
-		s.on(baremetal.WorkflowSetNodeState, func(id string, _ map[string]any) {
+		s.OnStart(baremetal.WorkflowSetNodeState, func(id string, _ map[string]any) {
 			s.node(uuid1, map[string]any{"provision_state": "manageable"})
-			s.setExec(id, tripleo.StateSuccess, "", nil)
+			s.Set(id, tripleo.StateSuccess, "", nil)
 		})
 		run, err := baremetal.SetNodeState(context.Background(), s.c, baremetal.SetNodeStateOpts{
 			NodeUUID: uuid1, StateAction: "manage", TargetState: "manageable", ErrorStates: []string{"enroll", "error"}})
@@ -94,10 +94,10 @@ func TestSetNodeState(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, map[string]any{"workflow_name": baremetal.WorkflowSetNodeState, "id": run.ExecutionID(),
 			"input": map[string]any{"node_uuid": uuid1, "state_action": "manage", "target_state": "manageable",
-				"error_states": []any{"enroll", "error"}}}, s.lastPost(), "no queue_name: the workflow has none")
+				"error_states": []any{"enroll", "error"}}}, s.LastPost(), "no queue_name: the workflow has none")
 		assert.True(t, res.Verified)
 		assert.Equal(t, "manageable", res.Node.ProvisionState)
-		assert.Zero(t, s.n.subscribers("tripleo"))
+		assert.Zero(t, s.n.Subscribers("tripleo"))
 	})
 }
 
@@ -106,13 +106,13 @@ func TestSetNodeStateNotReached(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSim(t, false)
 		s.node(uuid1, map[string]any{"provision_state": "enroll"})
-		s.on(baremetal.WorkflowSetNodeState, func(id string, _ map[string]any) {
+		s.OnStart(baremetal.WorkflowSetNodeState, func(id string, _ map[string]any) {
 			s.node(uuid1, map[string]any{"provision_state": "enroll", "last_error": "Failed to get power state for node " + uuid1 + ". Error: IPMI call failed: power status."})
-			s.setExec(id, tripleo.StateSuccess, "", nil)
+			s.Set(id, tripleo.StateSuccess, "", nil)
 		})
 		run, err := baremetal.SetNodeState(context.Background(), s.c, baremetal.SetNodeStateOpts{NodeUUID: uuid1, StateAction: "manage", TargetState: "manageable"})
 		require.NoError(t, err)
-		assert.Equal(t, map[string]any{"node_uuid": uuid1, "state_action": "manage", "target_state": "manageable"}, s.lastPost()["input"])
+		assert.Equal(t, map[string]any{"node_uuid": uuid1, "state_action": "manage", "target_state": "manageable"}, s.LastPost()["input"])
 		res, err := run.Wait(context.Background())
 		var ne *baremetal.NodeError
 		require.ErrorAs(t, err, &ne)

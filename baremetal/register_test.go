@@ -38,7 +38,7 @@ func ironicNode(id, name, state string) map[string]any {
 func TestRegisterOrUpdateInput(t *testing.T) {
 	s := newSim(t, true)
 	inv := loadInventory(t, "ipmi.json")
-	s.on(baremetal.WorkflowRegisterOrUpdate, func(id string, in map[string]any) {
+	s.OnStart(baremetal.WorkflowRegisterOrUpdate, func(id string, in map[string]any) {
 		s.message("tripleo", "tripleo.baremetal.v1.validate_nodes", "v-"+id, id, "SUCCESS", "", nil)
 		s.finish("tripleo", baremetal.WorkflowRegisterOrUpdate, id, "SUCCESS", `3 node(s) successfully moved to the "manageable" state.`,
 			map[string]any{"registered_nodes": []any{
@@ -56,7 +56,7 @@ func TestRegisterOrUpdateInput(t *testing.T) {
 	res, err := run.Wait(context.Background())
 	require.NoError(t, err)
 
-	post := s.lastPost()
+	post := s.LastPost()
 	assert.Equal(t, map[string]any{
 		"workflow_name": baremetal.WorkflowRegisterOrUpdate,
 		"id":            id,
@@ -83,7 +83,7 @@ func TestRegisterOrUpdateInput(t *testing.T) {
 func TestRegisterOrUpdateAllInputs(t *testing.T) {
 	s := newSim(t, true)
 	inv := loadInventory(t, "redfish.yaml")
-	s.on(baremetal.WorkflowRegisterOrUpdate, func(id string, _ map[string]any) {
+	s.OnStart(baremetal.WorkflowRegisterOrUpdate, func(id string, _ map[string]any) {
 		s.finish("bm-q", baremetal.WorkflowRegisterOrUpdate, id, "SUCCESS", "", map[string]any{"registered_nodes": []any{}})
 	})
 	run, err := baremetal.RegisterOrUpdate(context.Background(), s.c, baremetal.RegisterOpts{
@@ -101,7 +101,7 @@ func TestRegisterOrUpdateAllInputs(t *testing.T) {
 		"instance_boot_option": "netboot",
 		"initial_state":        "available",
 		"queue_name":           "bm-q",
-	}, s.lastPost()["input"])
+	}, s.LastPost()["input"])
 }
 
 func TestRegisterOrUpdateValidatesFirst(t *testing.T) {
@@ -130,8 +130,8 @@ func TestRegisterOrUpdateValidatesFirst(t *testing.T) {
 func TestRegisterOrUpdateFromExecutionOutput(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSim(t, false)
-		s.on(baremetal.WorkflowRegisterOrUpdate, func(id string, _ map[string]any) {
-			s.setExec(id, tripleo.StateSuccess, "", map[string]any{
+		s.OnStart(baremetal.WorkflowRegisterOrUpdate, func(id string, _ map[string]any) {
+			s.Set(id, tripleo.StateSuccess, "", map[string]any{
 				"status":           "SUCCESS",
 				"registered_nodes": []any{ironicNode(uuid1, "a", "enroll"), ironicNode(uuid2, "b", "manageable")},
 				"new_nodes":        []any{ironicNode(uuid2, "b", "manageable")},
@@ -152,18 +152,16 @@ func TestRegisterOrUpdateFromExecutionOutput(t *testing.T) {
 func TestRegisterOrUpdateRecoversFromOversizedMessage(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSim(t, true)
-		s.on(baremetal.WorkflowRegisterOrUpdate, func(id string, _ map[string]any) {
-			s.mu.Lock()
-			s.tasks[id] = []map[string]any{
+		s.OnStart(baremetal.WorkflowRegisterOrUpdate, func(id string, _ map[string]any) {
+			s.SetTasks(id, []map[string]any{
 				{"id": "t1", "name": "validate_nodes", "state": "SUCCESS", "published": "{}"},
 				{"id": "t2", "name": "register_or_update_nodes", "state": "SUCCESS",
 					"published": mustJSON(t, map[string]any{"registered_nodes": []any{ironicNode(uuid1, "a", "enroll")}, "new_nodes": []any{ironicNode(uuid1, "a", "enroll")}})},
 				{"id": "t3", "name": "set_nodes_managed", "state": "SUCCESS", "published": `{"status": "SUCCESS"}`},
 				{"id": "t4", "name": "set_status_success", "state": "SUCCESS", "published": "{}"},
 				{"id": "t5", "name": "send_message", "state": "ERROR", "state_info": "Request body can not be larger than 262144 bytes", "published": "{}"},
-			}
-			s.mu.Unlock()
-			s.setExec(id, tripleo.StateError, "Failure caused by error in tasks: send_message", map[string]any{"result": "Failure caused by error in tasks: send_message"})
+			})
+			s.Set(id, tripleo.StateError, "Failure caused by error in tasks: send_message", map[string]any{"result": "Failure caused by error in tasks: send_message"})
 		})
 		run, err := baremetal.RegisterOrUpdate(context.Background(), s.c, baremetal.RegisterOpts{Nodes: loadInventory(t, "idrac.json")})
 		require.NoError(t, err)
@@ -182,7 +180,7 @@ func TestRegisterOrUpdateRecoversFromOversizedMessage(t *testing.T) {
 func TestRegisterOrUpdateFailures(t *testing.T) {
 	t.Run("validation failed", func(t *testing.T) {
 		s := newSim(t, true)
-		s.on(baremetal.WorkflowRegisterOrUpdate, func(id string, _ map[string]any) {
+		s.OnStart(baremetal.WorkflowRegisterOrUpdate, func(id string, _ map[string]any) {
 			s.finish("tripleo", baremetal.WorkflowRegisterOrUpdate, id, "FAILED", "node #0: MAC 52:54:00:aa:00:01 is not unique", map[string]any{"registered_nodes": []any{}})
 		})
 		run, err := baremetal.RegisterOrUpdate(context.Background(), s.c, baremetal.RegisterOpts{Nodes: loadInventory(t, "idrac.json")})
@@ -196,14 +194,12 @@ func TestRegisterOrUpdateFailures(t *testing.T) {
 	})
 	t.Run("manage failed after registration", func(t *testing.T) {
 		s := newSim(t, true)
-		s.on(baremetal.WorkflowRegisterOrUpdate, func(id string, _ map[string]any) {
-			s.mu.Lock()
-			s.tasks[id] = []map[string]any{
+		s.OnStart(baremetal.WorkflowRegisterOrUpdate, func(id string, _ map[string]any) {
+			s.SetTasks(id, []map[string]any{
 				{"id": "t2", "name": "register_or_update_nodes", "state": "SUCCESS", "published": "{}"},
 				{"id": "t3", "name": "set_nodes_managed", "state": "ERROR", "published": "{}"},
 				{"id": "t4", "name": "set_status_failed_nodes_managed", "state": "SUCCESS", "published": "{}"},
-			}
-			s.mu.Unlock()
+			})
 			s.finish("tripleo", baremetal.WorkflowRegisterOrUpdate, id, "FAILED",
 				`Node `+uuid1+` did not reach state "manageable", the state is "enroll", error: Failed to get power state`,
 				map[string]any{"registered_nodes": []any{ironicNode(uuid1, "a", "enroll")}})
@@ -235,13 +231,13 @@ func TestPasswordNeverLeaks(t *testing.T) {
 	var wire []byte
 	// a server that echoes the node data back in its error (as tripleo-common's
 	// "Several candidates found for the same node data: ..." does)
-	s.on(baremetal.WorkflowRegisterOrUpdate, func(id string, in map[string]any) {
+	s.OnStart(baremetal.WorkflowRegisterOrUpdate, func(id string, in map[string]any) {
 		wire = []byte(mustJSON(t, in))
 		node := in["nodes_json"].([]any)[0]
 		msg := fmt.Sprintf("Several candidates found for the same node data: %v", node)
 		s.message("tripleo", baremetal.WorkflowRegisterOrUpdate, id, "", "RUNNING", "checking "+password, nil)
 		s.finish("tripleo", baremetal.WorkflowRegisterOrUpdate, id, "FAILED", msg, map[string]any{"registered_nodes": []any{}})
-		s.setExec(id, tripleo.StateError, "Failure caused by error in tasks: register_or_update_nodes: "+msg, map[string]any{"result": msg})
+		s.Set(id, tripleo.StateError, "Failure caused by error in tasks: register_or_update_nodes: "+msg, map[string]any{"result": msg})
 	})
 	run, err := baremetal.RegisterOrUpdate(context.Background(), s.c, opts)
 	require.NoError(t, err)

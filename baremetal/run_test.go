@@ -58,10 +58,10 @@ func TestRunsStartOnceWithTheirExecutionID(t *testing.T) {
 				run, err := tc.start(context.Background(), s.c)
 				require.NoError(t, err)
 				id := run.ExecutionID()
-				assert.Equal(t, s.lastPost()["id"], id, "the execution id at once")
+				assert.Equal(t, s.LastPost()["id"], id, "the execution id at once")
 				assert.Equal(t, tc.workflow, run.Name())
 				if tc.workflow == baremetal.WorkflowSetNodeState {
-					s.setExec(id, tripleo.StateSuccess, "", nil)
+					s.Set(id, tripleo.StateSuccess, "", nil)
 				} else {
 					s.finish("tripleo", tc.workflow, id, "SUCCESS", "done", map[string]any{
 						"registered_nodes": []any{ironicNode(uuid1, "controller-0", "enroll")}, "introspected_nodes": map[string]any{}})

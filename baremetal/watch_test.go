@@ -36,7 +36,7 @@ func TestManualCleanFailureSurfacedEarly(t *testing.T) {
 				"clean_steps": []any{map[string]any{"interface": "bios", "step": "apply_configuration", "args": map[string]any{"settings": []any{map[string]any{"name": "bogus", "value": ""}}}}},
 				"timeout":     float64(7200), "retry_delay": float64(10), "retry_count": float64(720),
 			},
-		}, s.lastPost())
+		}, s.LastPost())
 
 		// Ironic: cleaning at once, clean failed (and maintenance) 5 s later
 		s.node(uuid1, map[string]any{"provision_state": "cleaning", "target_provision_state": "manageable"})
@@ -74,8 +74,8 @@ func TestManualCleanFailureSurfacedEarly(t *testing.T) {
 		assert.Equal(t, &tripleo.Progress{Failed: 1, Total: 1}, prog[1].Progress)
 
 		// Mistral still runs it: nothing cancelled it behind the host's back
-		assert.Equal(t, tripleo.StateRunning, s.execState(id))
-		assert.Empty(t, s.cancels)
+		assert.Equal(t, tripleo.StateRunning, s.State(id))
+		assert.Empty(t, s.Cancels())
 
 		// the watch has stopped: no Ironic request any more
 		n := s.ironicCount()
@@ -85,7 +85,7 @@ func TestManualCleanFailureSurfacedEarly(t *testing.T) {
 
 		// the host cancels it
 		require.NoError(t, run.Cancel(context.Background()))
-		assert.Equal(t, []string{id}, s.cancels)
+		assert.Equal(t, []string{id}, s.Cancels())
 	})
 }
 
@@ -101,7 +101,7 @@ func TestManualCleanWatchWithoutStopping(t *testing.T) {
 		require.NoError(t, err)
 		id := run.ExecutionID()
 		assert.Equal(t, map[string]any{"node_uuid": uuid1, "clean_steps": []any{map[string]any{"interface": "deploy", "step": "erase_devices_metadata"}},
-			"timeout": float64(30), "retry_delay": float64(1), "retry_count": float64(30)}, s.lastPost()["input"])
+			"timeout": float64(30), "retry_delay": float64(1), "retry_count": float64(30)}, s.LastPost()["input"])
 		s.node(uuid1, map[string]any{"provision_state": "clean failed", "last_error": "boom"})
 		time.Sleep(30 * time.Second)
 		s.finish("tripleo", baremetal.WorkflowManualCleaning, id, "FAILED", "Cleaning of node "+uuid1+" timed out.", nil)
@@ -195,7 +195,7 @@ func TestWatchBackoffAndErrors(t *testing.T) {
 		s.mu.Unlock()
 		time.Sleep(30 * time.Second)
 		s.node(uuid1, map[string]any{"provision_state": "available"})
-		s.setExec(run.ExecutionID(), tripleo.StateSuccess, "", nil)
+		s.Set(run.ExecutionID(), tripleo.StateSuccess, "", nil)
 		evs := events(t, run)
 		res, err := run.Wait(context.Background())
 		require.NoError(t, err)
@@ -244,7 +244,7 @@ func TestWatchListsManyNodes(t *testing.T) {
 		}
 		run, err := baremetal.Provide(context.Background(), s.c, baremetal.ProvideOpts{NodeUUIDs: uuids})
 		require.NoError(t, err)
-		assert.Equal(t, map[string]any{"node_uuids": stringsAny(uuids)}, s.lastPost()["input"])
+		assert.Equal(t, map[string]any{"node_uuids": stringsAny(uuids)}, s.LastPost()["input"])
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
 		for _, id := range uuids {
@@ -331,7 +331,7 @@ func TestProvideManageableNodesSelectsFromEveryPage(t *testing.T) {
 		s.node(uuid1, map[string]any{"provision_state": "active", "instance_uuid": "i-1"})
 		s.node(uuid2, map[string]any{"provision_state": "available"})
 		s.node(uuid3, nil) // manageable, on the second page
-		s.on(baremetal.WorkflowProvideManageable, func(id string, _ map[string]any) {
+		s.OnStart(baremetal.WorkflowProvideManageable, func(id string, _ map[string]any) {
 			s.node(uuid3, map[string]any{"provision_state": "available"})
 			s.finish("tripleo", baremetal.WorkflowProvideManageable, id, "SUCCESS", "", nil)
 		})
