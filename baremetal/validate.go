@@ -73,29 +73,7 @@ func (p *NodeProblem) Unwrap() error {
 // wrapped) into the *NodeProblem values it holds, in order. It returns nil if
 // there are none; tripleo.Problems lists every problem, document-level ones
 // included, as *tripleo.ValidationError.
-func Problems(err error) []*NodeProblem {
-	var out []*NodeProblem
-	var walk func(error)
-	walk = func(e error) {
-		if e == nil {
-			return
-		}
-		if p, ok := e.(*NodeProblem); ok {
-			out = append(out, p)
-			return
-		}
-		switch u := e.(type) {
-		case interface{ Unwrap() []error }:
-			for _, x := range u.Unwrap() {
-				walk(x)
-			}
-		case interface{ Unwrap() error }:
-			walk(u.Unwrap())
-		}
-	}
-	walk(err)
-	return out
-}
+func Problems(err error) []*NodeProblem { return tripleo.ErrorsAs[*NodeProblem](err) }
 
 // Reason texts of tripleo-common's validate_nodes (queens), kept verbatim.
 const (

@@ -53,14 +53,21 @@ func Invalid(field, format string, args ...any) *ValidationError {
 
 // Problems flattens err (a single error or a tree built with errors.Join) into
 // the *ValidationError values it holds, in order.
-func Problems(err error) []*ValidationError {
-	var out []*ValidationError
+func Problems(err error) []*ValidationError { return ErrorsAs[*ValidationError](err) }
+
+// ErrorsAs returns every error of type E in err's tree, in order: it walks
+// Unwrap() error and Unwrap() []error (errors.Join) depth first and does not
+// look inside a match. Unlike errors.As, which stops at the first, it finds
+// them all; it matches by type only (no As methods). It returns nil if there
+// are none.
+func ErrorsAs[E error](err error) []E {
+	var out []E
 	var walk func(error)
 	walk = func(e error) {
 		if e == nil {
 			return
 		}
-		if v, ok := e.(*ValidationError); ok {
+		if v, ok := e.(E); ok {
 			out = append(out, v)
 			return
 		}

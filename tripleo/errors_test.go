@@ -1,0 +1,45 @@
+package tripleo_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/tripleo-go/sdk/tripleo"
+)
+
+// wrapsValidation is an error that unwraps to a *tripleo.ValidationError.
+type wrapsValidation struct{ field string }
+
+func (w *wrapsValidation) Error() string { return "wraps " + w.field }
+func (w *wrapsValidation) Unwrap() error { return tripleo.Invalid(w.field, "bad") }
+
+// chain is an error that wraps another.
+type chain struct{ next error }
+
+func (c *chain) Error() string { return "chain: " + c.next.Error() }
+func (c *chain) Unwrap() error { return c.next }
+
+func TestErrorsAsFindsEveryMatchInOrder(t *testing.T) {
+	a, b, c := tripleo.Invalid("a", "x"), tripleo.Invalid("b", "y"), tripleo.Invalid("c", "z")
+	w := &wrapsValidation{field: "w"}
+	err := fmt.Errorf("outer: %w", errors.Join(a, errors.New("other"), fmt.Errorf("mid: %w", errors.Join(b, w)), c))
+
+	got := tripleo.ErrorsAs[*tripleo.ValidationError](err)
+	var fields []string
+	for _, p := range got {
+		fields = append(fields, p.Field)
+	}
+	assert.Equal(t, []string{"a", "b", "w", "c"}, fields, "depth first, through Unwrap() error and Unwrap() []error")
+	assert.Equal(t, got, tripleo.Problems(err))
+
+	inner := &wrapsValidation{field: "inner"}
+	outer := &chain{&chain{inner}}
+	assert.Equal(t, []*chain{outer}, tripleo.ErrorsAs[*chain](errors.Join(outer, errors.New("x"))), "a match is not looked into")
+	assert.Equal(t, []*wrapsValidation{inner}, tripleo.ErrorsAs[*wrapsValidation](outer))
+	assert.Nil(t, tripleo.ErrorsAs[*tripleo.ValidationError](errors.New("plain")))
+	assert.Nil(t, tripleo.ErrorsAs[*tripleo.ValidationError](nil))
+	assert.Equal(t, []*tripleo.ValidationError{a}, tripleo.ErrorsAs[*tripleo.ValidationError](a))
+}
