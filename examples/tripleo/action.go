@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 
 	"github.com/spf13/cobra"
+
+	"github.com/tripleo-go/sdk/tripleo"
 )
 
 func (a *app) actionCommand() *cobra.Command {
@@ -13,36 +16,17 @@ func (a *app) actionCommand() *cobra.Command {
 }
 
 func (a *app) actionListCommand() *cobra.Command {
-	var prefix string
-	var all bool
-	cmd := &cobra.Command{
-		Use:   "list [--prefix tripleo.] [--all]",
-		Short: "List action definitions whose name starts with a prefix (default tripleo.)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if all {
-				prefix = "*"
-			} else if prefix == "" {
-				prefix = "tripleo."
-			}
-			acts, err := c.ListActions(cmd.Context(), prefix)
-			if err != nil {
-				return err
-			}
-			rows := make([][]any, len(acts))
-			for i, x := range acts {
-				rows[i] = []any{x.ID, x.Name, x.IsSystem, x.InputText, x.Description, x.Tags, x.CreatedAt, x.UpdatedAt}
-			}
-			return a.list([]string{"ID", "Name", "Is system", "Input", "Description", "Tags", "Created at", "Updated at"}, rows)
-		},
-	}
-	cmd.Flags().StringVar(&prefix, "prefix", "tripleo.", "list the actions whose name starts with this")
-	cmd.Flags().BoolVar(&all, "all", false, "list every action (std.* and others too)")
-	return cmd
+	return a.prefixListCommand("action", "List action definitions whose name starts with a prefix (default tripleo.)", func(ctx context.Context, c *tripleo.Client, prefix string) error {
+		acts, err := c.ListActions(ctx, prefix)
+		if err != nil {
+			return err
+		}
+		rows := make([][]any, len(acts))
+		for i, x := range acts {
+			rows[i] = []any{x.ID, x.Name, x.IsSystem, x.InputText, x.Description, x.Tags, x.CreatedAt, x.UpdatedAt}
+		}
+		return a.list([]string{"ID", "Name", "Is system", "Input", "Description", "Tags", "Created at", "Updated at"}, rows)
+	})
 }
 
 func (a *app) actionShowCommand() *cobra.Command {
@@ -50,18 +34,14 @@ func (a *app) actionShowCommand() *cobra.Command {
 		Use:   "show NAME",
 		Short: "Show an action definition",
 		Args:  exactArgs(1, "NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			x, err := c.GetAction(cmd.Context(), args[0])
+		RunE: a.withClient(func(ctx context.Context, c *tripleo.Client, args []string) error {
+			x, err := c.GetAction(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			return a.record([]string{"ID", "Name", "Is system", "Input", "Description", "Tags", "Scope", "Created at", "Updated at"},
 				[]any{x.ID, x.Name, x.IsSystem, x.InputText, x.Description, x.Tags, x.Scope, x.CreatedAt, x.UpdatedAt})
-		},
+		}),
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"slices"
 	"strings"
 
@@ -34,13 +35,9 @@ func (a *app) executionListCommand() *cobra.Command {
 		Use:   "list [--workflow NAME] [--state STATE] [--limit N]",
 		Short: "List executions, newest last (top-level ones unless --all)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
+		RunE: a.withClient(func(ctx context.Context, c *tripleo.Client, args []string) error {
 			opts.State = strings.ToUpper(opts.State)
-			exs, err := c.ListExecutions(cmd.Context(), opts)
+			exs, err := c.ListExecutions(ctx, opts)
 			if err != nil {
 				return err
 			}
@@ -55,7 +52,7 @@ func (a *app) executionListCommand() *cobra.Command {
 				rows[i] = []any{ex.ID, ex.WorkflowName, ex.Description, ex.State, ex.StateInfo, ex.CreatedAt, ex.UpdatedAt}
 			}
 			return a.list([]string{"ID", "Workflow name", "Description", "State", "State info", "Created at", "Updated at"}, rows)
-		},
+		}),
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.WorkflowName, "workflow", "", "only executions of this workflow")
@@ -70,17 +67,13 @@ func (a *app) executionShowCommand() *cobra.Command {
 		Use:   "show ID",
 		Short: "Show an execution",
 		Args:  exactArgs(1, "ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			ex, err := c.GetExecution(cmd.Context(), args[0])
+		RunE: a.withClient(func(ctx context.Context, c *tripleo.Client, args []string) error {
+			ex, err := c.GetExecution(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			return a.printExecution(ex)
-		},
+		}),
 	}
 }
 
@@ -89,17 +82,13 @@ func (a *app) executionOutputCommand() *cobra.Command {
 		Use:   "output ID",
 		Short: "Print an execution's output as JSON (mistral execution-get-output)",
 		Args:  exactArgs(1, "ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			out, err := c.ExecutionOutput(cmd.Context(), args[0])
+		RunE: a.withClient(func(ctx context.Context, c *tripleo.Client, args []string) error {
+			out, err := c.ExecutionOutput(ctx, args[0])
 			if err != nil {
 				return err
 			}
 			return a.document(a.object(out))
-		},
+		}),
 	}
 }
 
@@ -112,12 +101,7 @@ func (a *app) executionAttachCommand() *cobra.Command {
 retains are replayed first, then it is followed live. An execution that has
 ended already is reported at once. Exit status as for "workflow run".`,
 		Args: exactArgs(1, "ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			c, err := a.connect(ctx)
-			if err != nil {
-				return err
-			}
+		RunE: a.withClient(func(ctx context.Context, c *tripleo.Client, args []string) error {
 			r, err := tripleo.Attach(ctx, c, args[0], tripleo.DecodeFinal, tripleo.AttachOpts{Queue: a.queue})
 			if err != nil {
 				return err
@@ -127,7 +111,7 @@ ended already is reported at once. Exit status as for "workflow run".`,
 				return err
 			}
 			return a.printFinal(f)
-		},
+		}),
 	}
 }
 
@@ -137,17 +121,13 @@ func (a *app) executionCancelCommand() *cobra.Command {
 		Use:   "cancel ID [--reason TEXT]",
 		Short: "Cancel a running execution",
 		Args:  exactArgs(1, "ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			ex, err := c.CancelExecution(cmd.Context(), args[0], reason)
+		RunE: a.withClient(func(ctx context.Context, c *tripleo.Client, args []string) error {
+			ex, err := c.CancelExecution(ctx, args[0], reason)
 			if err != nil {
 				return err
 			}
 			return a.printExecution(ex)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&reason, "reason", "cancelled by tripleo CLI", "state_info to record")
 	return cmd

@@ -49,12 +49,8 @@ func (a *app) nodesListCommand() *cobra.Command {
 		Use:   "list [--state STATE]",
 		Short: "List the Ironic nodes (openstack baremetal node list)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			ns, err := baremetal.ListNodes(cmd.Context(), c, baremetal.ListNodesOpts{ProvisionState: state})
+		RunE: a.withClient(func(ctx context.Context, c *tripleo.Client, args []string) error {
+			ns, err := baremetal.ListNodes(ctx, c, baremetal.ListNodesOpts{ProvisionState: state})
 			if err != nil {
 				return err
 			}
@@ -63,7 +59,7 @@ func (a *app) nodesListCommand() *cobra.Command {
 				rows[i] = []any{n.UUID, n.Name, n.InstanceUUID, n.PowerState, n.ProvisionState, n.Maintenance}
 			}
 			return a.list([]string{"UUID", "Name", "Instance UUID", "Power State", "Provisioning State", "Maintenance"}, rows)
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&state, "state", "", "only nodes in this provision state (e.g. manageable)")
 	return cmd

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"maps"
 	"slices"
 
@@ -25,15 +26,8 @@ func (a *app) parametersShowCommand() *cobra.Command {
 		Use:   "show PLAN [--all] [--name NAME...]",
 		Short: "Show the parameters a plan sets (--all: every template parameter)",
 		Args:  exactArgs(1, "PLAN"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := plan.ValidateName(args[0]); err != nil {
-				return err
-			}
-			c, err := a.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			v, err := parameters.Get(cmd.Context(), c, args[0])
+		RunE: a.onPlan(func(ctx context.Context, c *tripleo.Client, args []string) error {
+			v, err := parameters.Get(ctx, c, args[0])
 			if err != nil {
 				return err
 			}
@@ -48,7 +42,7 @@ func (a *app) parametersShowCommand() *cobra.Command {
 				rows = append(rows, []any{p.Name, p.Type, a.secret(p.Value), a.secret(p.Default), p.Set, p.Hidden})
 			}
 			return a.list([]string{"Name", "Type", "Value", "Default", "Set", "Hidden"}, rows)
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "show every parameter of the plan's templates")
 	cmd.Flags().StringSliceVar(&names, "name", nil, "show only these parameters")
@@ -144,19 +138,12 @@ func (a *app) parametersResetCommand() *cobra.Command {
 		Use:   "reset PLAN",
 		Short: "Delete every parameter the plan sets (back to the template defaults)",
 		Args:  exactArgs(1, "PLAN"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := plan.ValidateName(args[0]); err != nil {
-				return err
-			}
-			c, err := a.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if err := parameters.Reset(cmd.Context(), c, args[0]); err != nil {
+		RunE: a.onPlan(func(ctx context.Context, c *tripleo.Client, args []string) error {
+			if err := parameters.Reset(ctx, c, args[0]); err != nil {
 				return err
 			}
 			a.note("Parameters of plan %s reset.", args[0])
 			return nil
-		},
+		}),
 	}
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tripleo-go/sdk/plan"
+	"github.com/tripleo-go/sdk/tripleo"
 )
 
 func (a *app) planCommand() *cobra.Command {
@@ -107,12 +109,8 @@ func (a *app) planListCommand() *cobra.Command {
 		Use:   "list",
 		Short: "List the deployment plans",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			names, err := plan.List(cmd.Context(), c)
+		RunE: a.withClient(func(ctx context.Context, c *tripleo.Client, args []string) error {
+			names, err := plan.List(ctx, c)
 			if err != nil {
 				return err
 			}
@@ -121,7 +119,7 @@ func (a *app) planListCommand() *cobra.Command {
 				rows[i] = []any{n}
 			}
 			return a.list([]string{"Plan Name"}, rows)
-		},
+		}),
 	}
 }
 

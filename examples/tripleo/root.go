@@ -15,6 +15,7 @@ import (
 	"github.com/tripleo-go/sdk/examples/internal/progress"
 	"github.com/tripleo-go/sdk/examples/internal/undercloud"
 	"github.com/tripleo-go/sdk/messaging"
+	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -125,6 +126,29 @@ func group(use, short string, aliases ...string) *cobra.Command {
 	return &cobra.Command{Use: use, Short: short, Aliases: aliases, RunE: groupRunE}
 }
 
+// prefixListCommand is the "list [--prefix tripleo.] [--all]" command of
+// workflows and actions (what): list gets the prefix asked for, "*" with --all.
+func (a *app) prefixListCommand(what, short string, list func(ctx context.Context, c *tripleo.Client, prefix string) error) *cobra.Command {
+	var prefix string
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "list [--prefix tripleo.] [--all]",
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: a.withClient(func(ctx context.Context, c *tripleo.Client, _ []string) error {
+			if all {
+				prefix = "*"
+			} else if prefix == "" {
+				prefix = "tripleo."
+			}
+			return list(ctx, c, prefix)
+		}),
+	}
+	cmd.Flags().StringVar(&prefix, "prefix", "tripleo.", "list the "+what+"s whose name starts with this")
+	cmd.Flags().BoolVar(&all, "all", false, "list every "+what+" (std.* and others too)")
+	return cmd
+}
+
 // groupRunE answers a group command given no or an unknown subcommand.
 func groupRunE(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
@@ -176,6 +200,30 @@ func (a *app) connect(ctx context.Context) (*tripleo.Client, error) {
 		fmt.Fprintln(a.stderr, "undercloud:", where)
 	}
 	return c, nil
+}
+
+// withClient is a RunE that connects (see connect) and then runs f with the
+// command's context, the client and the arguments.
+func (a *app) withClient(f func(ctx context.Context, c *tripleo.Client, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		c, err := a.connect(cmd.Context())
+		if err != nil {
+			return err
+		}
+		return f(cmd.Context(), c, args)
+	}
+}
+
+// onPlan is withClient for a command whose first argument is a plan name: a
+// bad name is refused before anything connects.
+func (a *app) onPlan(f func(ctx context.Context, c *tripleo.Client, args []string) error) func(*cobra.Command, []string) error {
+	run := a.withClient(f)
+	return func(cmd *cobra.Command, args []string) error {
+		if err := plan.ValidateName(args[0]); err != nil {
+			return err
+		}
+		return run(cmd, args)
+	}
 }
 
 // printer returns the progress printer (on stderr; silent with -q).

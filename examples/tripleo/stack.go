@@ -1,12 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tripleo-go/sdk/deployment"
-	"github.com/tripleo-go/sdk/plan"
+	"github.com/tripleo-go/sdk/tripleo"
 )
 
 func (a *app) stackCommand() *cobra.Command {
@@ -67,20 +68,13 @@ func (a *app) stackStatusCommand() *cobra.Command {
 		Use:   "status PLAN",
 		Short: "Show a plan's deployment status (from get_deployment_status, or from Heat on Queens)",
 		Args:  exactArgs(1, "PLAN"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := plan.ValidateName(args[0]); err != nil {
-				return err
-			}
-			c, err := a.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			s, err := deployment.Status(cmd.Context(), c, args[0])
+		RunE: a.onPlan(func(ctx context.Context, c *tripleo.Client, args []string) error {
+			s, err := deployment.Status(ctx, c, args[0])
 			if err != nil {
 				return err
 			}
 			return a.record([]string{"Plan", "Deployment status", "Source", "Stack status", "Execution ID"},
 				[]any{s.Plan, string(s.Status), string(s.Source), s.StackStatus, s.ExecutionID})
-		},
+		}),
 	}
 }

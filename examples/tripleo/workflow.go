@@ -17,36 +17,17 @@ func (a *app) workflowCommand() *cobra.Command {
 }
 
 func (a *app) workflowListCommand() *cobra.Command {
-	var prefix string
-	var all bool
-	cmd := &cobra.Command{
-		Use:   "list [--prefix tripleo.] [--all]",
-		Short: "List workflows whose name starts with a prefix (default tripleo.)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if all {
-				prefix = "*"
-			} else if prefix == "" {
-				prefix = "tripleo."
-			}
-			wfs, err := c.ListWorkflows(cmd.Context(), prefix)
-			if err != nil {
-				return err
-			}
-			rows := make([][]any, len(wfs))
-			for i, w := range wfs {
-				rows[i] = []any{w.ID, w.Name, w.ProjectID, w.Tags, w.InputText, w.CreatedAt, w.UpdatedAt}
-			}
-			return a.list([]string{"ID", "Name", "Project ID", "Tags", "Input", "Created at", "Updated at"}, rows)
-		},
-	}
-	cmd.Flags().StringVar(&prefix, "prefix", "tripleo.", "list the workflows whose name starts with this")
-	cmd.Flags().BoolVar(&all, "all", false, "list every workflow (std.* and others too)")
-	return cmd
+	return a.prefixListCommand("workflow", "List workflows whose name starts with a prefix (default tripleo.)", func(ctx context.Context, c *tripleo.Client, prefix string) error {
+		wfs, err := c.ListWorkflows(ctx, prefix)
+		if err != nil {
+			return err
+		}
+		rows := make([][]any, len(wfs))
+		for i, w := range wfs {
+			rows[i] = []any{w.ID, w.Name, w.ProjectID, w.Tags, w.InputText, w.CreatedAt, w.UpdatedAt}
+		}
+		return a.list([]string{"ID", "Name", "Project ID", "Tags", "Input", "Created at", "Updated at"}, rows)
+	})
 }
 
 func (a *app) workflowShowCommand() *cobra.Command {
@@ -55,12 +36,8 @@ func (a *app) workflowShowCommand() *cobra.Command {
 		Use:   "show NAME [--definition]",
 		Short: "Show a workflow with its inputs (parsed from its YAML definition: defaults, required marked)",
 		Args:  exactArgs(1, "NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.connect(cmd.Context())
-			if err != nil {
-				return err
-			}
-			w, err := c.GetWorkflow(cmd.Context(), args[0])
+		RunE: a.withClient(func(ctx context.Context, c *tripleo.Client, args []string) error {
+			w, err := c.GetWorkflow(ctx, args[0])
 			if err != nil {
 				return err
 			}
@@ -71,7 +48,7 @@ func (a *app) workflowShowCommand() *cobra.Command {
 			return a.record(
 				[]string{"ID", "Name", "Namespace", "Project ID", "Scope", "Tags", "Inputs", "Created at", "Updated at"},
 				[]any{w.ID, w.Name, w.Namespace, w.ProjectID, w.Scope, w.Tags, inputList(w.Inputs), w.CreatedAt, w.UpdatedAt})
-		},
+		}),
 	}
 	cmd.Flags().BoolVar(&definition, "definition", false, "print the workflow's YAML definition instead")
 	return cmd
