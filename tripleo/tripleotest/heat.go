@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 	"go.yaml.in/yaml/v3"
@@ -60,7 +59,11 @@ func (u *Undercloud) stackURL(s *stack) string {
 }
 
 // heatLookup redirects /stacks/{name} to /stacks/{name}/{id}.
-func (u *Undercloud) heatLookup(w http.ResponseWriter, r *http.Request) {
+func (u *Undercloud) heatLookup(w http.ResponseWriter, r *http.Request) { u.redirectToStack(w, r, "") }
+
+// redirectToStack redirects to the stack {name} (looked up by name or id)
+// with suffix appended, or answers 404.
+func (u *Undercloud) redirectToStack(w http.ResponseWriter, r *http.Request, suffix string) {
 	u.mu.Lock()
 	s := u.stackLocked(r.PathValue("name"), false)
 	u.mu.Unlock()
@@ -68,7 +71,7 @@ func (u *Undercloud) heatLookup(w http.ResponseWriter, r *http.Request) {
 		notFoundStack(w, r.PathValue("name"))
 		return
 	}
-	u.redirect(w, r, u.stackURL(s))
+	u.redirect(w, r, u.stackURL(s)+suffix)
 }
 
 func (u *Undercloud) redirect(w http.ResponseWriter, r *http.Request, loc string) {
@@ -97,14 +100,7 @@ var stackSubs = map[string]bool{"events": true, "resources": true, "template": t
 
 func (u *Undercloud) heatStack(w http.ResponseWriter, r *http.Request) {
 	if stackSubs[r.PathValue("id")] {
-		u.mu.Lock()
-		s := u.stackLocked(r.PathValue("name"), false)
-		u.mu.Unlock()
-		if s == nil {
-			notFoundStack(w, r.PathValue("name"))
-			return
-		}
-		u.redirect(w, r, u.stackURL(s)+"/"+r.PathValue("id"))
+		u.redirectToStack(w, r, "/"+r.PathValue("id"))
 		return
 	}
 	switch r.Method {
@@ -147,7 +143,7 @@ func (u *Undercloud) stackJSON(s *stack, full bool) map[string]any {
 		"links":        []map[string]any{{"href": u.stackURL(s), "rel": "self"}},
 		"description":  asString(s.in.template["description"]),
 		"stack_status": s.status, "stack_status_reason": s.reason,
-		"creation_time": heatTime(s.created), "updated_time": nullHeatTime(s.updated), "deletion_time": nullHeatTime(s.deleted),
+		"creation_time": heatTime(s.created), "updated_time": nullTime(heatTime, s.updated), "deletion_time": nullTime(heatTime, s.deleted),
 		"stack_owner": "admin", "stack_user_project_id": u.project, "tags": s.tags,
 		"parent": nil,
 	}
@@ -206,13 +202,6 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
-}
-
-func nullHeatTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return heatTime(t)
 }
 
 func (u *Undercloud) heatList(w http.ResponseWriter, r *http.Request) {

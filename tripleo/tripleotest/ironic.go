@@ -154,6 +154,26 @@ func (u *Undercloud) nodeLocked(id string) *node {
 	return nil
 }
 
+// pathNodeLocked returns the node the request's {id} names (uuid or name),
+// or answers 404 and returns nil; u.mu is held.
+func (u *Undercloud) pathNodeLocked(w http.ResponseWriter, r *http.Request) *node {
+	n := u.nodeLocked(r.PathValue("id"))
+	if n == nil {
+		ironicError(w, http.StatusNotFound, "Node "+r.PathValue("id")+" could not be found.")
+	}
+	return n
+}
+
+// readIronicBody decodes the request body into v, or answers Ironic's 400
+// and returns false.
+func readIronicBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := readJSON(r, v); err != nil {
+		ironicError(w, http.StatusBadRequest, "Invalid data in request body")
+		return false
+	}
+	return true
+}
+
 func (u *Undercloud) nodeLink(uuid string) []map[string]any {
 	return []map[string]any{
 		{"href": u.srv.URL + "/ironic/v1/nodes/" + uuid, "rel": "self"},
@@ -166,13 +186,6 @@ func nullable(s string) any {
 		return nil
 	}
 	return s
-}
-
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return ironicTime(t)
 }
 
 // maskDriverInfo hides passwords as the Ironic API does ("******").
@@ -198,8 +211,8 @@ func (u *Undercloud) nodeJSON(n *node, minor float64) map[string]any {
 		"last_error": nullable(n.lastError), "maintenance": n.maintenance, "maintenance_reason": nullable(n.maintenanceReason),
 		"reservation": nullable(n.reservation), "resource_class": nullable(n.resourceClass),
 		"console_enabled": false, "clean_step": copyMap(n.cleanStep), "raid_config": map[string]any{}, "target_raid_config": map[string]any{},
-		"created_at": ironicTime(n.created), "updated_at": nullTime(n.updated), "provision_updated_at": nullTime(n.provisionUpdated),
-		"inspection_started_at": nullTime(n.inspectStarted), "inspection_finished_at": nullTime(n.inspectFinished),
+		"created_at": ironicTime(n.created), "updated_at": nullTime(ironicTime, n.updated), "provision_updated_at": nullTime(ironicTime, n.provisionUpdated),
+		"inspection_started_at": nullTime(ironicTime, n.inspectStarted), "inspection_finished_at": nullTime(ironicTime, n.inspectFinished),
 		"links": u.nodeLink(n.uuid),
 	}
 	for _, i := range ifaceNames {
@@ -431,24 +444,32 @@ func defaultInterface(driver, iface string) string {
 }
 
 func (u *Undercloud) ironicCreateNode(w http.ResponseWriter, r *http.Request, minor float64) {
+	u.ironicCreate(w, r, func(body map[string]any) (string, map[string]any, int, string) {
+		n, status, msg := u.createNodeLocked(body)
+		if n == nil {
+			return "", nil, status, msg
+		}
+		return "nodes/" + n.uuid, u.nodeJSON(n, minor), 0, ""
+	})
+}
+
+// ironicCreate answers a POST creating an Ironic resource: create runs with
+// u.mu held and returns the new resource's path below /v1 and its JSON, or
+// the error status and message; the answer is 201 with a Location.
+func (u *Undercloud) ironicCreate(w http.ResponseWriter, r *http.Request, create func(body map[string]any) (path string, doc map[string]any, status int, msg string)) {
 	var body map[string]any
-	if err := readJSON(r, &body); err != nil {
-		ironicError(w, http.StatusBadRequest, "Invalid data in request body")
+	if !readIronicBody(w, r, &body) {
 		return
 	}
 	u.mu.Lock()
-	n, status, msg := u.createNodeLocked(body)
-	var m map[string]any
-	if n != nil {
-		m = u.nodeJSON(n, minor)
-	}
+	path, doc, status, msg := create(body)
 	u.mu.Unlock()
-	if n == nil {
+	if doc == nil {
 		ironicError(w, status, msg)
 		return
 	}
-	w.Header().Set("Location", u.srv.URL+"/ironic/v1/nodes/"+n.uuid)
-	writeJSON(w, http.StatusCreated, m)
+	w.Header().Set("Location", u.srv.URL+"/ironic/v1/"+path)
+	writeJSON(w, http.StatusCreated, doc)
 }
 
 // patchable renders the node fields JSON-patch can change.
@@ -466,15 +487,13 @@ func patchable(n *node) map[string]any {
 
 func (u *Undercloud) ironicPatchNode(w http.ResponseWriter, r *http.Request, minor float64) {
 	var ops []map[string]any
-	if err := readJSON(r, &ops); err != nil {
-		ironicError(w, http.StatusBadRequest, "Invalid data in request body")
+	if !readIronicBody(w, r, &ops) {
 		return
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	n := u.nodeLocked(r.PathValue("id"))
+	n := u.pathNodeLocked(w, r)
 	if n == nil {
-		ironicError(w, http.StatusNotFound, "Node "+r.PathValue("id")+" could not be found.")
 		return
 	}
 	if n.reservation != "" {
@@ -596,15 +615,14 @@ func (u *Undercloud) deleteNodeLocked(n *node) {
 func (u *Undercloud) ironicStates(w http.ResponseWriter, r *http.Request, minor float64) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	n := u.nodeLocked(r.PathValue("id"))
+	n := u.pathNodeLocked(w, r)
 	if n == nil {
-		ironicError(w, http.StatusNotFound, "Node "+r.PathValue("id")+" could not be found.")
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
 		"provision_state": n.provisionState, "target_provision_state": nullable(n.targetProvision),
 		"power_state": nullable(n.powerState), "target_power_state": nullable(n.targetPower),
-		"last_error": nullable(n.lastError), "console_enabled": false, "provision_updated_at": nullTime(n.provisionUpdated),
+		"last_error": nullable(n.lastError), "console_enabled": false, "provision_updated_at": nullTime(ironicTime, n.provisionUpdated),
 		"raid_config": map[string]any{}, "target_raid_config": map[string]any{},
 	})
 }
@@ -612,9 +630,8 @@ func (u *Undercloud) ironicStates(w http.ResponseWriter, r *http.Request, minor 
 func (u *Undercloud) ironicValidate(w http.ResponseWriter, r *http.Request, _ float64) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	n := u.nodeLocked(r.PathValue("id"))
+	n := u.pathNodeLocked(w, r)
 	if n == nil {
-		ironicError(w, http.StatusNotFound, "Node "+r.PathValue("id")+" could not be found.")
 		return
 	}
 	out := map[string]any{}
@@ -634,9 +651,8 @@ func (u *Undercloud) ironicMaintenance(w http.ResponseWriter, r *http.Request, _
 	readJSON(r, &body)
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	n := u.nodeLocked(r.PathValue("id"))
+	n := u.pathNodeLocked(w, r)
 	if n == nil {
-		ironicError(w, http.StatusNotFound, "Node "+r.PathValue("id")+" could not be found.")
 		return
 	}
 	if r.Method == http.MethodPut {
@@ -756,24 +772,13 @@ func (u *Undercloud) createPortLocked(body map[string]any) (*port, int, string) 
 }
 
 func (u *Undercloud) ironicCreatePort(w http.ResponseWriter, r *http.Request, minor float64) {
-	var body map[string]any
-	if err := readJSON(r, &body); err != nil {
-		ironicError(w, http.StatusBadRequest, "Invalid data in request body")
-		return
-	}
-	u.mu.Lock()
-	p, status, msg := u.createPortLocked(body)
-	var m map[string]any
-	if p != nil {
-		m = u.portJSON(p, minor, true)
-	}
-	u.mu.Unlock()
-	if p == nil {
-		ironicError(w, status, msg)
-		return
-	}
-	w.Header().Set("Location", u.srv.URL+"/ironic/v1/ports/"+p.uuid)
-	writeJSON(w, http.StatusCreated, m)
+	u.ironicCreate(w, r, func(body map[string]any) (string, map[string]any, int, string) {
+		p, status, msg := u.createPortLocked(body)
+		if p == nil {
+			return "", nil, status, msg
+		}
+		return "ports/" + p.uuid, u.portJSON(p, minor, true), 0, ""
+	})
 }
 
 func (u *Undercloud) ironicGetPort(w http.ResponseWriter, r *http.Request, minor float64) {

@@ -194,15 +194,13 @@ func discoverProperties(n *node) {
 
 func (u *Undercloud) ironicProvision(w http.ResponseWriter, r *http.Request, _ float64) {
 	var body map[string]any
-	if err := readJSON(r, &body); err != nil {
-		ironicError(w, http.StatusBadRequest, "Invalid data in request body")
+	if !readIronicBody(w, r, &body) {
 		return
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	n := u.nodeLocked(r.PathValue("id"))
+	n := u.pathNodeLocked(w, r)
 	if n == nil {
-		ironicError(w, http.StatusNotFound, "Node "+r.PathValue("id")+" could not be found.")
 		return
 	}
 	status, msg := u.provisionLocked(n, asString(body["target"]), asList(body["clean_steps"]))
@@ -218,15 +216,13 @@ var powerTargets = map[string]string{"power on": "power on", "power off": "power
 
 func (u *Undercloud) ironicPower(w http.ResponseWriter, r *http.Request, _ float64) {
 	var body map[string]any
-	if err := readJSON(r, &body); err != nil {
-		ironicError(w, http.StatusBadRequest, "Invalid data in request body")
+	if !readIronicBody(w, r, &body) {
 		return
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	n := u.nodeLocked(r.PathValue("id"))
+	n := u.pathNodeLocked(w, r)
 	if n == nil {
-		ironicError(w, http.StatusNotFound, "Node "+r.PathValue("id")+" could not be found.")
 		return
 	}
 	target := asString(body["target"])

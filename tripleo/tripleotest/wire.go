@@ -195,6 +195,14 @@ func ironicTime(t time.Time) string  { return t.UTC().Format("2006-01-02T15:04:0
 func heatTime(t time.Time) string    { return t.UTC().Format("2006-01-02T15:04:05Z") }
 func swiftTime(t time.Time) string   { return t.UTC().Format("2006-01-02T15:04:05.000000") }
 
+// nullTime is format(t), or nil (JSON null) for the zero time.
+func nullTime(format func(time.Time) string, t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return format(t)
+}
+
 // Helpers reading loosely typed JSON values.
 
 func asString(v any) string {
