@@ -58,27 +58,14 @@ type WebsocketOpts struct {
 }
 
 func (o WebsocketOpts) normalized() WebsocketOpts {
-	if o.SubscriptionTTL <= 0 {
-		o.SubscriptionTTL = DefaultSubscriptionTTL
-	}
-	if o.DialTimeout <= 0 {
-		o.DialTimeout = DefaultDialTimeout
-	}
-	if o.ReconnectMin <= 0 {
-		o.ReconnectMin = DefaultReconnectMin
-	}
-	if o.ReconnectMax <= 0 {
-		o.ReconnectMax = DefaultReconnectMax
-	}
-	if o.ReconnectMax < o.ReconnectMin {
-		o.ReconnectMax = o.ReconnectMin
-	}
+	o.SubscriptionTTL = positive(o.SubscriptionTTL, DefaultSubscriptionTTL)
+	o.DialTimeout = positive(o.DialTimeout, DefaultDialTimeout)
+	o.ReconnectMin = positive(o.ReconnectMin, DefaultReconnectMin)
+	o.ReconnectMax = max(positive(o.ReconnectMax, DefaultReconnectMax), o.ReconnectMin)
 	if o.PingInterval == 0 {
 		o.PingInterval = DefaultPingInterval
 	}
-	if o.ReadLimit <= 0 {
-		o.ReadLimit = DefaultReadLimit
-	}
+	o.ReadLimit = positive(o.ReadLimit, DefaultReadLimit)
 	if o.Logger == nil {
 		o.Logger = discard
 	}

@@ -47,31 +47,23 @@ type ZaqarOpts struct {
 	Logger *slog.Logger
 }
 
+// positive is v, or def when v is zero or negative (an option left unset).
+func positive[T int | int64 | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
 func (o ZaqarOpts) normalized() ZaqarOpts {
 	if o.PageSize <= 0 || o.PageSize > DefaultPageSize {
 		o.PageSize = DefaultPageSize
 	}
-	if o.MinInterval <= 0 {
-		o.MinInterval = DefaultMinInterval
-	}
-	if o.MaxInterval <= 0 {
-		o.MaxInterval = DefaultMaxInterval
-	}
-	if o.MaxInterval < o.MinInterval {
-		o.MaxInterval = o.MinInterval
-	}
-	if o.RetryMin <= 0 {
-		o.RetryMin = DefaultRetryMin
-	}
-	if o.RetryMax <= 0 {
-		o.RetryMax = DefaultRetryMax
-	}
-	if o.RetryMax < o.RetryMin {
-		o.RetryMax = o.RetryMin
-	}
-	if o.SeenSize <= 0 {
-		o.SeenSize = defaultSeenSize
-	}
+	o.MinInterval = positive(o.MinInterval, DefaultMinInterval)
+	o.MaxInterval = max(positive(o.MaxInterval, DefaultMaxInterval), o.MinInterval)
+	o.RetryMin = positive(o.RetryMin, DefaultRetryMin)
+	o.RetryMax = max(positive(o.RetryMax, DefaultRetryMax), o.RetryMin)
+	o.SeenSize = positive(o.SeenSize, defaultSeenSize)
 	if o.Logger == nil {
 		o.Logger = discard
 	}

@@ -314,19 +314,43 @@ func (p *proxy) cut(down bool) {
 	}
 }
 
-func TestRealWebsocketReconnectCatchUp(t *testing.T) {
+// realWS is a websocket test on a real Zaqar: a Websocket built with opts,
+// subscribed to a fresh queue q, and another client to post with; proxied, the
+// socket goes through px, which the test can cut. Everything is closed (the
+// subscription first) when the test ends.
+type realWS struct {
+	w      *Websocket
+	sub    tripleo.Subscription
+	q      string
+	poster *tripleo.Client
+	px     *proxy
+}
+
+func newRealWS(t *testing.T, proxied bool, opts WebsocketOpts) *realWS {
+	t.Helper()
 	zaqarURL, wsURL, project := realEnv(t, true)
-	u, err := url.Parse(wsURL)
-	require.NoError(t, err)
-	px := newProxy(t, u.Host)
+	r := &realWS{}
+	if proxied {
+		u, err := url.Parse(wsURL)
+		require.NoError(t, err)
+		r.px = newProxy(t, u.Host)
+		wsURL = "ws://" + r.px.ln.Addr().String()
+	}
 	c := realClient(t, zaqarURL, project, nil)
-	poster := realClient(t, zaqarURL, project, nil)
-	q := realQueue(t, c.Messaging)
-	w := NewWebsocket("ws://"+px.ln.Addr().String(), c.Messaging, WebsocketOpts{ReconnectMin: 100 * time.Millisecond, ReconnectMax: 500 * time.Millisecond})
-	defer w.Close()
-	sub, err := w.Subscribe(context.Background(), q, tripleo.SubscribeOpts{})
+	r.poster = realClient(t, zaqarURL, project, nil)
+	r.q = realQueue(t, c.Messaging)
+	r.w = NewWebsocket(wsURL, c.Messaging, opts)
+	t.Cleanup(func() { r.w.Close() })
+	sub, err := r.w.Subscribe(context.Background(), r.q, tripleo.SubscribeOpts{})
 	require.NoError(t, err)
-	defer sub.Close()
+	t.Cleanup(func() { sub.Close() })
+	r.sub = sub
+	return r
+}
+
+func TestRealWebsocketReconnectCatchUp(t *testing.T) {
+	r := newRealWS(t, true, WebsocketOpts{ReconnectMin: 100 * time.Millisecond, ReconnectMax: 500 * time.Millisecond})
+	w, sub, q, poster, px := r.w, r.sub, r.q, r.poster, r.px
 	require.NoError(t, w.Flush(context.Background(), q))
 	postReal(t, poster.Messaging, q, tripleoBody("e-rc", "RUNNING", "before"))
 	got := collect(t, sub, 1, 10*time.Second)
@@ -366,18 +390,8 @@ func TestRealWebsocketReconnectCatchUp(t *testing.T) {
 func TestRealWebsocketDropCatchUpWithoutRESTInBetween(t *testing.T) {
 	// The socket drops and comes back at once: the message posted in the gap
 	// comes from the catch-up listing after the resubscription.
-	zaqarURL, wsURL, project := realEnv(t, true)
-	u, err := url.Parse(wsURL)
-	require.NoError(t, err)
-	px := newProxy(t, u.Host)
-	c := realClient(t, zaqarURL, project, nil)
-	poster := realClient(t, zaqarURL, project, nil)
-	q := realQueue(t, c.Messaging)
-	w := NewWebsocket("ws://"+px.ln.Addr().String(), c.Messaging, WebsocketOpts{ReconnectMin: 300 * time.Millisecond, ReconnectMax: time.Second})
-	defer w.Close()
-	sub, err := w.Subscribe(context.Background(), q, tripleo.SubscribeOpts{})
-	require.NoError(t, err)
-	defer sub.Close()
+	r := newRealWS(t, true, WebsocketOpts{ReconnectMin: 300 * time.Millisecond, ReconnectMax: time.Second})
+	w, sub, q, poster, px := r.w, r.sub, r.q, r.poster, r.px
 	require.NoError(t, w.Flush(context.Background(), q))
 	px.cut(false)
 	postReal(t, poster.Messaging, q, tripleoBody("e-gap", "SUCCESS", "in the gap"))
@@ -392,15 +406,8 @@ func TestRealWebsocketRenewal(t *testing.T) {
 	if os.Getenv("ZAQAR_SLOW") == "" {
 		t.Skip("set ZAQAR_SLOW=1 (about 50 s)")
 	}
-	zaqarURL, wsURL, project := realEnv(t, true)
-	c := realClient(t, zaqarURL, project, nil)
-	poster := realClient(t, zaqarURL, project, nil)
-	q := realQueue(t, c.Messaging)
-	w := NewWebsocket(wsURL, c.Messaging, WebsocketOpts{SubscriptionTTL: 60 * time.Second})
-	defer w.Close()
-	sub, err := w.Subscribe(context.Background(), q, tripleo.SubscribeOpts{})
-	require.NoError(t, err)
-	defer sub.Close()
+	r := newRealWS(t, false, WebsocketOpts{SubscriptionTTL: 60 * time.Second})
+	w, sub, q, poster := r.w, r.sub, r.q, r.poster
 	time.Sleep(48 * time.Second) // renewed at 45 s: subscription_delete + subscription_create
 	postReal(t, poster.Messaging, q, tripleoBody("e-renew", "RUNNING", "after renewal"))
 	got := collect(t, sub, 1, 10*time.Second)
