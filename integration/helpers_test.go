@@ -420,8 +420,10 @@ func logEventsOnFailure[T any](t testing.TB, run *tripleo.Run[T]) {
 
 // checkEnvelope asserts what every run's event log must look like: an
 // EventStarted first (the only one of the run itself: a composite run also
-// logs its steps' own started events), exactly one EventDone last, and times
-// that never go back.
+// logs its steps' own started events) and exactly one EventDone last. (Event
+// times are not checked for order: a composite run forwards its steps' events
+// with their own times, and Enroll starts its first step before the composite
+// logs its own EventStarted.)
 func checkEnvelope(t testing.TB, evs []tripleo.Event) {
 	t.Helper()
 	if len(evs) < 2 {
@@ -438,11 +440,6 @@ func checkEnvelope(t testing.TB, evs []tripleo.Event) {
 	}
 	if n := len(ofKind(evs, tripleo.EventDone, "")); n != 1 {
 		t.Errorf("%d done events, want 1", n)
-	}
-	for i := 1; i < len(evs); i++ {
-		if evs[i].Time.Before(evs[i-1].Time) {
-			t.Errorf("event %d (%s) is older than event %d", i, evs[i].Kind, i-1)
-		}
 	}
 }
 
