@@ -123,12 +123,15 @@
 // undercloud, two small doubles need no server (so they work inside
 // testing/synctest bubbles, where sockets cannot be used):
 //
-//	NewMockMistral(mt, baseURL) Mistral's executions API on an httpmock transport:
-//	                            OnStart hooks per workflow, Set/Add executions,
-//	                            FailPOSTs, OnGET, SetTasks, AddWorkflow; Posts,
-//	                            LastPost, GetTimes, Cancels record the requests
+//	NewMockClient(t, endpoints) a noauth Client on an httpmock transport of its own
+//	NewMockMistral(mt, baseURL) Mistral's executions and action executions on that
+//	                            transport: OnStart hooks per workflow, Set/Add
+//	                            executions, FailPOSTs, OnGET, SetTasks, AddWorkflow,
+//	                            OnAction; Posts, LastPost, GetTimes, Cancels and
+//	                            ActionCalls record the requests
 //	NewNotifier()               a messaging.Memory that records Subscriptions and
 //	                            Flushes, with Post(t, queue, type, payload)
+//	JSONResponse, RequestJSON   for responders of one's own
 //
 // Nothing here is safe to expose beyond a test: there is no authentication.
 package tripleotest

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -29,6 +30,10 @@ import (
 //	PUT  /executions/{id}            sets the body's state (the SDK's cancel)
 //	GET  /executions/{id}/tasks      the tasks SetTasks gave ({"tasks": null} otherwise)
 //	GET  /workflows/{name}           a definition AddWorkflow gave, 404 otherwise
+//	POST /action_executions          records the body; answers 201 with what the
+//	                                 OnAction hook of the action returns (state,
+//	                                 output {"result": ...}), 400 "Action not
+//	                                 found" for an action without one
 //
 // Executions are rendered as Mistral renders them: input and output are JSON
 // strings (ExecutionJSON).
@@ -41,6 +46,8 @@ type MockMistral struct {
 	failPOST  []int
 	onGET     httpmock.Responder
 	onStart   map[string]func(id string, input map[string]any)
+	onAction  map[string]func(input map[string]any) (string, any)
+	actions   []map[string]any
 	tasks     map[string][]map[string]any
 	workflows map[string]string
 }
@@ -49,8 +56,8 @@ type MockMistral struct {
 // Mistral base URL baseURL (e.g. "http://mistral.test/v2") and returns it.
 func NewMockMistral(mt *httpmock.MockTransport, baseURL string) *MockMistral {
 	m := &MockMistral{
-		execs: map[string]map[string]any{}, onStart: map[string]func(string, map[string]any){},
-		tasks: map[string][]map[string]any{}, workflows: map[string]string{},
+		execs: map[string]map[string]any{}, tasks: map[string][]map[string]any{}, workflows: map[string]string{},
+		onStart: map[string]func(string, map[string]any){}, onAction: map[string]func(map[string]any) (string, any){},
 	}
 	under := func(path string) *regexp.Regexp {
 		return regexp.MustCompile(`^` + regexp.QuoteMeta(baseURL) + path + `$`)
@@ -60,6 +67,7 @@ func NewMockMistral(mt *httpmock.MockTransport, baseURL string) *MockMistral {
 	mt.RegisterRegexpResponder(http.MethodPut, under(`/executions/([^/]+)`), m.put)
 	mt.RegisterRegexpResponder(http.MethodGet, under(`/executions/([^/]+)/tasks`), m.getTasks)
 	mt.RegisterRegexpResponder(http.MethodGet, under(`/workflows/([^/]+)`), m.getWorkflow)
+	mt.RegisterResponder(http.MethodPost, baseURL+"/action_executions", m.runAction)
 	return m
 }
 
@@ -93,6 +101,23 @@ func (m *MockMistral) OnStart(workflow string, f func(id string, input map[strin
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.onStart[workflow] = f
+}
+
+// OnAction makes f answer POST /action_executions of action name: f gets the
+// input and returns the action's final state ("SUCCESS" or "ERROR") and its
+// result (the output is {"result": result}).
+func (m *MockMistral) OnAction(name string, f func(input map[string]any) (state string, result any)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.onAction[name] = f
+}
+
+// ActionCalls returns the decoded bodies of every POST /action_executions so
+// far, in order.
+func (m *MockMistral) ActionCalls() []map[string]any {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.actions)
 }
 
 // OnGET makes f answer every GET /executions/{id} (its time is still
@@ -204,7 +229,7 @@ func (m *MockMistral) Cancels() []string {
 func (m *MockMistral) post(r *http.Request) (*http.Response, error) {
 	var body map[string]any
 	if err := decodeBody(r, &body); err != nil {
-		return respond(r, http.StatusBadRequest, fault(err.Error())), nil
+		return JSONResponse(r, http.StatusBadRequest, fault(err.Error())), nil
 	}
 	m.mu.Lock()
 	m.posts = append(m.posts, body)
@@ -212,7 +237,7 @@ func (m *MockMistral) post(r *http.Request) (*http.Response, error) {
 		code := m.failPOST[0]
 		m.failPOST = m.failPOST[1:]
 		m.mu.Unlock()
-		return respond(r, code, fault(http.StatusText(code))), nil
+		return JSONResponse(r, code, fault(http.StatusText(code))), nil
 	}
 	id, _ := body["id"].(string)
 	ex, known := m.execs[id]
@@ -227,7 +252,7 @@ func (m *MockMistral) post(r *http.Request) (*http.Response, error) {
 		hook = m.onStart[""]
 	}
 	m.mu.Unlock()
-	resp := respond(r, http.StatusCreated, ex)
+	resp := JSONResponse(r, http.StatusCreated, ex)
 	if hook != nil && !known {
 		hook(id, in)
 	}
@@ -245,9 +270,9 @@ func (m *MockMistral) get(r *http.Request) (*http.Response, error) {
 	case hook != nil:
 		return hook(r)
 	case !ok:
-		return respond(r, http.StatusNotFound, fault("Execution not found [id="+id+"]")), nil
+		return JSONResponse(r, http.StatusNotFound, fault("Execution not found [id="+id+"]")), nil
 	}
-	return respond(r, http.StatusOK, ex), nil
+	return JSONResponse(r, http.StatusOK, ex), nil
 }
 
 func (m *MockMistral) put(r *http.Request) (*http.Response, error) {
@@ -256,25 +281,25 @@ func (m *MockMistral) put(r *http.Request) (*http.Response, error) {
 		State string `json:"state"`
 	}
 	if err := decodeBody(r, &body); err != nil {
-		return respond(r, http.StatusBadRequest, fault(err.Error())), nil
+		return JSONResponse(r, http.StatusBadRequest, fault(err.Error())), nil
 	}
 	m.mu.Lock()
 	m.cancels = append(m.cancels, id)
 	_, ok := m.execs[id]
 	m.mu.Unlock()
 	if !ok {
-		return respond(r, http.StatusNotFound, fault("Execution not found [id="+id+"]")), nil
+		return JSONResponse(r, http.StatusNotFound, fault("Execution not found [id="+id+"]")), nil
 	}
 	m.Set(id, body.State, "", nil)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return respond(r, http.StatusOK, m.execs[id]), nil
+	return JSONResponse(r, http.StatusOK, m.execs[id]), nil
 }
 
 func (m *MockMistral) getTasks(r *http.Request) (*http.Response, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return respond(r, http.StatusOK, map[string]any{"tasks": m.tasks[httpmock.MustGetSubmatch(r, 1)]}), nil
+	return JSONResponse(r, http.StatusOK, map[string]any{"tasks": m.tasks[httpmock.MustGetSubmatch(r, 1)]}), nil
 }
 
 func (m *MockMistral) getWorkflow(r *http.Request) (*http.Response, error) {
@@ -283,9 +308,31 @@ func (m *MockMistral) getWorkflow(r *http.Request) (*http.Response, error) {
 	def, ok := m.workflows[name]
 	m.mu.Unlock()
 	if !ok {
-		return respond(r, http.StatusNotFound, fault("Workflow not found [workflow_identifier="+name+"]")), nil
+		return JSONResponse(r, http.StatusNotFound, fault("Workflow not found [workflow_identifier="+name+"]")), nil
 	}
-	return respond(r, http.StatusOK, map[string]any{"id": "wf-1", "name": name, "definition": def, "input": ""}), nil
+	return JSONResponse(r, http.StatusOK, map[string]any{"id": "wf-1", "name": name, "definition": def, "input": ""}), nil
+}
+
+func (m *MockMistral) runAction(r *http.Request) (*http.Response, error) {
+	var body map[string]any
+	if err := decodeBody(r, &body); err != nil {
+		return JSONResponse(r, http.StatusBadRequest, fault(err.Error())), nil
+	}
+	name, _ := body["name"].(string)
+	m.mu.Lock()
+	m.actions = append(m.actions, body)
+	n, f := len(m.actions), m.onAction[name]
+	m.mu.Unlock()
+	if f == nil {
+		return JSONResponse(r, http.StatusBadRequest, fault("Action not found [action_name="+name+"]")), nil
+	}
+	in, _ := body["input"].(map[string]any)
+	state, result := f(in)
+	out, _ := json.Marshal(map[string]any{"result": result})
+	inRaw, _ := json.Marshal(in)
+	return JSONResponse(r, http.StatusCreated, map[string]any{
+		"id": "ax-" + strconv.Itoa(n), "name": name, "state": state, "input": string(inRaw), "output": string(out),
+	}), nil
 }
 
 // decodeBody decodes a JSON request body into v.
@@ -299,13 +346,3 @@ func decodeBody(r *http.Request, v any) error {
 
 // fault is Mistral's error body.
 func fault(msg string) map[string]any { return map[string]any{"faultstring": msg} }
-
-// respond is a JSON response to req (gophercloud's pager reads resp.Request).
-func respond(req *http.Request, status int, body any) *http.Response {
-	resp, err := httpmock.NewJsonResponse(status, body)
-	if err != nil {
-		resp = httpmock.NewStringResponse(http.StatusInternalServerError, err.Error())
-	}
-	resp.Request = req
-	return resp
-}

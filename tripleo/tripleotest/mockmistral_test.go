@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"testing/synctest"
 
@@ -24,12 +25,8 @@ const (
 // mockClient is a noauth Client on a MockMistral of its own transport.
 func mockClient(t testing.TB, opts ...tripleo.Option) (*tripleo.Client, *tripleotest.MockMistral) {
 	t.Helper()
-	mt := httpmock.NewMockTransport()
-	m := tripleotest.NewMockMistral(mt, mockURL)
-	c, err := tripleo.NewNoAuthClient(tripleo.Endpoints{Mistral: mockURL},
-		append([]tripleo.Option{tripleo.WithHTTPClient(&http.Client{Transport: mt})}, opts...)...)
-	require.NoError(t, err)
-	return c, m
+	c, mt := tripleotest.NewMockClient(t, tripleo.Endpoints{Mistral: mockURL}, opts...)
+	return c, tripleotest.NewMockMistral(mt, mockURL)
 }
 
 func TestMockMistralExecutions(t *testing.T) {
@@ -95,6 +92,51 @@ func TestMockMistralExecutions(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "wf", w.Name)
 	})
+}
+
+func TestMockMistralActions(t *testing.T) {
+	c, m := mockClient(t)
+	m.OnAction("tripleo.plan.list", func(in map[string]any) (string, any) {
+		assert.Equal(t, map[string]any{"a": float64(1)}, in)
+		return tripleo.StateSuccess, []string{"overcloud"}
+	})
+	m.OnAction("std.fail", func(map[string]any) (string, any) { return tripleo.StateError, "boom" })
+	var plans []string
+	require.NoError(t, c.RunAction(t.Context(), "tripleo.plan.list", map[string]any{"a": 1}, &plans))
+	assert.Equal(t, []string{"overcloud"}, plans)
+	var ae *tripleo.ActionError
+	require.ErrorAs(t, c.RunAction(t.Context(), "std.fail", nil, nil), &ae)
+	assert.Equal(t, "boom", ae.Result)
+	var api *tripleo.APIError
+	require.ErrorAs(t, c.RunAction(t.Context(), "nope", nil, nil), &api)
+	assert.Equal(t, 400, api.StatusCode)
+	assert.Equal(t, "Action not found [action_name=nope]", api.Message)
+	calls := m.ActionCalls()
+	require.Len(t, calls, 3, "every call recorded, unknown ones too")
+	assert.Equal(t, map[string]any{"name": "tripleo.plan.list", "input": map[string]any{"a": float64(1)},
+		"params": map[string]any{"run_sync": true, "save_result": true}}, calls[0])
+}
+
+func TestMockHTTPHelpers(t *testing.T) {
+	c, mt := tripleotest.NewMockClient(t, tripleo.Endpoints{Mistral: mockURL})
+	var got map[string]any
+	mt.RegisterResponder(http.MethodPost, mockURL+"/executions", func(r *http.Request) (*http.Response, error) {
+		got = tripleotest.RequestJSON(t, r)
+		resp := tripleotest.JSONResponse(r, http.StatusConflict, map[string]any{"faultstring": "taken"})
+		assert.Same(t, r, resp.Request, "the pager needs the request")
+		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+		return resp, nil
+	})
+	_, err := c.CreateExecution(t.Context(), tripleo.CreateExecutionOpts{ID: "e0000000-0000-4000-8000-000000000009", WorkflowName: "wf"})
+	var api *tripleo.APIError
+	require.ErrorAs(t, err, &api)
+	assert.Equal(t, "taken", api.Message)
+	assert.Equal(t, "wf", got["workflow_name"])
+
+	ft := &fakeT{TB: t}
+	r, _ := http.NewRequest(http.MethodPost, mockURL, strings.NewReader("not json"))
+	assert.Nil(t, tripleotest.RequestJSON(ft, r))
+	assert.True(t, ft.failed, "a body that is not JSON fails the test")
 }
 
 func TestNotifierRecordsAndPosts(t *testing.T) {
