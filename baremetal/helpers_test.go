@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"sync"
@@ -73,13 +72,13 @@ func (s *sim) routes() {
 		s.ironicReqs = append(s.ironicReqs, "GET /v1/nodes/"+id)
 		if s.ironicFail > 0 {
 			s.ironicFail--
-			return jsonResp(r, 503, map[string]any{"error_message": `{"faultstring": "Service Unavailable"}`}), nil
+			return tripleotest.JSONResponse(r, 503, map[string]any{"error_message": `{"faultstring": "Service Unavailable"}`}), nil
 		}
 		n, ok := s.nodes[id]
 		if !ok {
-			return jsonResp(r, 404, map[string]any{"error_message": `{"faultcode": "Client", "faultstring": "Node ` + id + ` could not be found.", "debuginfo": null}`}), nil
+			return tripleotest.JSONResponse(r, 404, map[string]any{"error_message": `{"faultcode": "Client", "faultstring": "Node ` + id + ` could not be found.", "debuginfo": null}`}), nil
 		}
-		return jsonResp(r, 200, n), nil
+		return tripleotest.JSONResponse(r, 200, n), nil
 	})
 	s.mt.RegisterResponder("GET", ironicURL+"/nodes", func(r *http.Request) (*http.Response, error) {
 		s.mu.Lock()
@@ -108,7 +107,7 @@ func (s *sim) routes() {
 			// Ironic's next link: fields kept, limit and marker added
 			body["next"] = fmt.Sprintf("%s/nodes?fields=%s&limit=%d&marker=%s", ironicURL, q.Get("fields"), s.pageSize, order[limit-1])
 		}
-		return jsonResp(r, 200, body), nil
+		return tripleotest.JSONResponse(r, 200, body), nil
 	})
 }
 
@@ -178,21 +177,6 @@ func (s *sim) message(queue, wf, id, root, status, msg string, extra map[string]
 		payload[k] = v
 	}
 	s.n.Post(s.t, queue, wf, payload)
-}
-
-func readJSON(t testing.TB, r *http.Request) map[string]any {
-	t.Helper()
-	b, err := io.ReadAll(r.Body)
-	require.NoError(t, err)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(b, &m), string(b))
-	return m
-}
-
-func jsonResp(req *http.Request, status int, body any) *http.Response {
-	r, _ := httpmock.NewJsonResponse(status, body)
-	r.Request = req
-	return r
 }
 
 // events collects a run's events until its end.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tripleo-go/sdk/baremetal"
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
 const (
@@ -38,9 +39,9 @@ func newIronicMock(t *testing.T, pages map[string]map[string]any) *ironicMock {
 		assert.Equal(t, tripleo.IronicAPIVersion, r.Header.Get("X-OpenStack-Ironic-API-Version"))
 		page, ok := m.pages[r.URL.RawQuery]
 		if !ok {
-			return jsonResp(r, 400, map[string]any{"error_message": `{"faultstring": "unexpected query ` + r.URL.RawQuery + `"}`}), nil
+			return tripleotest.JSONResponse(r, 400, map[string]any{"error_message": `{"faultstring": "unexpected query ` + r.URL.RawQuery + `"}`}), nil
 		}
-		return jsonResp(r, 200, page), nil
+		return tripleotest.JSONResponse(r, 200, page), nil
 	})
 	return m
 }

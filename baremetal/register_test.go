@@ -16,6 +16,7 @@ import (
 
 	"github.com/tripleo-go/sdk/baremetal"
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
 func loadInventory(t testing.TB, name string) *baremetal.Inventory {
@@ -286,8 +287,8 @@ func TestPasswordNeverLeaksOnStartFailure(t *testing.T) {
 		posts := 0
 		s.mt.RegisterResponder("POST", mistralURL+"/executions", func(r *http.Request) (*http.Response, error) {
 			posts++
-			body := readJSON(t, r)
-			return jsonResp(r, 500, map[string]any{"faultstring": "DBError: (DataError) Data too long [parameters: " + mustJSON(t, body["input"]) + "]"}), nil
+			body := tripleotest.RequestJSON(t, r)
+			return tripleotest.JSONResponse(r, 500, map[string]any{"faultstring": "DBError: (DataError) Data too long [parameters: " + mustJSON(t, body["input"]) + "]"}), nil
 		})
 		inv := &baremetal.Inventory{Nodes: []baremetal.Node{{PMType: "ipmi", PMAddr: "10.0.0.5", PMPassword: tripleo.Secret(password)}}}
 		_, err := baremetal.RegisterOrUpdate(context.Background(), s.c, baremetal.RegisterOpts{Nodes: inv})

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -20,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
 const (
@@ -30,11 +30,7 @@ const (
 // newMockClient returns a noauth Client whose HTTP goes to a per-test httpmock transport.
 func newMockClient(t testing.TB, opts ...tripleo.Option) (*tripleo.Client, *httpmock.MockTransport) {
 	t.Helper()
-	mt := httpmock.NewMockTransport()
-	opts = append([]tripleo.Option{tripleo.WithHTTPClient(&http.Client{Transport: mt})}, opts...)
-	c, err := tripleo.NewNoAuthClient(tripleo.Endpoints{Mistral: mistralURL, Heat: heatURL}, opts...)
-	require.NoError(t, err)
-	return c, mt
+	return tripleotest.NewMockClient(t, tripleo.Endpoints{Mistral: mistralURL, Heat: heatURL}, opts...)
 }
 
 // newSimClient returns a noauth Client whose Heat is sim (no httpmock: for benchmarks).
@@ -44,21 +40,6 @@ func newSimClient(t testing.TB, sim *heatSim) *tripleo.Client {
 		tripleo.WithHTTPClient(&http.Client{Transport: sim}))
 	require.NoError(t, err)
 	return c
-}
-
-func jsonResp(req *http.Request, status int, body any) *http.Response {
-	r, _ := httpmock.NewJsonResponse(status, body)
-	r.Request = req
-	return r
-}
-
-func readJSON(t testing.TB, r *http.Request) map[string]any {
-	t.Helper()
-	b, err := io.ReadAll(r.Body)
-	require.NoError(t, err)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(b, &m), string(b))
-	return m
 }
 
 // ---------------------------------------------------------------- Heat double

@@ -5,12 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
 	"os"
-	"strconv"
-	"sync"
 	"testing"
 
 	"github.com/jarcoal/httpmock"
@@ -19,63 +15,17 @@ import (
 
 	"github.com/tripleo-go/sdk/parameters"
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
 const mistralURL = "http://mistral.test/v2"
 
 var syncParams = map[string]any{"run_sync": true, "save_result": true}
 
+// newMockClient returns a noauth Client whose HTTP goes to a per-test httpmock transport.
 func newMockClient(t testing.TB, opts ...tripleo.Option) (*tripleo.Client, *httpmock.MockTransport) {
 	t.Helper()
-	mt := httpmock.NewMockTransport()
-	opts = append([]tripleo.Option{tripleo.WithHTTPClient(&http.Client{Transport: mt})}, opts...)
-	c, err := tripleo.NewNoAuthClient(tripleo.Endpoints{Mistral: mistralURL}, opts...)
-	require.NoError(t, err)
-	return c, mt
-}
-
-// actions answers POST /v2/action_executions by name and records the raw bodies.
-type actions struct {
-	mu     sync.Mutex
-	raw    [][]byte
-	answer map[string]func(input map[string]any) (string, any)
-}
-
-func newActions(t testing.TB, mt *httpmock.MockTransport) *actions {
-	a := &actions{answer: map[string]func(map[string]any) (string, any){}}
-	mt.RegisterResponder("POST", mistralURL+"/action_executions", func(r *http.Request) (*http.Response, error) {
-		raw, err := io.ReadAll(r.Body)
-		require.NoError(t, err)
-		var body map[string]any
-		require.NoError(t, json.Unmarshal(raw, &body))
-		a.mu.Lock()
-		a.raw = append(a.raw, raw)
-		f := a.answer[body["name"].(string)]
-		n := len(a.raw)
-		a.mu.Unlock()
-		in, _ := body["input"].(map[string]any)
-		state, result := f(in)
-		out, _ := json.Marshal(map[string]any{"result": result})
-		resp, _ := httpmock.NewJsonResponse(201, map[string]any{
-			"id": "ax-" + strconv.Itoa(n), "name": body["name"], "state": state, "output": string(out), "input": "{}"})
-		resp.Request = r
-		return resp, nil
-	})
-	return a
-}
-
-func (a *actions) on(name string, f func(map[string]any) (string, any)) { a.answer[name] = f }
-
-func (a *actions) bodies(t testing.TB) []map[string]any {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	var out []map[string]any
-	for _, raw := range a.raw {
-		var m map[string]any
-		require.NoError(t, json.Unmarshal(raw, &m))
-		out = append(out, m)
-	}
-	return out
+	return tripleotest.NewMockClient(t, tripleo.Endpoints{Mistral: mistralURL}, opts...)
 }
 
 func flattened(t testing.TB) map[string]any {
@@ -88,8 +38,8 @@ func flattened(t testing.TB) map[string]any {
 
 func TestUpdateRequestAndView(t *testing.T) {
 	c, mt := newMockClient(t)
-	a := newActions(t, mt)
-	a.on(parameters.ActionUpdate, func(map[string]any) (string, any) { return "SUCCESS", flattened(t) })
+	a := tripleotest.NewMockMistral(mt, mistralURL)
+	a.OnAction(parameters.ActionUpdate, func(map[string]any) (string, any) { return "SUCCESS", flattened(t) })
 
 	res, err := parameters.Update(context.Background(), c, "overcloud", map[string]any{
 		"ControllerCount": 3,
@@ -109,7 +59,7 @@ func TestUpdateRequestAndView(t *testing.T) {
 			"validate": true,
 		},
 		"params": syncParams,
-	}}, a.bodies(t))
+	}}, a.ActionCalls())
 
 	require.NotNil(t, res.View)
 	assert.Nil(t, res.Environment)
@@ -155,8 +105,8 @@ func TestUpdateRequestAndView(t *testing.T) {
 
 func TestUpdateErrorRedactsSecrets(t *testing.T) {
 	c, mt := newMockClient(t)
-	a := newActions(t, mt)
-	a.on(parameters.ActionUpdate, func(in map[string]any) (string, any) {
+	a := tripleotest.NewMockMistral(mt, mistralURL)
+	a.OnAction(parameters.ActionUpdate, func(in map[string]any) (string, any) {
 		pw := in["parameters"].(map[string]any)["AdminPassword"].(string)
 		return "ERROR", "Error validating environment for plan overcloud: ERROR: Parameter 'AdminPassword' is invalid: value " + pw + " too short"
 	})
@@ -171,8 +121,8 @@ func TestUpdateErrorRedactsSecrets(t *testing.T) {
 
 func TestUpdateWithoutValidation(t *testing.T) {
 	c, mt := newMockClient(t)
-	a := newActions(t, mt)
-	a.on(parameters.ActionUpdate, func(map[string]any) (string, any) {
+	a := tripleotest.NewMockMistral(mt, mistralURL)
+	a.OnAction(parameters.ActionUpdate, func(map[string]any) (string, any) {
 		return "SUCCESS", map[string]any{
 			"version": 1.0, "name": "overcloud", "template": "overcloud.yaml",
 			"environments":       []any{map[string]any{"path": "overcloud-resource-registry-puppet.yaml"}},
@@ -187,7 +137,7 @@ func TestUpdateWithoutValidation(t *testing.T) {
 	assert.Equal(t, map[string]any{
 		"container": "overcloud", "parameters": map[string]any{"NovaReservedHostMemory": float64(4096)},
 		"key": "derived_parameters", "validate": false,
-	}, a.bodies(t)[0]["input"])
+	}, a.ActionCalls()[0]["input"])
 	require.NotNil(t, res.Environment)
 	assert.Nil(t, res.View)
 	assert.Equal(t, "overcloud.yaml", res.Environment.Template)
@@ -197,11 +147,11 @@ func TestUpdateWithoutValidation(t *testing.T) {
 
 func TestResetAndGet(t *testing.T) {
 	c, mt := newMockClient(t)
-	a := newActions(t, mt)
-	a.on(parameters.ActionReset, func(map[string]any) (string, any) {
+	a := tripleotest.NewMockMistral(mt, mistralURL)
+	a.OnAction(parameters.ActionReset, func(map[string]any) (string, any) {
 		return "SUCCESS", map[string]any{"name": "overcloud", "template": "overcloud.yaml"}
 	})
-	a.on(parameters.ActionGetFlatten, func(map[string]any) (string, any) { return "SUCCESS", flattened(t) })
+	a.OnAction(parameters.ActionGetFlatten, func(map[string]any) (string, any) { return "SUCCESS", flattened(t) })
 
 	require.NoError(t, parameters.Reset(context.Background(), c, "overcloud"))
 	v, err := parameters.Get(context.Background(), c, "overcloud")
@@ -209,7 +159,7 @@ func TestResetAndGet(t *testing.T) {
 	assert.Equal(t, []map[string]any{
 		{"name": "tripleo.parameters.reset", "input": map[string]any{"container": "overcloud", "key": "parameter_defaults"}, "params": syncParams},
 		{"name": "tripleo.parameters.get_flatten", "input": map[string]any{"container": "overcloud"}, "params": syncParams},
-	}, a.bodies(t))
+	}, a.ActionCalls())
 	ap, ok := v.Parameter("AdminPassword")
 	require.True(t, ok)
 	assert.Equal(t, tripleo.Secret("env-admin-pw-9f8e"), ap.Value)
@@ -219,8 +169,8 @@ func TestResetAndGet(t *testing.T) {
 
 func TestGetEmptyTree(t *testing.T) {
 	c, mt := newMockClient(t)
-	a := newActions(t, mt)
-	a.on(parameters.ActionGetFlatten, func(map[string]any) (string, any) {
+	a := tripleotest.NewMockMistral(mt, mistralURL)
+	a.OnAction(parameters.ActionGetFlatten, func(map[string]any) (string, any) {
 		return "SUCCESS", map[string]any{"heat_resource_tree": map[string]any{}, "environment_parameters": nil}
 	})
 	v, err := parameters.Get(context.Background(), c, "overcloud")
@@ -232,10 +182,10 @@ func TestGetEmptyTree(t *testing.T) {
 
 func TestMissingPlan(t *testing.T) {
 	c, mt := newMockClient(t)
-	a := newActions(t, mt)
+	a := tripleotest.NewMockMistral(mt, mistralURL)
 	msg := "Error retrieving environment for plan nope: Object GET failed: http://192.168.24.1:8080/v1/AUTH_x/nope/plan-environment.yaml 404 Not Found  [first 60 chars of response] <html><h1>Not Found</h1>"
 	for _, name := range []string{parameters.ActionUpdate, parameters.ActionReset, parameters.ActionGetFlatten} {
-		a.on(name, func(map[string]any) (string, any) { return "ERROR", msg })
+		a.OnAction(name, func(map[string]any) (string, any) { return "ERROR", msg })
 	}
 	var ae *tripleo.ActionError
 	_, err := parameters.Get(context.Background(), c, "nope")
@@ -248,10 +198,10 @@ func TestMissingPlan(t *testing.T) {
 
 func TestSet(t *testing.T) {
 	c, mt := newMockClient(t)
-	a := newActions(t, mt)
-	a.on(parameters.ActionReset, func(map[string]any) (string, any) { return "SUCCESS", map[string]any{} })
+	a := tripleotest.NewMockMistral(mt, mistralURL)
+	a.OnAction(parameters.ActionReset, func(map[string]any) (string, any) { return "SUCCESS", map[string]any{} })
 	fail := false
-	a.on(parameters.ActionUpdate, func(map[string]any) (string, any) {
+	a.OnAction(parameters.ActionUpdate, func(map[string]any) (string, any) {
 		if fail {
 			return "ERROR", "Error validating environment for plan overcloud: ERROR: The Parameter (Bogus) was not defined in template."
 		}
@@ -260,7 +210,7 @@ func TestSet(t *testing.T) {
 	res, err := parameters.Set(context.Background(), c, "overcloud", map[string]any{"ControllerCount": 3}, parameters.UpdateOpts{})
 	require.NoError(t, err)
 	assert.NotNil(t, res.View)
-	b := a.bodies(t)
+	b := a.ActionCalls()
 	require.Len(t, b, 2)
 	assert.Equal(t, "tripleo.parameters.reset", b[0]["name"])
 	assert.Equal(t, "tripleo.parameters.update", b[1]["name"])
@@ -274,10 +224,10 @@ func TestSet(t *testing.T) {
 	var ae *tripleo.ActionError
 	require.ErrorAs(t, err, &ae)
 	assert.Contains(t, ae.Result, "was not defined in template")
-	assert.Equal(t, map[string]any{"container": "overcloud", "key": "derived_parameters"}, a.bodies(t)[2]["input"])
+	assert.Equal(t, map[string]any{"container": "overcloud", "key": "derived_parameters"}, a.ActionCalls()[2]["input"])
 
 	// A failing reset changes nothing and says so.
-	a.on(parameters.ActionReset, func(map[string]any) (string, any) {
+	a.OnAction(parameters.ActionReset, func(map[string]any) (string, any) {
 		return "ERROR", "Error updating environment for plan overcloud: 503"
 	})
 	_, err = parameters.Set(context.Background(), c, "overcloud", map[string]any{"A": 1}, parameters.UpdateOpts{})

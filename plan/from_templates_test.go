@@ -14,14 +14,19 @@ import (
 	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
-// composite wires an action sim whose create_container creates the container
-// in the Swift fake, the Swift fake and a workflow sim.
-func composite(t *testing.T, wfState string) (*tripleo.Client, *actionSim, *fakeSwift, *tripleotest.MockMistral) {
+// composite wires the Swift fake and a Mistral whose create_container
+// creates the container in it and whose workflows end in wfState.
+func composite(t *testing.T, wfState string) (*tripleo.Client, *tripleotest.MockMistral, *fakeSwift) {
 	c, mt := newMockClient(t)
-	as := newActionSim(t, mt)
 	sw := newFakeSwift("/v1/AUTH_x", false)
 	sw.register(mt)
-	as.on(plan.ActionCreateContainer, func(in map[string]any) (string, any) {
+	state, info, out := "SUCCESS", "", map[string]any{"status": "SUCCESS", "message": "Plan created."}
+	if wfState == "ERROR" {
+		state, info, out = "ERROR", "Failure caused by error in tasks: notify_zaqar", map[string]any{
+			"status": "FAILED", "message": "Error validating environment for plan overcloud: ERROR: Property error: resources.Controller"}
+	}
+	m := newWfSim(mt, state, info, out)
+	m.OnAction(plan.ActionCreateContainer, func(in map[string]any) (string, any) {
 		name := in["container"].(string)
 		if sw.has(name) {
 			return "ERROR", "A container with the name " + name + " already exists."
@@ -29,17 +34,12 @@ func composite(t *testing.T, wfState string) (*tripleo.Client, *actionSim, *fake
 		sw.mkContainer(name, nil)
 		return "SUCCESS", nil
 	})
-	wf := newWfSim(mt, "SUCCESS", "", map[string]any{"status": "SUCCESS", "message": "Plan created."})
-	if wfState == "ERROR" {
-		wf = newWfSim(mt, "ERROR", "Failure caused by error in tasks: notify_zaqar", map[string]any{
-			"status": "FAILED", "message": "Error validating environment for plan overcloud: ERROR: Property error: resources.Controller"})
-	}
-	return c, as, sw, wf
+	return c, m, sw
 }
 
 func TestCreateFromTemplates(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c, as, sw, wf := composite(t, "SUCCESS")
+		c, m, sw := composite(t, "SUCCESS")
 		fsys, want := templatesFS(t)
 		var userProgress int
 		run, err := plan.CreateFromTemplates(t.Context(), c, "overcloud", fsys, plan.CreateFromTemplatesOpts{
@@ -58,9 +58,9 @@ func TestCreateFromTemplates(t *testing.T) {
 
 		// The three steps, in order, with the actions and requests they make.
 		assert.Equal(t, map[string]any{"name": plan.ActionCreateContainer, "input": map[string]any{"container": "overcloud"},
-			"params": syncParams}, as.calls()[0])
+			"params": syncParams}, m.ActionCalls()[0])
 		assert.Equal(t, keys(want), sw.names("overcloud"))
-		posts := wf.Posts()
+		posts := m.Posts()
 		require.Len(t, posts, 1)
 		assert.Equal(t, plan.WorkflowCreate, posts[0]["workflow_name"])
 		assert.Equal(t, map[string]any{"container": "overcloud", "queue_name": "my-queue", "generate_passwords": true}, posts[0]["input"])
@@ -99,7 +99,7 @@ func TestCreateFromTemplates(t *testing.T) {
 
 func TestCreateFromTemplatesUploadFails(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c, _, sw, wf := composite(t, "SUCCESS")
+		c, wf, sw := composite(t, "SUCCESS")
 		sw.failPut = func(name string, _ int) int {
 			if name == "roles_data.yaml" {
 				return 413
@@ -149,7 +149,7 @@ func TestCreateFromTemplatesUploadFails(t *testing.T) {
 
 func TestCreateFromTemplatesContainerExists(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c, _, sw, _ := composite(t, "SUCCESS")
+		c, _, sw := composite(t, "SUCCESS")
 		sw.mkContainer("overcloud", nil)
 		fsys, _ := templatesFS(t)
 		run, err := plan.CreateFromTemplates(t.Context(), c, "overcloud", fsys, plan.CreateFromTemplatesOpts{})
@@ -167,7 +167,7 @@ func TestCreateFromTemplatesContainerExists(t *testing.T) {
 
 func TestCreateFromTemplatesResumeRefusesForeignContainer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c, _, sw, _ := composite(t, "SUCCESS")
+		c, _, sw := composite(t, "SUCCESS")
 		sw.containers["overcloud"] = &fakeContainer{meta: http.Header{}, objects: map[string]fakeObject{}}
 		fsys, _ := templatesFS(t)
 		run, err := plan.CreateFromTemplates(t.Context(), c, "overcloud", fsys, plan.CreateFromTemplatesOpts{Resume: true})
@@ -181,7 +181,7 @@ func TestCreateFromTemplatesResumeRefusesForeignContainer(t *testing.T) {
 
 func TestCreateFromTemplatesPlanFails(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c, _, sw, _ := composite(t, "ERROR")
+		c, _, sw := composite(t, "ERROR")
 		fsys, want := templatesFS(t)
 		run, err := plan.CreateFromTemplates(t.Context(), c, "overcloud", fsys, plan.CreateFromTemplatesOpts{})
 		require.NoError(t, err)

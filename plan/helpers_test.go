@@ -19,7 +19,6 @@ import (
 	"time"
 
 	"github.com/jarcoal/httpmock"
-	"github.com/stretchr/testify/require"
 
 	"github.com/tripleo-go/sdk/tripleo"
 	"github.com/tripleo-go/sdk/tripleo/tripleotest"
@@ -33,71 +32,18 @@ const (
 // newMockClient returns a noauth Client whose HTTP goes to a per-test httpmock transport.
 func newMockClient(t testing.TB, opts ...tripleo.Option) (*tripleo.Client, *httpmock.MockTransport) {
 	t.Helper()
-	mt := httpmock.NewMockTransport()
-	opts = append([]tripleo.Option{tripleo.WithHTTPClient(&http.Client{Transport: mt})}, opts...)
-	c, err := tripleo.NewNoAuthClient(tripleo.Endpoints{Mistral: mistralURL, Swift: swiftURL, Heat: "http://heat.test/v1/admin"}, opts...)
-	require.NoError(t, err)
-	return c, mt
+	return tripleotest.NewMockClient(t, tripleo.Endpoints{Mistral: mistralURL, Swift: swiftURL, Heat: "http://heat.test/v1/admin"}, opts...)
 }
 
-func readJSON(t testing.TB, r *http.Request) map[string]any {
-	t.Helper()
-	b, err := io.ReadAll(r.Body)
-	require.NoError(t, err)
-	var m map[string]any
-	require.NoError(t, json.Unmarshal(b, &m), string(b))
-	return m
+// newMistral is the Mistral of a test: a MockMistral on mt.
+func newMistral(mt *httpmock.MockTransport) *tripleotest.MockMistral {
+	return tripleotest.NewMockMistral(mt, mistralURL)
 }
 
-func jsonResp(req *http.Request, status int, body any) *http.Response {
-	r, _ := httpmock.NewJsonResponse(status, body)
-	r.Request = req
-	return r
-}
-
-// actionSim answers POST /v2/action_executions by action name and records the bodies.
-type actionSim struct {
-	mu     sync.Mutex
-	bodies []map[string]any
-	// answer returns the final state ("SUCCESS"/"ERROR") and the result.
-	answer map[string]func(input map[string]any) (string, any)
-}
-
-func newActionSim(t testing.TB, mt *httpmock.MockTransport) *actionSim {
-	s := &actionSim{answer: map[string]func(map[string]any) (string, any){}}
-	mt.RegisterResponder("POST", mistralURL+"/action_executions", func(r *http.Request) (*http.Response, error) {
-		body := readJSON(t, r)
-		s.mu.Lock()
-		s.bodies = append(s.bodies, body)
-		f := s.answer[body["name"].(string)]
-		s.mu.Unlock()
-		if f == nil {
-			return jsonResp(r, 400, map[string]any{"faultstring": "Action not found [action_name=" + body["name"].(string) + "]"}), nil
-		}
-		in, _ := body["input"].(map[string]any)
-		state, result := f(in)
-		out, _ := json.Marshal(map[string]any{"result": result})
-		inRaw, _ := json.Marshal(in)
-		return jsonResp(r, 201, map[string]any{
-			"id": "ax-" + strconv.Itoa(len(s.bodies)), "name": body["name"], "state": state,
-			"input": string(inRaw), "output": string(out),
-		}), nil
-	})
-	return s
-}
-
-func (s *actionSim) on(name string, f func(map[string]any) (string, any)) { s.answer[name] = f }
-
-func (s *actionSim) calls() []map[string]any {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]map[string]any(nil), s.bodies...)
-}
-
-// newWfSim answers /v2/executions with a MockMistral in which every started
-// execution is RUNNING as created, then state (stateInfo, output).
+// newWfSim is a Mistral in which every started execution is RUNNING as
+// created, then state (stateInfo, output).
 func newWfSim(mt *httpmock.MockTransport, state, stateInfo string, output map[string]any) *tripleotest.MockMistral {
-	m := tripleotest.NewMockMistral(mt, mistralURL)
+	m := newMistral(mt)
 	m.OnStart("", func(id string, _ map[string]any) { m.Set(id, state, stateInfo, output) })
 	return m
 }

@@ -41,9 +41,9 @@ func TestValidateName(t *testing.T) {
 
 func TestCreateContainer(t *testing.T) {
 	c, mt := newMockClient(t)
-	as := newActionSim(t, mt)
+	as := newMistral(mt)
 	existing := map[string]bool{"overcloud": true}
-	as.on(plan.ActionCreateContainer, func(in map[string]any) (string, any) {
+	as.OnAction(plan.ActionCreateContainer, func(in map[string]any) (string, any) {
 		name := in["container"].(string)
 		if existing[name] {
 			return "ERROR", "A container with the name " + name + " already exists."
@@ -55,7 +55,7 @@ func TestCreateContainer(t *testing.T) {
 	require.NoError(t, plan.CreateContainer(context.Background(), c, "my-cloud"))
 	assert.Equal(t, []map[string]any{{
 		"name": "tripleo.plan.create_container", "input": map[string]any{"container": "my-cloud"}, "params": syncParams,
-	}}, as.calls())
+	}}, as.ActionCalls())
 
 	err := plan.CreateContainer(context.Background(), c, "overcloud")
 	var ae *tripleo.ActionError
@@ -65,20 +65,20 @@ func TestCreateContainer(t *testing.T) {
 	assert.ErrorIs(t, err, tripleo.ErrActionFailed)
 
 	// Bad names never reach the server.
-	n := len(as.calls())
+	n := len(as.ActionCalls())
 	err = plan.CreateContainer(context.Background(), c, "my_cloud")
 	var ve *tripleo.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "container", ve.Field)
 	assert.Contains(t, ve.Reason, "must only contain letters, numbers or dashes")
-	assert.Len(t, as.calls(), n)
+	assert.Len(t, as.ActionCalls(), n)
 }
 
 func TestCreateContainerServerRejectsName(t *testing.T) {
 	// Should the server's rule ever be stricter than ours, its own text comes through.
 	c, mt := newMockClient(t)
-	as := newActionSim(t, mt)
-	as.on(plan.ActionCreateContainer, func(map[string]any) (string, any) {
+	as := newMistral(mt)
+	as.OnAction(plan.ActionCreateContainer, func(map[string]any) (string, any) {
 		return "ERROR", "Unable to create plan. The plan name must only contain letters, numbers or dashes"
 	})
 	err := plan.CreateContainer(context.Background(), c, "overcloud")
@@ -89,19 +89,19 @@ func TestCreateContainerServerRejectsName(t *testing.T) {
 
 func TestList(t *testing.T) {
 	c, mt := newMockClient(t)
-	as := newActionSim(t, mt)
-	as.on(plan.ActionList, func(map[string]any) (string, any) { return "SUCCESS", []string{"overcloud", "another", "edge-1"} })
+	as := newMistral(mt)
+	as.OnAction(plan.ActionList, func(map[string]any) (string, any) { return "SUCCESS", []string{"overcloud", "another", "edge-1"} })
 	got, err := plan.List(context.Background(), c)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"another", "edge-1", "overcloud"}, got)
-	assert.Equal(t, []map[string]any{{"name": "tripleo.plan.list", "input": map[string]any{}, "params": syncParams}}, as.calls())
+	assert.Equal(t, []map[string]any{{"name": "tripleo.plan.list", "input": map[string]any{}, "params": syncParams}}, as.ActionCalls())
 }
 
 func TestDelete(t *testing.T) {
 	c, mt := newMockClient(t)
-	as := newActionSim(t, mt)
+	as := newMistral(mt)
 	stacks := map[string]bool{"overcloud": true}
-	as.on(plan.ActionDelete, func(in map[string]any) (string, any) {
+	as.OnAction(plan.ActionDelete, func(in map[string]any) (string, any) {
 		name := in["container"].(string)
 		if stacks[name] {
 			// What Mistral returns when the action raises StackInUseError.
@@ -114,7 +114,7 @@ func TestDelete(t *testing.T) {
 	})
 
 	require.NoError(t, plan.Delete(context.Background(), c, "old-plan"))
-	assert.Equal(t, map[string]any{"name": "tripleo.plan.delete", "input": map[string]any{"container": "old-plan"}, "params": syncParams}, as.calls()[0])
+	assert.Equal(t, map[string]any{"name": "tripleo.plan.delete", "input": map[string]any{"container": "old-plan"}, "params": syncParams}, as.ActionCalls()[0])
 
 	err := plan.Delete(context.Background(), c, "overcloud")
 	require.ErrorIs(t, err, plan.ErrHasStack)
@@ -131,14 +131,14 @@ func TestDelete(t *testing.T) {
 	assert.NotErrorIs(t, err, plan.ErrHasStack)
 	assert.Contains(t, err.Error(), "409 Conflict")
 
-	n := len(as.calls())
+	n := len(as.ActionCalls())
 	assert.ErrorIs(t, plan.Delete(context.Background(), c, "a/b"), tripleo.ErrInvalidInput)
-	assert.Len(t, as.calls(), n)
+	assert.Len(t, as.ActionCalls(), n)
 }
 
 func TestUnknownActionIsAPIError(t *testing.T) {
 	c, mt := newMockClient(t)
-	newActionSim(t, mt) // knows no action
+	newMistral(mt) // knows no action
 	_, err := plan.List(context.Background(), c)
 	var api *tripleo.APIError
 	require.ErrorAs(t, err, &api)

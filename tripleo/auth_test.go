@@ -30,7 +30,7 @@ func keystone(t *testing.T, mt *httpmock.MockTransport, tokens *atomic.Int32) {
 	}
 	mt.RegisterResponder("POST", "http://keystone.test/v3/auth/tokens", func(r *http.Request) (*http.Response, error) {
 		n := tokens.Add(1)
-		resp := jsonResp(r, 201, map[string]any{"token": map[string]any{
+		resp := tripleotest.JSONResponse(r, 201, map[string]any{"token": map[string]any{
 			"expires_at": "2099-01-01T00:00:00.000000Z",
 			"project":    map[string]any{"id": "p1", "name": "admin", "domain": map[string]any{"id": "default"}},
 			"user":       map[string]any{"id": "u1", "name": "admin", "domain": map[string]any{"id": "default"}},
@@ -78,10 +78,10 @@ func TestNewClientFromCloudTurnsReauthOnAndReauthenticatesOnce(t *testing.T) {
 		gets++
 		if gets == 1 {
 			assert.Equal(t, "tok-1", r.Header.Get("X-Auth-Token"))
-			return jsonResp(r, 401, map[string]any{"faultstring": "token expired"}), nil
+			return tripleotest.JSONResponse(r, 401, map[string]any{"faultstring": "token expired"}), nil
 		}
 		assert.Equal(t, "tok-2", r.Header.Get("X-Auth-Token"), "retried with the new token")
-		return jsonResp(r, 200, tripleotest.ExecutionJSON("e1", "wf", "SUCCESS", "", nil, nil)), nil
+		return tripleotest.JSONResponse(r, 200, tripleotest.ExecutionJSON("e1", "wf", "SUCCESS", "", nil, nil)), nil
 	})
 	ex, err := c.GetExecution(context.Background(), "e1")
 	require.NoError(t, err)
@@ -118,9 +118,9 @@ func TestNewClientFromStackrcEnvironment(t *testing.T) {
 	keystone(t, mt, &tokens)
 	var authBody map[string]any
 	mt.RegisterResponder("POST", "http://keystone.test/v3/auth/tokens", func(r *http.Request) (*http.Response, error) {
-		authBody = readJSON(t, r)
+		authBody = tripleotest.RequestJSON(t, r)
 		tokens.Add(1)
-		resp := jsonResp(r, 201, map[string]any{"token": map[string]any{"expires_at": "2099-01-01T00:00:00.000000Z",
+		resp := tripleotest.JSONResponse(r, 201, map[string]any{"token": map[string]any{"expires_at": "2099-01-01T00:00:00.000000Z",
 			"catalog": []any{map[string]any{"type": "workflowv2", "endpoints": []any{map[string]any{"interface": "public", "region": "regionOne", "url": "http://mistral.test/v2"}}}}}})
 		resp.Header.Set("X-Subject-Token", "tok")
 		return resp, nil

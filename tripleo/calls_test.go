@@ -37,7 +37,7 @@ func TestListWorkflowsPagesAndFiltersByPrefix(t *testing.T) {
 	c, mt := newMockClient(t)
 	mt.RegisterResponder("GET", mistralURL+"/workflows", func(r *http.Request) (*http.Response, error) {
 		if r.URL.Query().Get("marker") == "" {
-			return jsonResp(r, 200, map[string]any{
+			return tripleotest.JSONResponse(r, 200, map[string]any{
 				"workflows": []any{
 					map[string]any{"id": "1", "name": "tripleo.plan_management.v1.create_default_deployment_plan", "input": "container, queue_name=tripleo"},
 					map[string]any{"id": "2", "name": "std.create_instance"},
@@ -46,7 +46,7 @@ func TestListWorkflowsPagesAndFiltersByPrefix(t *testing.T) {
 			}), nil
 		}
 		assert.Equal(t, "2", r.URL.Query().Get("marker"))
-		return jsonResp(r, 200, map[string]any{"workflows": []any{
+		return tripleotest.JSONResponse(r, 200, map[string]any{"workflows": []any{
 			map[string]any{"id": "3", "name": "tripleo.baremetal.v1.provide", "input": "node_uuids, queue_name=tripleo"},
 		}}), nil
 	})
@@ -108,8 +108,8 @@ func TestCreateExecutionSendsIDInputAndRevealsSecretsOnlyOnTheWire(t *testing.T)
 	c, mt := newMockClient(t)
 	var body map[string]any
 	mt.RegisterResponder("POST", mistralURL+"/executions", func(r *http.Request) (*http.Response, error) {
-		body = readJSON(t, r)
-		return jsonResp(r, 201, tripleotest.ExecutionJSON("6c4c0b1e-0000-4000-8000-000000000001", "wf", "RUNNING", "", map[string]any{"a": 1}, nil)), nil
+		body = tripleotest.RequestJSON(t, r)
+		return tripleotest.JSONResponse(r, 201, tripleotest.ExecutionJSON("6c4c0b1e-0000-4000-8000-000000000001", "wf", "RUNNING", "", map[string]any{"a": 1}, nil)), nil
 	})
 	ex, err := c.CreateExecution(context.Background(), tripleo.CreateExecutionOpts{
 		ID: "6c4c0b1e-0000-4000-8000-000000000001", WorkflowName: "wf",
@@ -169,8 +169,8 @@ func TestGetListCancelDeleteExecution(t *testing.T) {
 	assert.Equal(t, "e2", list[0].ID)
 
 	mt.RegisterResponder("PUT", mistralURL+"/executions/e1", func(r *http.Request) (*http.Response, error) {
-		assert.Equal(t, map[string]any{"state": "CANCELLED", "state_info": "stop"}, readJSON(t, r))
-		return jsonResp(r, 200, tripleotest.ExecutionJSON(id, "wf", "CANCELLED", "stop", nil, nil)), nil
+		assert.Equal(t, map[string]any{"state": "CANCELLED", "state_info": "stop"}, tripleotest.RequestJSON(t, r))
+		return tripleotest.JSONResponse(r, 200, tripleotest.ExecutionJSON(id, "wf", "CANCELLED", "stop", nil, nil)), nil
 	})
 	ex, err = c.CancelExecution(context.Background(), id, "stop")
 	require.NoError(t, err)
@@ -196,16 +196,16 @@ func TestRunActionDecodesResultAndErrors(t *testing.T) {
 	c, mt := newMockClient(t)
 	var body map[string]any
 	mt.RegisterResponder("POST", mistralURL+"/action_executions", func(r *http.Request) (*http.Response, error) {
-		body = readJSON(t, r)
+		body = tripleotest.RequestJSON(t, r)
 		switch body["name"] {
 		case "tripleo.plan.list":
-			return jsonResp(r, 201, map[string]any{"id": "a1", "state": "SUCCESS", "output": `{"result": ["overcloud", "other"]}`}), nil
+			return tripleotest.JSONResponse(r, 201, map[string]any{"id": "a1", "state": "SUCCESS", "output": `{"result": ["overcloud", "other"]}`}), nil
 		case "tripleo.plan.create_container":
-			return jsonResp(r, 201, map[string]any{"id": "a2", "state": "ERROR", "output": `{"result": "A container with the name overcloud already exists."}`}), nil
+			return tripleotest.JSONResponse(r, 201, map[string]any{"id": "a2", "state": "ERROR", "output": `{"result": "A container with the name overcloud already exists."}`}), nil
 		case "tripleo.parameters.update":
-			return jsonResp(r, 201, map[string]any{"id": "a3", "state": "ERROR", "output": `{"result": "Failed to run action [params='{u'AdminPassword': u'sekrit-pw'}']"}`}), nil
+			return tripleotest.JSONResponse(r, 201, map[string]any{"id": "a3", "state": "ERROR", "output": `{"result": "Failed to run action [params='{u'AdminPassword': u'sekrit-pw'}']"}`}), nil
 		}
-		return jsonResp(r, 400, map[string]any{"faultstring": "Action not found [action_name=" + body["name"].(string) + "]"}), nil
+		return tripleotest.JSONResponse(r, 400, map[string]any{"faultstring": "Action not found [action_name=" + body["name"].(string) + "]"}), nil
 	})
 	var plans []string
 	require.NoError(t, c.RunAction(context.Background(), "tripleo.plan.list", nil, &plans))
@@ -234,9 +234,9 @@ func TestRunActionRetriesOnlyWhenSurelyNotProcessed(t *testing.T) {
 	mt.RegisterResponder("POST", mistralURL+"/action_executions", func(r *http.Request) (*http.Response, error) {
 		calls++
 		if calls == 1 {
-			return jsonResp(r, 503, map[string]any{"faultstring": "busy"}), nil
+			return tripleotest.JSONResponse(r, 503, map[string]any{"faultstring": "busy"}), nil
 		}
-		return jsonResp(r, 201, map[string]any{"state": "SUCCESS", "output": `{"result": null}`}), nil
+		return tripleotest.JSONResponse(r, 201, map[string]any{"state": "SUCCESS", "output": `{"result": null}`}), nil
 	})
 	require.NoError(t, c.RunAction(context.Background(), "tripleo.plan.list", nil, nil))
 	assert.Equal(t, 2, calls)
@@ -244,7 +244,7 @@ func TestRunActionRetriesOnlyWhenSurelyNotProcessed(t *testing.T) {
 	calls = 0
 	mt.RegisterResponder("POST", mistralURL+"/action_executions", func(r *http.Request) (*http.Response, error) {
 		calls++
-		return jsonResp(r, 500, map[string]any{"faultstring": "MessagingTimeout"}), nil
+		return tripleotest.JSONResponse(r, 500, map[string]any{"faultstring": "MessagingTimeout"}), nil
 	})
 	err := c.RunAction(context.Background(), "tripleo.plan.list", nil, nil)
 	require.Error(t, err)
@@ -267,8 +267,8 @@ func TestActionsAndEnvironments(t *testing.T) {
 	assert.Equal(t, "output", a.InputText)
 
 	mt.RegisterResponder("POST", mistralURL+"/environments", func(r *http.Request) (*http.Response, error) {
-		assert.Equal(t, map[string]any{"name": "tripleo.undercloud-config", "variables": map[string]any{"undercloud_ceilometer_snmpd_password": "pw-123"}}, readJSON(t, r))
-		return jsonResp(r, 201, map[string]any{"name": "tripleo.undercloud-config", "variables": `{"undercloud_ceilometer_snmpd_password": "pw-123"}`}), nil
+		assert.Equal(t, map[string]any{"name": "tripleo.undercloud-config", "variables": map[string]any{"undercloud_ceilometer_snmpd_password": "pw-123"}}, tripleotest.RequestJSON(t, r))
+		return tripleotest.JSONResponse(r, 201, map[string]any{"name": "tripleo.undercloud-config", "variables": `{"undercloud_ceilometer_snmpd_password": "pw-123"}`}), nil
 	})
 	env, err := c.CreateEnvironment(context.Background(), tripleo.EnvironmentOpts{Name: "tripleo.undercloud-config",
 		Variables: map[string]any{"undercloud_ceilometer_snmpd_password": tripleo.Secret("pw-123")}})
@@ -279,8 +279,8 @@ func TestActionsAndEnvironments(t *testing.T) {
 		assert.NotContains(t, sprintf(f, env), "pw-123", f)
 	}
 	mt.RegisterResponder("PUT", mistralURL+"/environments", func(r *http.Request) (*http.Response, error) {
-		assert.Equal(t, "private", readJSON(t, r)["scope"])
-		return jsonResp(r, 200, map[string]any{"name": "e"}), nil
+		assert.Equal(t, "private", tripleotest.RequestJSON(t, r)["scope"])
+		return tripleotest.JSONResponse(r, 200, map[string]any{"name": "e"}), nil
 	})
 	_, err = c.UpdateEnvironment(context.Background(), tripleo.EnvironmentOpts{Name: "e", Scope: "private"})
 	require.NoError(t, err)
@@ -305,13 +305,13 @@ func TestListExecutionsNextPageKeepsIncludeOutput(t *testing.T) {
 	next := mistralURL + "/executions?sort_keys=created_at,id&sort_dirs=asc,asc&workflow_name=eq:wf&limit=1&marker=e1"
 	mt.RegisterResponderWithQuery("GET", mistralURL+"/executions", "include_output=true&limit=1&workflow_name=wf",
 		func(r *http.Request) (*http.Response, error) {
-			return jsonResp(r, 200, map[string]any{"next": next, "executions": []any{
+			return tripleotest.JSONResponse(r, 200, map[string]any{"next": next, "executions": []any{
 				tripleotest.ExecutionJSON("e1", "wf", "SUCCESS", "", nil, map[string]any{"n": 1})}}), nil
 		})
 	mt.RegisterResponderWithQuery("GET", mistralURL+"/executions",
 		"include_output=true&limit=1&marker=e1&sort_dirs=asc,asc&sort_keys=created_at,id&workflow_name=eq:wf",
 		func(r *http.Request) (*http.Response, error) {
-			return jsonResp(r, 200, map[string]any{"executions": []any{
+			return tripleotest.JSONResponse(r, 200, map[string]any{"executions": []any{
 				tripleotest.ExecutionJSON("e2", "wf", "SUCCESS", "", nil, map[string]any{"n": 2})}}), nil
 		})
 	list, err := c.ListExecutions(context.Background(), tripleo.ListExecutionsOpts{WorkflowName: "wf", IncludeOutput: true, Limit: 1})

@@ -192,7 +192,7 @@ func TestWatchdogSurvivesTransientErrorsAndEndsOn404(t *testing.T) {
 		_, _, ended := run.Result()
 		assert.False(t, ended, "a transient error does not abandon a live execution")
 		sim.OnGET(func(r *http.Request) (*http.Response, error) {
-			return jsonResp(r, 404, map[string]any{"faultstring": "Execution not found [id=" + id + "]"}), nil
+			return tripleotest.JSONResponse(r, 404, map[string]any{"faultstring": "Execution not found [id=" + id + "]"}), nil
 		})
 		_, err = run.Wait(t.Context())
 		assert.ErrorIs(t, err, tripleo.ErrNotFound)

@@ -20,13 +20,13 @@ func TestStartCheckInputRetriesWorkflowGet(t *testing.T) {
 	mt.RegisterResponder("GET", mistralURL+"/workflows/tripleo.x.v1.wf", func(req *http.Request) (*http.Response, error) {
 		gets++
 		if gets == 1 {
-			return jsonResp(req, 503, map[string]any{"faultstring": "busy"}), nil
+			return tripleotest.JSONResponse(req, 503, map[string]any{"faultstring": "busy"}), nil
 		}
-		return jsonResp(req, 200, map[string]any{"name": "tripleo.x.v1.wf",
+		return tripleotest.JSONResponse(req, 200, map[string]any{"name": "tripleo.x.v1.wf",
 			"definition": "version: '2.0'\ntripleo.x.v1.wf:\n  input:\n    - a\n  tasks: {}\n"}), nil
 	})
 	mt.RegisterResponder("POST", mistralURL+"/executions", func(req *http.Request) (*http.Response, error) {
-		return jsonResp(req, 201, tripleotest.ExecutionJSON(readJSON(t, req)["id"].(string), "tripleo.x.v1.wf", "RUNNING", "", nil, nil)), nil
+		return tripleotest.JSONResponse(req, 201, tripleotest.ExecutionJSON(tripleotest.RequestJSON(t, req)["id"].(string), "tripleo.x.v1.wf", "RUNNING", "", nil, nil)), nil
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -42,7 +42,7 @@ func TestStartCheckInputRetriesWorkflowGet(t *testing.T) {
 	notFound := 0
 	mt.RegisterResponder("GET", mistralURL+"/workflows/tripleo.nope", func(req *http.Request) (*http.Response, error) {
 		notFound++
-		return jsonResp(req, 404, map[string]any{"faultstring": "Workflow not found"}), nil
+		return tripleotest.JSONResponse(req, 404, map[string]any{"faultstring": "Workflow not found"}), nil
 	})
 	_, err = tripleo.Start(context.Background(), c, "tripleo.nope", nil, tripleo.DecodeNothing, tripleo.StartOpts{CheckInput: true, NoQueue: true})
 	require.True(t, tripleo.IsNotFound(err), "%v", err)
