@@ -51,15 +51,12 @@ type sim struct {
 // newSim builds the simulation; with notifier false the client follows runs by Mistral polling alone.
 func newSim(t testing.TB, notifier bool, opts ...tripleo.Option) *sim {
 	t.Helper()
-	s := &sim{t: t, mt: httpmock.NewMockTransport(), n: tripleotest.NewNotifier(), nodes: map[string]map[string]any{}}
-	s.MockMistral = tripleotest.NewMockMistral(s.mt, mistralURL)
-	all := []tripleo.Option{tripleo.WithHTTPClient(&http.Client{Transport: s.mt})}
+	s := &sim{t: t, n: tripleotest.NewNotifier(), nodes: map[string]map[string]any{}}
 	if notifier {
-		all = append(all, tripleo.WithNotifier(s.n))
+		opts = append([]tripleo.Option{tripleo.WithNotifier(s.n)}, opts...)
 	}
-	c, err := tripleo.NewNoAuthClient(tripleo.Endpoints{Mistral: mistralURL, Ironic: "http://ironic.test"}, append(all, opts...)...)
-	require.NoError(t, err)
-	s.c = c
+	s.c, s.mt = tripleotest.NewMockClient(t, tripleo.Endpoints{Mistral: mistralURL, Ironic: "http://ironic.test"}, opts...)
+	s.MockMistral = tripleotest.NewMockMistral(s.mt, mistralURL)
 	s.routes()
 	return s
 }
