@@ -65,6 +65,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintf(os.Stderr, "integration: cannot delete workbook %s: %v\n", testWorkbook, err)
 		}
 	}
+	removeTripleoCLI()
 	httpc.CloseIdleConnections()
 	// No goroutine of the SDK may outlive the runs, notifiers and watches the
 	// tests closed (idle HTTP connections were closed above).
