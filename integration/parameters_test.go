@@ -55,12 +55,10 @@ func TestParameters(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, "c1.example.com", cn.Value)
 	assert.True(t, cn.Set)
-	camel := flattenIsCamelCase(t, ctx, c, p)
-	if camel {
-		assert.Equal(t, "String", cn.Type)
-		assert.Equal(t, "Cloud name", cn.Label)
-		assert.Equal(t, "c1.example.com", cn.Default, "Heat's validate gives parameter_defaults as the Default")
-	}
+	assert.Equal(t, "String", cn.Type)
+	assert.Equal(t, "Cloud name", cn.Label)
+	assert.Equal(t, "The DNS name of the overcloud endpoint.", cn.Description)
+	assert.Equal(t, "c1.example.com", cn.Default, "Heat's validate gives a parameter_defaults value as the default")
 	pd := planEnvInSwift(t, ctx, p)["parameter_defaults"].(map[string]any)
 	assert.Equal(t, "c1.example.com", pd["CloudName"])
 	assert.Equal(t, 3, pd["ComputeCount"])
@@ -72,18 +70,14 @@ func TestParameters(t *testing.T) {
 	require.NoError(t, err)
 	ap, ok := res.View.Parameter("AdminPassword")
 	require.True(t, ok)
-	if camel {
-		assert.True(t, ap.Hidden, "NoEcho in the template")
-	}
+	assert.True(t, ap.Hidden, "NoEcho in the template")
+	_, isSecret := ap.Default.(tripleo.Secret)
+	assert.True(t, isSecret, "a hidden parameter's default is a Secret too")
 	sv, isSecret := ap.Value.(tripleo.Secret)
 	require.True(t, isSecret, "value is a tripleo.Secret, got %T", ap.Value)
 	assert.Equal(t, pw.Reveal(), sv.Reveal())
 	assert.Equal(t, pw.Reveal(), planEnvInSwift(t, ctx, p)["parameter_defaults"].(map[string]any)["AdminPassword"])
-	if camel {
-		checkNoSecret(t, pw, fmt.Sprintf("%v %+v", res.View.Environment, ap), fmtV(res.View))
-	} else {
-		checkNoSecret(t, pw, fmt.Sprintf("%v %v", res.View.Environment, ap.Value))
-	}
+	checkNoSecret(t, pw, fmt.Sprintf("%v %+v", res.View.Environment, ap), fmtV(res.View))
 
 	// another key, without validation: the whole plan environment comes back
 	res, err = parameters.Update(ctx, c, p, map[string]any{"NtpServer": []any{"ntp.example.com"}},
@@ -114,10 +108,8 @@ func TestParameters(t *testing.T) {
 	assert.IsIncreasing(t, names)
 	cc, ok := view.Parameter("ControllerCount")
 	require.True(t, ok)
-	if camel {
-		assert.Equal(t, "Number", cc.Type)
-		assert.EqualValues(t, 1, cc.Default)
-	}
+	assert.Equal(t, "Number", cc.Type)
+	assert.EqualValues(t, 1, cc.Default)
 	assert.False(t, cc.Set)
 	root, ok := view.Root()
 	require.True(t, ok)
@@ -157,24 +149,4 @@ func TestParameters(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	_, err = parameters.Update(ctx, c, "bad_name", nil, parameters.UpdateOpts{})
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
-}
-
-// flattenIsCamelCase reports whether tripleo.parameters.get_flatten gives the
-// parameters' keys as tripleo-common does ("type", "default", "noEcho": the
-// first letter lower-cased) rather than as Heat's validate does ("Type",
-// "Default", "NoEcho"), which the SDK does not read. Workbook bug: the
-// project's action passed Heat's keys through (reported; asserted where fixed).
-func flattenIsCamelCase(t *testing.T, ctx context.Context, c *tripleo.Client, p string) bool {
-	t.Helper()
-	var res struct {
-		Tree struct {
-			Parameters map[string]map[string]any `json:"parameters"`
-		} `json:"heat_resource_tree"`
-	}
-	require.NoError(t, c.RunAction(ctx, parameters.ActionGetFlatten, map[string]any{"container": p}, &res))
-	_, camel := res.Tree.Parameters["CloudName"]["type"]
-	if !camel {
-		t.Logf("WORKBOOK BUG: %s returns Heat's parameter keys (Type, Default, NoEcho), not tripleo-common's (type, default, noEcho)", parameters.ActionGetFlatten)
-	}
-	return camel
 }

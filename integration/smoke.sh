@@ -363,7 +363,8 @@ if want('plan') or want('deploy'):
                                                                                         'ComputeCount': 3}})
     params = ((res or {}).get('heat_resource_tree') or {}).get('parameters', {}) if isinstance(res, dict) else {}
     check('parameters.update (validate) -> flattened tree with the new defaults',
-          st == 'SUCCESS' and params.get('CloudName', {}).get('Default') == 'c.example.com'
+          st == 'SUCCESS' and params.get('CloudName', {}).get('default') == 'c.example.com'
+          and params.get('AdminPassword', {}).get('noEcho') == 'true'
           and res['environment_parameters'].get('ComputeCount') == 3, (st, str(res)[:300]))
     env = plan_env(CPLAN) or {}
     check('Swift: parameter_defaults merged', env.get('parameter_defaults', {}).get('CloudName') == 'c.example.com'

@@ -100,7 +100,8 @@ def heat_validate(container, env):
 
 def flatten(validated, environment):
     """{heat_resource_tree: {parameters, resources}, environment_parameters} from a
-    Heat validate answer, the shape of tripleo-common's get_flatten."""
+    Heat validate answer, the shape of tripleo-common's get_flatten (parameter
+    keys camelCased: type, default, description, label, noEcho, ...)."""
     tree = {'parameters': {}, 'resources': {}}
 
     def walk(name, data):
@@ -113,7 +114,12 @@ def flatten(validated, environment):
         params = data.get('Parameters') or {}
         node['parameters'] = sorted(params)
         for pname, p in params.items():
-            entry = dict(p)
+            # tripleo-common's _process_params: Heat's keys with the first
+            # letter lower-cased (Type -> type, NoEcho -> noEcho), first
+            # occurrence of a name wins
+            if pname in tree['parameters']:
+                continue
+            entry = {k[:1].lower() + k[1:]: v for k, v in p.items()}
             entry['name'] = pname
             tree['parameters'][pname] = entry
         if data.get('ParameterGroups'):
