@@ -5,6 +5,7 @@ package integration
 import (
 	"bufio"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -398,6 +399,8 @@ func TestCancel(t *testing.T) {
 	require.False(t, done)
 	require.NoError(t, run.Cancel(ctx))
 	_, err = run.Wait(ctx)
+	for range run.Events() { // drained to its close
+	}
 	var we *tripleo.WorkflowError
 	require.ErrorAs(t, err, &we)
 	assert.ErrorIs(t, err, tripleo.ErrCancelled)
@@ -678,9 +681,11 @@ func TestMirrorAndAll(t *testing.T) {
 	sink := messaging.ChanSink(ch)
 	var mu sync.Mutex
 	var types []string
+	logs := &syncBuffer{}
 	c := newClient(t, viaREST, tripleo.WithNotifierFrom(func(c *tripleo.Client) (tripleo.Notifier, error) {
 		return messaging.NewMirror(messaging.NewZaqar(c.Messaging, messaging.ZaqarOpts{}), sink,
-			messaging.SinkFunc(func(m tripleo.Message) { mu.Lock(); types = append(types, m.Type+":"+m.Status()); mu.Unlock() })), nil
+			messaging.SinkFunc(func(m tripleo.Message) { mu.Lock(); types = append(types, m.Type+":"+m.Status()); mu.Unlock() }),
+			messaging.SlogSink(slog.New(slog.NewJSONHandler(logs, nil)))), nil
 	}))
 	q := testQueue(t, "mirror")
 	run, err := tripleo.Start(ctx, c, wfHold, nil, tripleo.DecodeField[int]("answer", false), tripleo.StartOpts{Queue: q})
@@ -701,4 +706,11 @@ func TestMirrorAndAll(t *testing.T) {
 	mu.Unlock()
 	assert.Len(t, ch, 2)
 	assert.Zero(t, sink.Dropped())
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	require.Len(t, lines, 2, "one log line per message")
+	var line map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[1]), &line))
+	assert.Equal(t, "zaqar message", line["msg"])
+	assert.Equal(t, q, line["queue"])
+	assert.Equal(t, tripleo.StatusSuccess, line["status"])
 }
