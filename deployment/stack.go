@@ -82,6 +82,7 @@ var ErrStackFailed = errors.New("heat stack failed")
 // ErrStopped is the cause of a watch ended by StackWatch.Stop.
 var ErrStopped = errors.New("stack watch stopped")
 
+// Error implements the error interface.
 func (e *StackError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "heat stack %s (%s) %s", e.Stack, e.ID, e.Status)

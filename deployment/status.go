@@ -17,6 +17,7 @@ const (
 	StackFailed
 )
 
+// String implements fmt.Stringer.
 func (o StackOutcome) String() string {
 	switch o {
 	case StackInProgress:

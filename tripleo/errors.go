@@ -36,6 +36,7 @@ type ValidationError struct {
 	Reason string
 }
 
+// Error implements the error interface.
 func (e *ValidationError) Error() string {
 	if e.Field == "" {
 		return "invalid input: " + e.Reason
@@ -96,6 +97,7 @@ type APIError struct {
 	Err        error  // the underlying gophercloud error
 }
 
+// Error implements the error interface.
 func (e *APIError) Error() string {
 	if e.Message == "" {
 		return fmt.Sprintf("%s: HTTP %d", e.Op, e.StatusCode)
@@ -209,6 +211,7 @@ type ActionError struct {
 	Result string
 }
 
+// Error implements the error interface.
 func (e *ActionError) Error() string { return fmt.Sprintf("action %s failed: %s", e.Action, e.Result) }
 
 // Is makes errors.Is(err, ErrActionFailed) true.
@@ -223,6 +226,7 @@ type WorkflowError struct {
 	LastMessage *Message // the last Zaqar message of the execution itself, if one arrived
 }
 
+// Error implements the error interface.
 func (e *WorkflowError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "workflow %s (execution %s) ended %s", e.Workflow, e.ExecutionID, e.State)

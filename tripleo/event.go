@@ -59,6 +59,7 @@ type Progress struct {
 	Done, InProgress, Failed, Total int
 }
 
+// String implements fmt.Stringer.
 func (p *Progress) String() string {
 	if p == nil {
 		return ""

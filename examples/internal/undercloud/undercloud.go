@@ -36,6 +36,7 @@ const (
 	ModeCloud
 )
 
+// String implements fmt.Stringer.
 func (m Mode) String() string {
 	switch m {
 	case ModeNoAuth:
