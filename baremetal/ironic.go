@@ -140,7 +140,7 @@ func getNodes(ctx context.Context, c *tripleo.Client, uuids []string) (map[strin
 				a.s.UUID = a.id
 			}
 			states[a.id] = a.s
-		case tripleo.IsNotFound(tripleo.WrapHTTP("", a.err)):
+		case tripleo.IsNotFound(a.err):
 			missing = append(missing, a.id)
 		default:
 			errs = append(errs, tripleo.WrapHTTP("ironic: get node "+a.id, a.err))

@@ -181,7 +181,7 @@ func createOrReuse(ctx context.Context, c *tripleo.Client, container string, res
 				return false, fmt.Errorf("container %s exists but is not a plan (no %s metadata)", container, MetadataKey)
 			}
 			return true, nil
-		case !tripleo.IsNotFound(tripleo.WrapHTTP("", res.Err)):
+		case !tripleo.IsNotFound(res.Err):
 			return false, tripleo.WrapHTTP("swift: head container "+container, res.Err)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/gophercloud/gophercloud/v2"
 	"github.com/stretchr/testify/assert"
 
 	"github.com/tripleo-go/sdk/tripleo"
@@ -42,4 +43,15 @@ func TestErrorsAsFindsEveryMatchInOrder(t *testing.T) {
 	assert.Nil(t, tripleo.ErrorsAs[*tripleo.ValidationError](errors.New("plain")))
 	assert.Nil(t, tripleo.ErrorsAs[*tripleo.ValidationError](nil))
 	assert.Equal(t, []*tripleo.ValidationError{a}, tripleo.ErrorsAs[*tripleo.ValidationError](a))
+}
+
+func TestIsNotFound(t *testing.T) {
+	raw := gophercloud.ErrUnexpectedResponseCode{Actual: 404, Body: []byte(`{"faultstring": "no such thing"}`)}
+	assert.True(t, tripleo.IsNotFound(raw), "gophercloud's own 404, not wrapped")
+	assert.True(t, tripleo.IsNotFound(fmt.Errorf("get: %w", raw)))
+	assert.True(t, tripleo.IsNotFound(tripleo.WrapHTTP("get", raw)))
+	assert.False(t, tripleo.IsNotFound(gophercloud.ErrUnexpectedResponseCode{Actual: 500}))
+	assert.False(t, tripleo.IsNotFound(tripleo.WrapHTTP("get", gophercloud.ErrUnexpectedResponseCode{Actual: 409})))
+	assert.False(t, tripleo.IsNotFound(errors.New("not found")))
+	assert.False(t, tripleo.IsNotFound(nil))
 }

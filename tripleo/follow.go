@@ -2,11 +2,14 @@ package tripleo
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"github.com/gophercloud/gophercloud/v2"
 )
 
 // Watchdog timing: GET the execution after 1 s, then backing off to every 10 s,
@@ -113,8 +116,11 @@ func (f *follower[T]) loop(ctx context.Context, watchers []Watcher, immediate bo
 	}
 }
 
-// IsNotFound reports whether err is an HTTP 404 from a service.
-func IsNotFound(err error) bool { return errorsIs(err, ErrNotFound) }
+// IsNotFound reports whether err is an HTTP 404 from a service: an *APIError
+// (errors.Is(err, ErrNotFound)) or gophercloud's own error, not yet wrapped.
+func IsNotFound(err error) bool {
+	return errors.Is(err, ErrNotFound) || gophercloud.ResponseCodeIs(err, http.StatusNotFound)
+}
 
 // take drains the subscription; it reports whether the execution's own final message has arrived.
 func (f *follower[T]) take() bool {

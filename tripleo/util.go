@@ -2,8 +2,6 @@ package tripleo
 
 import "errors"
 
-var errorsIs = errors.Is
-
 func joinErrs(errs []error) error {
 	switch len(errs) {
 	case 0:
