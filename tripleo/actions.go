@@ -95,10 +95,11 @@ func (c *Client) RunAction(ctx context.Context, name string, input map[string]an
 		ax = ActionExecution{}
 		resp, err := c.Workflow.Post(ctx, c.Workflow.ServiceURL("action_executions"), body, &ax, &gophercloud.RequestOpts{OkCodes: []int{200, 201}})
 		_, _, err = gophercloud.ParseResponse(resp, err)
-		return err
+		// wrapped (and redacted) before retry logs it: the server's body may echo the input
+		return WrapHTTP(op, err, secrets...)
 	})
 	if err != nil {
-		return WrapHTTP(op, err, secrets...)
+		return err
 	}
 	switch Classify(ax.State) {
 	case Succeeded:

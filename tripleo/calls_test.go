@@ -1,10 +1,16 @@
 package tripleo_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"testing"
+	"testing/synctest"
+	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/jarcoal/httpmock"
@@ -249,6 +255,33 @@ func TestRunActionRetriesOnlyWhenSurelyNotProcessed(t *testing.T) {
 	err := c.RunAction(context.Background(), "tripleo.plan.list", nil, nil)
 	require.Error(t, err)
 	assert.Equal(t, 1, calls, "a 500 may have run the action: not retried")
+}
+
+// A retried action whose server error echoes its input: the password is in
+// neither the debug log of the retry nor the error.
+func TestRunActionRetryLogIsRedacted(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs bytes.Buffer
+		c, mt := newMockClient(t, tripleo.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+		calls := 0
+		mt.RegisterResponder("POST", mistralURL+"/action_executions", func(r *http.Request) (*http.Response, error) {
+			calls++
+			in, _ := json.Marshal(tripleotest.RequestJSON(t, r)["input"])
+			return tripleotest.JSONResponse(r, 503, map[string]any{"faultstring": "overloaded while handling " + string(in)}), nil
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		err := c.RunAction(ctx, "tripleo.parameters.update", map[string]any{"parameters": map[string]any{"AdminPassword": tripleo.Secret("sekrit-pw")}}, nil)
+		require.Error(t, err)
+		assert.Greater(t, calls, 1, "503 is retried")
+		assert.Contains(t, logs.String(), "retrying")
+		assert.Contains(t, logs.String(), "overloaded while handling")
+		assert.NotContains(t, logs.String(), "sekrit-pw")
+		assert.NotContains(t, fmt.Sprintf("%v %+v", err, err), "sekrit-pw")
+		var api *tripleo.APIError
+		require.ErrorAs(t, err, &api)
+		assert.Equal(t, 503, api.StatusCode)
+	})
 }
 
 func TestActionsAndEnvironments(t *testing.T) {
