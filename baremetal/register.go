@@ -59,8 +59,8 @@ func (o RegisterOpts) Validate() error {
 
 // input is the workflow input. nodes_json keeps the passwords as
 // tripleo.Secret values: the engine reveals them on the wire only (as
-// Inventory.Wire would) and redacts them from every error it builds.
-func (o RegisterOpts) input() (map[string]any, []tripleo.Secret) {
+// Inventory.Wire would) and redacts them from the run's events and errors.
+func (o RegisterOpts) input() map[string]any {
 	nodes := make([]any, len(o.Nodes.Nodes))
 	for i := range o.Nodes.Nodes {
 		nodes[i] = o.Nodes.Nodes[i].wire(false)
@@ -77,8 +77,7 @@ func (o RegisterOpts) input() (map[string]any, []tripleo.Secret) {
 	if o.RamdiskName != "" {
 		in["ramdisk_name"] = o.RamdiskName
 	}
-	_, secrets := tripleo.Wire(in)
-	return in, secrets
+	return in
 }
 
 // RegisteredNode is a node as the registration reported it (one of
@@ -158,9 +157,8 @@ func RegisterOrUpdate(ctx context.Context, c *tripleo.Client, opts RegisterOpts)
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	in, secrets := opts.input()
 	id := uuid.NewString()
-	sub, err := tripleo.Start(ctx, c, WorkflowRegisterOrUpdate, in, decodeRegistered, tripleo.StartOpts{Queue: opts.Queue, ExecutionID: id})
+	sub, err := tripleo.Start(ctx, c, WorkflowRegisterOrUpdate, opts.input(), decodeRegistered, tripleo.StartOpts{Queue: opts.Queue, ExecutionID: id})
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +166,6 @@ func RegisterOrUpdate(ctx context.Context, c *tripleo.Client, opts RegisterOpts)
 		if err == nil {
 			return v, nil
 		}
-		err = redactErr(err, secrets)
 		var we *tripleo.WorkflowError
 		if !errors.As(err, &we) || we.State != tripleo.StateError {
 			return RegisterResult{}, &RegisterError{Err: err}
@@ -272,38 +269,6 @@ func recoverRegistration(ctx context.Context, c *tripleo.Client, id string) (Reg
 	}
 	return RegisterResult{}, false, nodes
 }
-
-// redactErr masks the secrets in a run's error: a *tripleo.WorkflowError's
-// state_info and last message (server text the engine passes through) are
-// redacted in a copy; other errors keep their chain with a masked text.
-func redactErr(err error, secrets []tripleo.Secret) error {
-	if len(secrets) == 0 {
-		return err
-	}
-	if we, ok := err.(*tripleo.WorkflowError); ok {
-		cp := *we
-		cp.StateInfo = tripleo.Redact(cp.StateInfo, secrets...)
-		if cp.LastMessage != nil {
-			m := *cp.LastMessage
-			m.Payload.Message = tripleo.Redact(m.Payload.Message, secrets...)
-			m.Payload.RawMessage = []byte(tripleo.Redact(string(m.Payload.RawMessage), secrets...))
-			cp.LastMessage = &m
-		}
-		return &cp
-	}
-	if text := tripleo.Redact(err.Error(), secrets...); text != err.Error() {
-		return &redacted{text: text, err: err}
-	}
-	return err
-}
-
-type redacted struct {
-	text string
-	err  error
-}
-
-func (e *redacted) Error() string { return e.text }
-func (e *redacted) Unwrap() error { return e.err }
 
 func or(s, def string) string {
 	if s == "" {

@@ -3,7 +3,9 @@ package tripleo_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -463,5 +465,68 @@ func TestThenKeepsNameIDAndEventsAndMapsTheOutcome(t *testing.T) {
 		require.NoError(t, r2.Cancel(t.Context()))
 		_, err = r2.Wait(t.Context())
 		assert.ErrorIs(t, err, tripleo.ErrCancelled)
+	})
+}
+
+// Messages echoing a Secret input or param: the secret is in no event (text
+// or Message), no WorkflowError (LastMessage, StateInfo) and no ctx error.
+func TestSecretsMaskedInMessagesEventsAndErrors(t *testing.T) {
+	const pw, token = "Sup3r-Secret-pw", "tok-123456"
+	in := map[string]any{"nodes_json": []any{map[string]any{"pm_password": tripleo.Secret(pw)}}}
+	params := map[string]any{"env": map[string]any{"token": tripleo.Secret(token)}}
+	leak := func(t *testing.T, run *tripleo.Run[regResult], err error) string {
+		var out strings.Builder
+		for _, ev := range run.Snapshot() {
+			fmt.Fprintf(&out, "%s %v %+v\n", ev, ev.Err, ev.Message)
+			if ev.Message != nil {
+				fmt.Fprintf(&out, "%s %s\n", ev.Message.Payload.Message, ev.Message.Payload.RawMessage)
+			}
+		}
+		fmt.Fprintf(&out, "%v %+v\n", err, err)
+		var we *tripleo.WorkflowError
+		if errors.As(err, &we) && we.LastMessage != nil {
+			fmt.Fprintf(&out, "%s %s %s\n", we.StateInfo, we.LastMessage.Payload.Message, we.LastMessage.Payload.RawMessage)
+		}
+		return out.String()
+	}
+
+	t.Run("failed", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			n := tripleotest.NewNotifier()
+			c, sim := newEngine(t, n)
+			run, err := tripleo.Start(t.Context(), c, wf, in, decodeReg, tripleo.StartOpts{Params: params})
+			require.NoError(t, err)
+			id := run.ExecutionID()
+			n.Post(t, "tripleo", wf, map[string]any{"status": "RUNNING", "message": []any{"checking " + pw, "with " + token}, "execution_id": id})
+			n.Post(t, "tripleo", wf, map[string]any{"status": "FAILED", "message": "bad node {pm_password: " + pw + "}", "execution_id": id})
+			sim.Set(id, "ERROR", "Failure: "+pw, nil)
+			_, err = run.Wait(t.Context())
+			require.Error(t, err)
+			out := leak(t, run, err)
+			assert.NotContains(t, out, pw)
+			assert.NotContains(t, out, token)
+			assert.Contains(t, out, "bad node {pm_password: ***}", "the server's message is kept, masked")
+			var we *tripleo.WorkflowError
+			require.ErrorAs(t, err, &we)
+			assert.JSONEq(t, `"bad node {pm_password: ***}"`, string(we.LastMessage.Payload.RawMessage))
+		})
+	})
+
+	t.Run("ctx ends", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			n := tripleotest.NewNotifier()
+			c, _ := newEngine(t, n)
+			ctx, cancel := context.WithCancel(t.Context())
+			run, err := tripleo.Start(ctx, c, wf, in, decodeReg, tripleo.StartOpts{})
+			require.NoError(t, err)
+			n.Post(t, "tripleo", wf, map[string]any{"status": "RUNNING", "message": "still checking " + pw, "execution_id": run.ExecutionID()})
+			synctest.Wait()
+			cancel()
+			_, err = run.Wait(context.Background())
+			require.ErrorIs(t, err, context.Canceled)
+			out := leak(t, run, err)
+			assert.Contains(t, out, "still checking ***")
+			assert.NotContains(t, out, pw)
+		})
 	})
 }

@@ -44,7 +44,8 @@ type Event struct {
 	Subject string
 	// Text is the human-readable message (secrets masked).
 	Text string
-	// Message is the Zaqar message for EventMessage.
+	// Message is the Zaqar message for EventMessage, the values of the run's
+	// Secret inputs masked in its text (Payload.Message and RawMessage).
 	Message *Message
 	// Progress carries counters for progress bars, when the source keeps them.
 	Progress *Progress

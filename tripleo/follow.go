@@ -132,10 +132,12 @@ func (f *follower[T]) take() bool {
 		if !m.Payload.Belongs(id) || !f.seen.add(m.ID) {
 			continue
 		}
-		m := m
+		// Redacted once here, the message is safe wherever it goes next: the
+		// event, the Final, a WorkflowError's LastMessage, a ctx error's text.
+		m := m.redacted(f.secrets)
 		f.r.emit(Event{
 			Kind: EventMessage, Source: m.Type, ExecutionID: m.Payload.ExecutionID,
-			Status: m.Status(), Text: Redact(m.Payload.Message, f.secrets...), Message: &m,
+			Status: m.Status(), Text: m.Payload.Message, Message: &m,
 		})
 		if m.Payload.ExecutionID == id {
 			f.lastOwn = &m

@@ -169,6 +169,26 @@ func (m *Message) Body() map[string]any {
 	return map[string]any{"type": m.Type, "payload": json.RawMessage(raw)}
 }
 
+// redacted returns m with the values of secrets masked in its text (Payload.Message
+// and RawMessage), leaving m itself alone. Extra keys are structured results and
+// are passed as posted. A RawMessage that masking would leave invalid JSON (a
+// secret that is also a number or a keyword in it) becomes the masked text as a
+// JSON string.
+func (m Message) redacted(secrets []Secret) Message {
+	if len(secrets) == 0 {
+		return m
+	}
+	m.Payload.Message = Redact(m.Payload.Message, secrets...)
+	if raw := Redact(string(m.Payload.RawMessage), secrets...); raw != string(m.Payload.RawMessage) {
+		if json.Valid([]byte(raw)) {
+			m.Payload.RawMessage = json.RawMessage(raw)
+		} else {
+			m.Payload.RawMessage, _ = json.Marshal(raw)
+		}
+	}
+	return m
+}
+
 // Status returns the payload status, with "" read as RUNNING.
 func (m *Message) Status() string {
 	if m.Payload.Status == "" {
