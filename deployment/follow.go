@@ -499,21 +499,7 @@ func retryTransient(ctx context.Context, o FollowOpts, fn func() error) error {
 	if o.MaxRetries >= 0 {
 		b = backoff.WithMaxRetries(b, uint64(o.MaxRetries))
 	}
-	var last error
-	err := backoff.Retry(func() error {
-		err := fn()
-		if err != nil {
-			last = err
-			if !transient(err) {
-				return backoff.Permanent(err)
-			}
-		}
-		return err
-	}, backoff.WithContext(b, ctx))
-	if err != nil && last != nil && !errors.Is(err, last) {
-		return errors.Join(last, err)
-	}
-	return err
+	return tripleo.Retry(ctx, b, transient, nil, fn)
 }
 
 func (f *follower) ended(ctx context.Context) error {

@@ -650,24 +650,10 @@ func retryRequest(ctx context.Context, c *tripleo.Client, op string, maxTime tim
 		backoff.WithMaxInterval(5*time.Second),
 		backoff.WithMaxElapsedTime(maxTime),
 	)
-	var last error
-	err := backoff.RetryNotify(func() error {
-		err := fn()
-		if err == nil {
-			return nil
-		}
-		last = err
-		if !tripleo.Retryable(err, true) {
-			return backoff.Permanent(err)
-		}
-		return err
-	}, backoff.WithContext(b, ctx), func(err error, d time.Duration) {
+	retryable := func(err error) bool { return tripleo.Retryable(err, true) }
+	return tripleo.Retry(ctx, b, retryable, func(err error, d time.Duration) {
 		logger(c).Debug("retrying", "op", op, "in", d, "error", err)
-	})
-	if err != nil && last != nil && !errors.Is(err, last) {
-		return errors.Join(last, err)
-	}
-	return err
+	}, fn)
 }
 
 // logger returns the client's logger or a silent one.

@@ -157,27 +157,42 @@ func retry(ctx context.Context, c *Client, op string, idempotent bool, fn func()
 		backoff.WithMaxInterval(5*time.Second),
 		backoff.WithMaxElapsedTime(2*time.Minute),
 	)
-	var last error
 	n500 := 0
+	retryable := func(err error) bool {
+		if !Retryable(err, idempotent) {
+			return false
+		}
+		var ue gophercloud.ErrUnexpectedResponseCode
+		if errors.As(err, &ue) && ue.Actual == 500 {
+			n500++
+			return n500 <= max500Retries
+		}
+		return true
+	}
+	return Retry(ctx, b, retryable, func(err error, d time.Duration) {
+		c.log().Debug("retrying", "op", op, "in", d, "error", err)
+	}, fn)
+}
+
+// Retry runs fn until it succeeds or returns an error retryable rejects,
+// waiting between attempts as b says; notify, when not nil, is told each
+// error and wait before the wait. When b gives up or ctx ends first, the last
+// error of fn is returned joined with ctx's error, so that neither the
+// server's answer nor the reason for stopping is lost. The SDK's request
+// retries go through it.
+func Retry(ctx context.Context, b backoff.BackOff, retryable func(error) bool, notify func(err error, wait time.Duration), fn func() error) error {
+	var last error
 	err := backoff.RetryNotify(func() error {
 		err := fn()
 		if err == nil {
 			return nil
 		}
 		last = err
-		if !Retryable(err, idempotent) {
+		if !retryable(err) {
 			return backoff.Permanent(err)
 		}
-		var ue gophercloud.ErrUnexpectedResponseCode
-		if errors.As(err, &ue) && ue.Actual == 500 {
-			if n500++; n500 > max500Retries {
-				return backoff.Permanent(err)
-			}
-		}
 		return err
-	}, backoff.WithContext(b, ctx), func(err error, d time.Duration) {
-		c.log().Debug("retrying", "op", op, "in", d, "error", err)
-	})
+	}, backoff.WithContext(b, ctx), notify)
 	if err != nil && last != nil && !errors.Is(err, last) {
 		return errors.Join(last, err)
 	}
