@@ -233,9 +233,7 @@ func registered(nodes, newNodes []RegisteredNode, msg string) RegisterResult {
 func recoverRegistration(ctx context.Context, c *tripleo.Client, id string) (RegisterResult, bool, []RegisteredNode) {
 	tasks, err := c.ListTasks(ctx, id)
 	if err != nil {
-		if c.Logger != nil {
-			c.Logger.Debug("registration: tasks not read", "execution", id, "error", err)
-		}
+		c.Log().Debug("registration: tasks not read", "execution", id, "error", err)
 		return RegisterResult{}, false, nil
 	}
 	var (

@@ -90,9 +90,7 @@ func verify(ctx context.Context, c *tripleo.Client, uuids []string, target, work
 	}
 	got, missing, rerr := readNodes(ctx, c, uuids)
 	if rerr != nil {
-		if c.Logger != nil {
-			c.Logger.Debug("final node states not read", "workflow", workflow, "execution", execID, "error", rerr)
-		}
+		c.Log().Debug("final node states not read", "workflow", workflow, "execution", execID, "error", rerr)
 		return nil, false, nil
 	}
 	var errs []error

@@ -334,9 +334,7 @@ func (w *nodeWatch) stopping(ctx context.Context, failure *NodeError, emit func(
 }
 
 func (w *nodeWatch) log(msg string, args ...any) {
-	if w.c.Logger != nil {
-		w.c.Logger.Debug(msg, append([]any{"workflow", w.workflow, "execution", w.execID}, args...)...)
-	}
+	w.c.Log().Debug(msg, append([]any{"workflow", w.workflow, "execution", w.execID}, args...)...)
 }
 
 func contains(list []string, s string) bool {

@@ -113,12 +113,12 @@ func DeployPlan(ctx context.Context, c *tripleo.Client, opts DeployPlanOpts) (*t
 				return err
 			})
 			if err != nil {
-				logger(c).Debug("heat: newest event not read; the update's events will include older ones", "stack", st.Name, "error", err)
+				c.Log().Debug("heat: newest event not read; the update's events will include older ones", "stack", st.Name, "error", err)
 			}
 		case tripleo.IsNotFound(err):
 			before.Action = ActionCreate
 		default:
-			logger(c).Debug("heat: stack not read before deploy_plan", "stack", opts.Container, "error", err)
+			c.Log().Debug("heat: stack not read before deploy_plan", "stack", opts.Container, "error", err)
 		}
 	}
 	decode := func(f *tripleo.Final) (DeployResult, error) {
@@ -136,7 +136,7 @@ func DeployPlan(ctx context.Context, c *tripleo.Client, opts DeployPlanOpts) (*t
 					res.Action = statusAction(st.Status)
 				}
 			} else {
-				logger(c).Debug("heat: stack id not read after deploy_plan", "stack", res.StackName, "error", err)
+				c.Log().Debug("heat: stack id not read after deploy_plan", "stack", res.StackName, "error", err)
 			}
 		}
 		return res, nil

@@ -412,7 +412,7 @@ func (f *follower) trustGet() bool { return f.since == "" || f.fresh > 0 }
 func (f *follower) seed(ctx context.Context) {
 	res, err := listResources(ctx, f.c, f.name, f.id, f.opts.NestedDepth)
 	if err != nil {
-		logger(f.c).Debug("heat: resources not listed; counting from events only", "stack", f.name, "error", err)
+		f.c.Log().Debug("heat: resources not listed; counting from events only", "stack", f.name, "error", err)
 		return
 	}
 	f.mu.Lock()
@@ -439,7 +439,7 @@ func (f *follower) conclude(ctx context.Context, st *Stack) (*Stack, error) {
 	if st == nil {
 		var err error
 		if st, err = f.getStack(ctx); err != nil {
-			logger(f.c).Debug("heat: final stack not read", "stack", f.name, "error", err)
+			f.c.Log().Debug("heat: final stack not read", "stack", f.name, "error", err)
 			st = &Stack{Name: f.name, ID: f.id, Status: status, StatusReason: reason}
 		}
 	}

@@ -1,7 +1,6 @@
 package deployment
 
 import (
-	"log/slog"
 	"regexp"
 	"strings"
 
@@ -74,14 +73,4 @@ func validateQueue(q string) error {
 		return nil
 	}
 	return tripleo.ValidateQueueName(q)
-}
-
-var discard = slog.New(slog.DiscardHandler)
-
-// logger returns the client's logger or a silent one.
-func logger(c *tripleo.Client) *slog.Logger {
-	if c != nil && c.Logger != nil {
-		return c.Logger
-	}
-	return discard
 }

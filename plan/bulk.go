@@ -94,7 +94,7 @@ func (u *uploader) bulk(ctx context.Context, files []*file, fallback bool) error
 		batch := todo[:n]
 		err := u.sendArchive(ctx, batch)
 		if errors.Is(err, errNotBulk) && fallback && u.stats.Archives == 0 {
-			logger(u.c).Debug("bulk upload not handled by the server; uploading object by object", "container", u.container)
+			u.c.Log().Debug("bulk upload not handled by the server; uploading object by object", "container", u.container)
 			u.mu.Lock()
 			u.stats.Mode = UploadPerObject
 			u.mu.Unlock()

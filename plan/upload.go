@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"log/slog"
 	"net/url"
 	"path"
 	"sort"
@@ -450,7 +449,7 @@ func (u *uploader) run(ctx context.Context) error {
 		if todo > 1 {
 			ok, err := BulkUploadSupported(ctx, u.c)
 			if err != nil {
-				logger(u.c).Debug("swift /info not read; uploading object by object", "error", err)
+				u.c.Log().Debug("swift /info not read; uploading object by object", "error", err)
 			}
 			if ok {
 				mode = UploadBulk
@@ -652,19 +651,9 @@ func retryRequest(ctx context.Context, c *tripleo.Client, op string, maxTime tim
 	)
 	retryable := func(err error) bool { return tripleo.Retryable(err, true) }
 	return tripleo.Retry(ctx, b, retryable, func(err error, d time.Duration) {
-		logger(c).Debug("retrying", "op", op, "in", d, "error", err)
+		c.Log().Debug("retrying", "op", op, "in", d, "error", err)
 	}, fn)
 }
-
-// logger returns the client's logger or a silent one.
-func logger(c *tripleo.Client) *slog.Logger {
-	if c.Logger != nil {
-		return c.Logger
-	}
-	return silent
-}
-
-var silent = slog.New(slog.DiscardHandler)
 
 // escape escapes a container or object name for a URL path.
 func escape(s string) string { return url.PathEscape(s) }

@@ -170,7 +170,7 @@ func retry(ctx context.Context, c *Client, op string, idempotent bool, fn func()
 		return true
 	}
 	return Retry(ctx, b, retryable, func(err error, d time.Duration) {
-		c.log().Debug("retrying", "op", op, "in", d, "error", err)
+		c.Log().Debug("retrying", "op", op, "in", d, "error", err)
 	}, fn)
 }
 

@@ -145,7 +145,7 @@ func assemble(pc *gophercloud.ProviderClient, o *options) (*Client, error) {
 	}
 	optional := func(sc *gophercloud.ServiceClient, err error) *gophercloud.ServiceClient {
 		if err != nil {
-			c.log().Debug("optional service not available", "error", err)
+			c.Log().Debug("optional service not available", "error", err)
 			return nil
 		}
 		return sc
@@ -326,9 +326,10 @@ func withSuffix(u, v string) string {
 	return t + "/" + v
 }
 
-// log returns the client's logger or a silent one.
-func (c *Client) log() *slog.Logger {
-	if c.Logger != nil {
+// Log returns the Client's Logger, or a logger that discards everything when
+// it has none (or c is nil): what the SDK's packages log through.
+func (c *Client) Log() *slog.Logger {
+	if c != nil && c.Logger != nil {
 		return c.Logger
 	}
 	return discard

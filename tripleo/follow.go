@@ -101,7 +101,7 @@ func (f *follower[T]) loop(ctx context.Context, watchers []Watcher, immediate bo
 				f.fail(fmt.Errorf("following %s: %w", f.r.name, err))
 				return
 			case err != nil:
-				f.c.log().Debug("watchdog: execution not read; will retry", "execution", id, "error", err)
+				f.c.Log().Debug("watchdog: execution not read; will retry", "execution", id, "error", err)
 			default:
 				f.observe(ex)
 				if Terminal(ex.State) {
@@ -198,7 +198,7 @@ func (f *follower[T]) flush(ctx context.Context) {
 	fctx, cancel := context.WithTimeout(ctx, flushTimeout)
 	defer cancel()
 	if err := fl.Flush(fctx, f.queue); err != nil {
-		f.c.log().Debug("flush before deciding failed", "queue", f.queue, "error", err)
+		f.c.Log().Debug("flush before deciding failed", "queue", f.queue, "error", err)
 	}
 }
 

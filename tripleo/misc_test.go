@@ -132,3 +132,15 @@ func TestNoAuthClientEndpoints(t *testing.T) {
 	_, err = tripleo.NewNoAuthClient(tripleo.Endpoints{Mistral: "http://m"}, tripleo.WithQueue("bad queue"))
 	assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
 }
+
+func TestClientLog(t *testing.T) {
+	var buf bytes.Buffer
+	l := slog.New(slog.NewTextHandler(&buf, nil))
+	assert.Same(t, l, (&tripleo.Client{Logger: l}).Log())
+	var nilClient *tripleo.Client
+	for _, c := range []*tripleo.Client{{}, nilClient} {
+		require.NotNil(t, c.Log())
+		c.Log().Error("dropped")
+	}
+	assert.Empty(t, buf.String())
+}

@@ -131,7 +131,7 @@ func Start[T any](ctx context.Context, c *Client, workflow string, input map[str
 	r := newRun[T](ctx, c, workflow, id)
 	f := &follower[T]{r: r, c: c, sub: sub, queue: queue, decode: decode, secrets: append(secrets, more...), state: ex.State}
 	r.emit(Event{Kind: EventStarted, Source: workflow, ExecutionID: id, Status: ex.State, Text: "execution " + id + " created"})
-	c.log().Debug("workflow started", "workflow", workflow, "execution", id, "queue", queue)
+	c.Log().Debug("workflow started", "workflow", workflow, "execution", id, "queue", queue)
 	go f.loop(ctx, opts.Watchers, false)
 	return r, nil
 }
