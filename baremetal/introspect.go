@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -433,7 +434,7 @@ func (t *introTracker) result(in introspection, succeeded bool) IntrospectResult
 	}
 	if t.asked != nil {
 		for _, id := range order {
-			if !contains(t.asked, id) {
+			if !slices.Contains(t.asked, id) {
 				res.Nodes = append(res.Nodes, statuses[id])
 			}
 		}

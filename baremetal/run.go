@@ -3,6 +3,7 @@ package baremetal
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
@@ -97,7 +98,7 @@ func verify(ctx context.Context, c *tripleo.Client, uuids []string, target, work
 	for _, id := range uuids {
 		s, ok := got[id]
 		if !ok {
-			if contains(missing, id) {
+			if slices.Contains(missing, id) {
 				errs = append(errs, &NodeError{UUID: id, ProvisionState: "not found", TargetState: target, Workflow: workflow, ExecutionID: execID})
 			}
 			continue

@@ -1,8 +1,11 @@
 package baremetal
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -214,7 +217,7 @@ func (w *nodeWatch) poll(ctx context.Context, emit func(tripleo.Event)) (bool, *
 		n := w.nodes[id]
 		s, ok := states[id]
 		if !ok {
-			if contains(missing, id) && !n.missingWarned {
+			if slices.Contains(missing, id) && !n.missingWarned {
 				n.missingWarned = true
 				evs = append(evs, tripleo.Event{Kind: tripleo.EventWarning, Source: SourceIronic, ExecutionID: w.execID,
 					Subject: id, Text: fmt.Sprintf("node %s: not found in Ironic", id)})
@@ -337,36 +340,9 @@ func (w *nodeWatch) log(msg string, args ...any) {
 	w.c.Log().Debug(msg, append([]any{"workflow", w.workflow, "execution", w.execID}, args...)...)
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // sortedStates returns the states ordered by name, then uuid.
 func sortedStates(states map[string]NodeState) []NodeState {
-	out := make([]NodeState, 0, len(states))
-	for _, s := range states {
-		out = append(out, s)
-	}
-	sortNodes(out)
-	return out
-}
-
-func sortNodes(s []NodeState) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && less(s[j], s[j-1]); j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-}
-
-func less(a, b NodeState) bool {
-	if c := strings.Compare(a.Name, b.Name); c != 0 {
-		return c < 0
-	}
-	return a.UUID < b.UUID
+	return slices.SortedFunc(maps.Values(states), func(a, b NodeState) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.UUID, b.UUID))
+	})
 }
