@@ -133,13 +133,6 @@ func (s *sim) stampLocked() string {
 	return time.Date(2026, 11, 24, 10, 0, s.clock, 0, time.UTC).Format(time.RFC3339)
 }
 
-func (s *sim) nodeState(id string) string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st, _ := s.nodes[id]["provision_state"].(string)
-	return st
-}
-
 func (s *sim) ironicCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -83,7 +83,7 @@ func TestUndercloudParameters(t *testing.T) {
 	assert.False(t, cc.Set)
 	assert.Nil(t, cc.Value)
 
-	res, err = parameters.Set(ctx, c, "edge", map[string]any{"ControllerCount": 3}, parameters.UpdateOpts{})
+	_, err = parameters.Set(ctx, c, "edge", map[string]any{"ControllerCount": 3}, parameters.UpdateOpts{})
 	require.NoError(t, err)
 	env, err = plan.GetEnvironment(ctx, c, "edge")
 	require.NoError(t, err)

@@ -1,7 +1,6 @@
 package tripleo_test
 
 import (
-	"regexp"
 	"testing"
 	"time"
 
@@ -24,8 +23,6 @@ func newMockClient(t testing.TB, opts ...tripleo.Option) (*tripleo.Client, *http
 		Swift: "http://swift.test/v1/AUTH_x", Heat: "http://heat.test/v1/admin", Ironic: "http://ironic.test",
 	}, opts...)
 }
-
-func mustRe(s string) *regexp.Regexp { return regexp.MustCompile(s) }
 
 // bounded makes a hung bubble test fail loudly: fake time runs forever when a
 // run never ends (its watchdog keeps ticking), so synctest cannot see a deadlock.

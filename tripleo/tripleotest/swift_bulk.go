@@ -78,7 +78,7 @@ func (u *Undercloud) swiftExtract(w http.ResponseWriter, r *http.Request, cname 
 			fail("Invalid Tar File: " + err.Error())
 			return
 		}
-		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
+		if h.Typeflag != tar.TypeReg { // the reader reports the legacy TypeRegA as TypeReg
 			continue
 		}
 		name := strings.TrimPrefix(strings.TrimPrefix(h.Name, "./"), "/")

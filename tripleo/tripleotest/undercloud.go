@@ -182,13 +182,6 @@ func (u *Undercloud) goTrack(fn func()) bool {
 	return true
 }
 
-// randInt returns a pseudo-random int in [0, n) from the seeded generator.
-func (u *Undercloud) randInt(n int) int {
-	u.rngMu.Lock()
-	defer u.rngMu.Unlock()
-	return u.rng.IntN(n)
-}
-
 func (u *Undercloud) randFloat() float64 {
 	u.rngMu.Lock()
 	defer u.rngMu.Unlock()

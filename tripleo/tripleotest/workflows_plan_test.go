@@ -195,7 +195,7 @@ func TestDeleteAndExportDeploymentPlan(t *testing.T) {
 	if u.Objects("overcloud") != nil {
 		t.Error("plan still there")
 	}
-	_, evs, err = runWF(t, c, "tripleo.plan_management.v1.delete_deployment_plan", map[string]any{"container": "overcloud"})
+	_, _, err = runWF(t, c, "tripleo.plan_management.v1.delete_deployment_plan", map[string]any{"container": "overcloud"})
 	var we *tripleo.WorkflowError
 	if !errors.As(err, &we) || we.LastMessage == nil || we.LastMessage.Payload.Message != "Container GET failed" {
 		t.Errorf("delete again: %v", err)

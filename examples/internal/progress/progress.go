@@ -78,18 +78,6 @@ func (p *Printer) Event(ev tripleo.Event) {
 // errTerse stands in for the error of a failed run with TerseErrors.
 var errTerse = errors.New("see below")
 
-// Update updates the live bar from ev's counters without printing a line (for
-// an event whose line was printed already in another form).
-func (p *Printer) Update(ev tripleo.Event) {
-	if ev.Progress == nil || !p.tty {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.bar = Bar(ev.Source, ev.Progress, 30)
-	fmt.Fprint(p.w, "\r\033[K"+p.bar)
-}
-
 // Done removes the live bar.
 func (p *Printer) Done() {
 	p.mu.Lock()
