@@ -2,8 +2,9 @@ package tripleo
 
 // Wire converts a request value for the wire: Secret values become their real
 // strings (the only place the SDK reveals them) and are returned so that the
-// caller can redact them from any error text. Maps ([]any, map[string]any,
-// []map[string]any, map[string]string) are copied; other values pass through.
+// caller can redact them from any error text. map[string]any, []any and
+// []map[string]any (the containers a Secret can sit in) are copied; other
+// values pass through as they are.
 func Wire(v map[string]any) (map[string]any, []Secret) {
 	if v == nil {
 		return nil, nil

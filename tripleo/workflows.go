@@ -77,7 +77,7 @@ func (p mistralPage) IsEmpty() (bool, error) {
 	return len(items) == 0, nil
 }
 
-// listMistral reads every page of a Mistral list into out (a pointer to a slice).
+// listMistral reads every page of the Mistral list at first (the items under key).
 func listMistral[T any](ctx context.Context, sc *gophercloud.ServiceClient, op, first, key string) ([]T, error) {
 	var all []T
 	var carry url.Values
