@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"regexp"
 
 	"github.com/tripleo-go/sdk/plan"
@@ -96,7 +95,6 @@ func Update(ctx context.Context, c *tripleo.Client, container string, params map
 	if err := c.RunAction(ctx, ActionUpdate, in, &raw); err != nil {
 		return nil, err
 	}
-	secret := secretNames(params)
 	if !opts.validate() {
 		env, err := plan.ParseEnvironment(raw)
 		if err != nil {
@@ -104,7 +102,7 @@ func Update(ctx context.Context, c *tripleo.Client, container string, params map
 		}
 		return &UpdateResult{Environment: env}, nil
 	}
-	v, err := parseView(raw, secret)
+	v, err := parseView(raw, secretNames(params))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ActionUpdate, err)
 	}
@@ -188,7 +186,7 @@ func Set(ctx context.Context, c *tripleo.Client, container string, params map[st
 	if err := reset(ctx, c, container, opts.key()); err != nil {
 		return nil, fmt.Errorf("set parameters of plan %s: reset (nothing changed): %w", container, err)
 	}
-	res, err := Update(ctx, c, container, maps.Clone(params), opts)
+	res, err := Update(ctx, c, container, params, opts)
 	if err != nil {
 		return nil, &SetError{Container: container, Key: opts.key(), Err: err}
 	}
