@@ -30,6 +30,8 @@ const (
 	// emptyPollsBeforeGet: after this many empty polls in a row the stack is read
 	// (tripleoclient's rule), in case its final event is missing.
 	emptyPollsBeforeGet = 2
+	// seenEvents is how many event ids a watch remembers to de-duplicate them.
+	seenEvents = 8192
 	// SourceHeat is the Source of the events of a watch.
 	SourceHeat = "heat"
 	// FollowName is the Name of a watch's run (the Source of its EventStarted and EventDone).
@@ -212,7 +214,7 @@ func FollowStack(ctx context.Context, c *tripleo.Client, stack string, opts Foll
 		return nil, fmt.Errorf("follow stack %s: %w", stack, err)
 	}
 	o := opts.withDefaults()
-	f := &follower{c: c, opts: o, name: name, id: id, action: o.Action, since: o.Since, marker: o.Since}
+	f := &follower{c: c, opts: o, name: name, id: id, action: o.Action, since: o.Since, marker: o.Since, seen: tripleo.NewSeen(seenEvents)}
 	st, err := f.getStack(ctx)
 	if err != nil {
 		return nil, err
@@ -237,7 +239,7 @@ type follower struct {
 
 	since  string // the initial marker
 	marker string // the last event id read
-	seen   idRing
+	seen   *tripleo.Seen
 	fresh  int // events read by this watch
 
 	verdict    verdict
@@ -330,7 +332,7 @@ func (f *follower) poll(ctx context.Context, s *tripleo.Scope) (int, error) {
 			if e.ID != "" {
 				f.marker = e.ID
 			}
-			if !f.seen.add(e.ID) {
+			if !f.seen.Add(e.ID) {
 				continue
 			}
 			n++
@@ -550,36 +552,6 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-// idRing remembers the last idRingSize event ids.
-type idRing struct {
-	set  map[string]struct{}
-	ring []string
-	next int
-}
-
-const idRingSize = 8192
-
-// add records id and reports whether it was new; empty ids are always new.
-func (r *idRing) add(id string) bool {
-	if id == "" {
-		return true
-	}
-	if r.set == nil {
-		r.set = make(map[string]struct{}, 256)
-		r.ring = make([]string, idRingSize)
-	}
-	if _, ok := r.set[id]; ok {
-		return false
-	}
-	if old := r.ring[r.next]; old != "" {
-		delete(r.set, old)
-	}
-	r.ring[r.next] = id
-	r.next = (r.next + 1) % idRingSize
-	r.set[id] = struct{}{}
-	return true
 }
 
 // resTable keeps each known resource's last status and the counters.

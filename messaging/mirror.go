@@ -33,7 +33,7 @@ type Mirror struct {
 	sinks []Sink
 
 	mu   sync.Mutex
-	seen *seenSet
+	seen *tripleo.Seen
 }
 
 var (
@@ -43,7 +43,7 @@ var (
 
 // NewMirror wraps n; sinks receive the copies, in order.
 func NewMirror(n tripleo.Notifier, sinks ...Sink) *Mirror {
-	return &Mirror{n: n, sinks: sinks, seen: newSeenSet(4 * defaultSeenSize)}
+	return &Mirror{n: n, sinks: sinks, seen: tripleo.NewSeen(4 * tripleo.DefaultSeenSize)}
 }
 
 // Subscribe implements tripleo.Notifier.
@@ -79,7 +79,7 @@ func (mi *Mirror) copy(msgs []tripleo.Message) {
 	mi.mu.Lock()
 	fresh := make([]bool, len(msgs))
 	for i := range msgs {
-		fresh[i] = msgs[i].ID == "" || mi.seen.add(msgs[i].Queue+"\x00"+msgs[i].ID)
+		fresh[i] = msgs[i].ID == "" || mi.seen.Add(msgs[i].Queue+"\x00"+msgs[i].ID)
 	}
 	mi.mu.Unlock()
 	for i, m := range msgs {

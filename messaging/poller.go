@@ -72,7 +72,7 @@ type poller struct {
 
 	// poller goroutine only
 	marker string
-	seen   *seenSet
+	seen   *tripleo.Seen
 }
 
 func newPoller(z *Zaqar, queue string) *poller {
@@ -80,7 +80,7 @@ func newPoller(z *Zaqar, queue string) *poller {
 	p := &poller{
 		z: z, queue: queue, ctx: ctx, cancel: cancel,
 		done: make(chan struct{}), kick: make(chan struct{}, 1),
-		members: map[*member]struct{}{}, seen: newSeenSet(z.o.SeenSize),
+		members: map[*member]struct{}{}, seen: tripleo.NewSeen(z.o.SeenSize),
 	}
 	if z.paired {
 		p.bodies = newBodyCounts(z.o.SeenSize)
@@ -313,7 +313,7 @@ func (p *poller) accept(raw []rawMessage) int {
 	var hashes []uint64
 	for i := range raw {
 		r := &raw[i]
-		if !p.seen.add(r.ID) {
+		if !p.seen.Add(r.ID) {
 			continue
 		}
 		m, err := toMessage(p.queue, r)

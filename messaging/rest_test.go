@@ -179,17 +179,3 @@ func TestBodyCountsPairsCopies(t *testing.T) {
 	}
 	assert.LessOrEqual(t, len(bc.m), 8, "bounded")
 }
-
-func TestSeenSetBounded(t *testing.T) {
-	s := newSeenSet(3)
-	assert.True(t, s.add("a"))
-	assert.False(t, s.add("a"))
-	assert.True(t, s.add(""))
-	assert.True(t, s.add(""))
-	s.add("b")
-	s.add("c")
-	s.add("d")
-	assert.False(t, s.has("a"), "oldest evicted")
-	assert.True(t, s.has("d"))
-	assert.Len(t, s.set, 3)
-}

@@ -1,47 +1,6 @@
 package messaging
 
-// seenSet remembers the last n strings added (message ids, or "queue\x00id"
-// keys): a bounded de-duplication set. The zero value is not usable; call
-// newSeenSet. It is not safe for concurrent use.
-type seenSet struct {
-	set  map[string]struct{}
-	ring []string
-	next int
-}
-
-// defaultSeenSize bounds every de-duplication set of this package. Zaqar keeps
-// TripleO's messages for an hour; 4096 ids cover far more than a run's messages.
-const defaultSeenSize = 4096
-
-func newSeenSet(n int) *seenSet {
-	if n <= 0 {
-		n = defaultSeenSize
-	}
-	return &seenSet{set: make(map[string]struct{}, min(n, 256)), ring: make([]string, n)}
-}
-
-// add records id and reports whether it was new. Empty ids are always new and never recorded.
-func (s *seenSet) add(id string) bool {
-	if id == "" {
-		return true
-	}
-	if _, ok := s.set[id]; ok {
-		return false
-	}
-	if old := s.ring[s.next]; old != "" {
-		delete(s.set, old)
-	}
-	s.ring[s.next] = id
-	s.next = (s.next + 1) % len(s.ring)
-	s.set[id] = struct{}{}
-	return true
-}
-
-// has reports whether id is remembered.
-func (s *seenSet) has(id string) bool {
-	_, ok := s.set[id]
-	return ok
-}
+import "github.com/tripleo-go/sdk/tripleo"
 
 // bodyCounts pairs the two deliveries of one message by the websocket
 // Notifier: the pushed notification (which carries no id) and the REST listing
@@ -61,7 +20,7 @@ type pair struct{ pushed, listed int }
 
 func newBodyCounts(n int) *bodyCounts {
 	if n <= 0 {
-		n = defaultSeenSize
+		n = tripleo.DefaultSeenSize
 	}
 	return &bodyCounts{m: make(map[uint64]*pair, min(n, 256)), ring: make([]uint64, n), used: make([]bool, n)}
 }

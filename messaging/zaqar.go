@@ -63,7 +63,7 @@ func (o ZaqarOpts) normalized() ZaqarOpts {
 	o.MaxInterval = max(positive(o.MaxInterval, DefaultMaxInterval), o.MinInterval)
 	o.RetryMin = positive(o.RetryMin, DefaultRetryMin)
 	o.RetryMax = max(positive(o.RetryMax, DefaultRetryMax), o.RetryMin)
-	o.SeenSize = positive(o.SeenSize, defaultSeenSize)
+	o.SeenSize = positive(o.SeenSize, tripleo.DefaultSeenSize)
 	if o.Logger == nil {
 		o.Logger = discard
 	}

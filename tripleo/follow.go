@@ -30,7 +30,7 @@ type follower[T any] struct {
 	decode  Decoder[T]
 	secrets []Secret
 
-	seen    idSet
+	seen    Seen
 	state   string   // last Mistral state seen
 	lastOwn *Message // last message of the execution itself
 	final   *Message // its first non-RUNNING message
@@ -129,7 +129,7 @@ func (f *follower[T]) take() bool {
 	}
 	id := f.r.ExecutionID()
 	for _, m := range f.sub.Take() {
-		if !m.Payload.Belongs(id) || !f.seen.add(m.ID) {
+		if !m.Payload.Belongs(id) || !f.seen.Add(m.ID) {
 			continue
 		}
 		// Redacted once here, the message is safe wherever it goes next: the
@@ -256,35 +256,4 @@ func (f *follower[T]) lastText() string {
 		return fmt.Sprintf(", last message %q", f.lastOwn.Payload.Message)
 	}
 	return ""
-}
-
-// idSet remembers the last idSetSize message ids.
-type idSet struct {
-	set  map[string]struct{}
-	ring []string
-	next int
-}
-
-const idSetSize = 4096
-
-// add records id and reports whether it was new; empty ids are always new.
-func (s *idSet) add(id string) bool {
-	if id == "" {
-		return true
-	}
-	if s.set == nil {
-		s.set = make(map[string]struct{})
-	}
-	if _, ok := s.set[id]; ok {
-		return false
-	}
-	if len(s.ring) < idSetSize {
-		s.ring = append(s.ring, id)
-	} else {
-		delete(s.set, s.ring[s.next])
-		s.ring[s.next] = id
-		s.next = (s.next + 1) % idSetSize
-	}
-	s.set[id] = struct{}{}
-	return true
 }

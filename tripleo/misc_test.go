@@ -144,3 +144,25 @@ func TestClientLog(t *testing.T) {
 	}
 	assert.Empty(t, buf.String())
 }
+
+func TestSeenBounded(t *testing.T) {
+	s := tripleo.NewSeen(3)
+	assert.True(t, s.Add("a"))
+	assert.False(t, s.Add("a"))
+	assert.True(t, s.Add(""))
+	assert.True(t, s.Add(""))
+	s.Add("b")
+	s.Add("c")
+	s.Add("d")
+	assert.False(t, s.Has("a"), "oldest evicted")
+	assert.True(t, s.Has("d"))
+	assert.Equal(t, 3, s.Len())
+	assert.True(t, s.Add("a"), "forgotten, so new again")
+
+	var zero tripleo.Seen
+	for i := range tripleo.DefaultSeenSize + 1 {
+		zero.Add(fmt.Sprint(i))
+	}
+	assert.Equal(t, tripleo.DefaultSeenSize, zero.Len(), "the zero value remembers DefaultSeenSize ids")
+	assert.False(t, zero.Has("0"))
+}
