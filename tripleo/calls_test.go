@@ -147,6 +147,10 @@ func TestCreateExecutionErrorCarriesFaultstringWithoutSecrets(t *testing.T) {
 	assert.Contains(t, ae.Message, "missing=['container']")
 	assert.NotContains(t, err.Error(), "hunter22")
 	assert.True(t, gophercloud.ResponseCodeIs(err, 400))
+	var ue gophercloud.ErrUnexpectedResponseCode
+	require.ErrorAs(t, err, &ue, "gophercloud's error is still in the chain")
+	assert.NotContains(t, ue.Error()+string(ue.Body)+errors.Unwrap(err).Error(), "hunter22", "and masked there too")
+	assert.Contains(t, string(ue.Body), "unexpected=['pw ***']")
 }
 
 func TestGetListCancelDeleteExecution(t *testing.T) {

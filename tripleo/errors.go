@@ -112,15 +112,21 @@ func (e *APIError) Unwrap() error { return e.Err }
 func (e *APIError) Is(target error) bool { return target == ErrNotFound && e.StatusCode == 404 }
 
 // WrapHTTP turns err into an *APIError naming op when it is an HTTP status error,
-// and otherwise wraps it with op. Values of secrets are redacted from the message.
-// It returns nil for a nil err.
+// and otherwise wraps it with op. Values of secrets are redacted from the
+// message, and from the body of the gophercloud error the APIError wraps (a
+// server may echo the request). It returns nil for a nil err.
 func WrapHTTP(op string, err error, secrets ...Secret) error {
 	if err == nil {
 		return nil
 	}
 	var ue gophercloud.ErrUnexpectedResponseCode
 	if errors.As(err, &ue) {
-		return &APIError{Op: op, StatusCode: ue.Actual, Message: Redact(ServerMessage(ue.Body), secrets...), Err: err}
+		msg := Redact(ServerMessage(ue.Body), secrets...)
+		if body := Redact(string(ue.Body), secrets...); body != string(ue.Body) {
+			ue.Body = []byte(body)
+			err = ue // the chain keeps a masked copy
+		}
+		return &APIError{Op: op, StatusCode: ue.Actual, Message: msg, Err: err}
 	}
 	return fmt.Errorf("%s: %w", op, redactErr(err, secrets))
 }
