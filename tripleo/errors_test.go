@@ -62,7 +62,7 @@ func TestIsNotFound(t *testing.T) {
 func TestRetry(t *testing.T) {
 	transient, final := errors.New("transient"), errors.New("final")
 	retryable := func(err error) bool { return err == transient }
-	run := func(ctx context.Context, b backoff.BackOff, errs ...error) (error, int, int) {
+	run := func(ctx context.Context, b backoff.BackOff, errs ...error) (int, int, error) {
 		calls, notified := 0, 0
 		err := tripleo.Retry(ctx, b, retryable, func(error, time.Duration) { notified++ }, func() error {
 			calls++
@@ -71,26 +71,26 @@ func TestRetry(t *testing.T) {
 			}
 			return errs[calls-1]
 		})
-		return err, calls, notified
+		return calls, notified, err
 	}
 	zero := func() backoff.BackOff { return &backoff.ZeroBackOff{} }
 
-	err, calls, notified := run(context.Background(), zero(), transient, transient)
+	calls, notified, err := run(context.Background(), zero(), transient, transient)
 	assert.NoError(t, err)
 	assert.Equal(t, 3, calls)
 	assert.Equal(t, 2, notified, "told of each retry")
 
-	err, calls, _ = run(context.Background(), zero(), transient, final, transient)
+	calls, _, err = run(context.Background(), zero(), transient, final, transient)
 	assert.Same(t, final, err, "an error retryable rejects ends at once, as itself")
 	assert.Equal(t, 2, calls)
 
-	err, calls, _ = run(context.Background(), backoff.WithMaxRetries(zero(), 1), transient, transient, transient)
+	calls, _, err = run(context.Background(), backoff.WithMaxRetries(zero(), 1), transient, transient, transient)
 	assert.Same(t, transient, err, "backoff gives up: the last error")
 	assert.Equal(t, 2, calls)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err, calls, _ = run(ctx, zero(), transient, transient)
+	calls, _, err = run(ctx, zero(), transient, transient)
 	assert.ErrorIs(t, err, transient, "the last error is kept beside ctx's")
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, 1, calls)
