@@ -169,12 +169,11 @@ func Enroll(ctx context.Context, c *tripleo.Client, opts EnrollOpts) (*tripleo.R
 
 // pipeline is the state of one Enroll run.
 type pipeline struct {
-	c       *tripleo.Client
-	s       *tripleo.Scope
-	opts    EnrollOpts
-	res     EnrollResult
-	errs    []error
-	settled []bool // the node's fate is decided
+	c    *tripleo.Client
+	s    *tripleo.Scope
+	opts EnrollOpts
+	res  EnrollResult
+	errs []error
 }
 
 func newPipeline(c *tripleo.Client, s *tripleo.Scope, opts EnrollOpts) *pipeline {
@@ -185,7 +184,6 @@ func newPipeline(c *tripleo.Client, s *tripleo.Scope, opts EnrollOpts) *pipeline
 	for i, n := range opts.Nodes.Nodes {
 		p.res.Nodes = append(p.res.Nodes, EnrollNode{Index: i, Name: n.Name})
 	}
-	p.settled = make([]bool, len(p.res.Nodes))
 	return p
 }
 
@@ -209,7 +207,7 @@ func (p *pipeline) run(ctx context.Context, reg *tripleo.Run[RegisterResult]) (E
 	for i, n := range p.res.Nodes {
 		if n.UUID != "" {
 			p.progress(i, "registered", "registered")
-		} else if !p.settled[i] {
+		} else if !p.settled(i) {
 			p.fail(i, StageRegister, "not among the registered nodes")
 		}
 	}
@@ -218,7 +216,7 @@ func (p *pipeline) run(ctx context.Context, reg *tripleo.Run[RegisterResult]) (E
 	states := p.read(ctx)
 	var manageable []int
 	for i, n := range p.res.Nodes {
-		if p.settled[i] {
+		if p.settled(i) {
 			continue
 		}
 		st, known := states[n.UUID]
@@ -312,7 +310,7 @@ func (p *pipeline) finish(ctx context.Context) (EnrollResult, error) {
 		if known {
 			n.ProvisionState, n.LastError, n.Maintenance = st.ProvisionState, st.LastError, st.Maintenance
 		}
-		if p.settled[i] {
+		if p.settled(i) {
 			continue
 		}
 		switch {
@@ -395,18 +393,20 @@ func (p *pipeline) uuids(idx []int) []string {
 	return out
 }
 
+// settled reports whether node i's fate is decided: it reached the goal (done)
+// or a stage stopped it (fail).
+func (p *pipeline) settled(i int) bool { return p.res.Nodes[i].OK || p.res.Nodes[i].Stage != "" }
+
 func (p *pipeline) done(i int, st NodeState, note string) {
 	n := &p.res.Nodes[i]
 	n.OK, n.Stage, n.Reason = true, "", ""
 	n.ProvisionState = st.ProvisionState
-	p.settled[i] = true
 	p.progress(i, st.ProvisionState, note)
 }
 
 func (p *pipeline) fail(i int, stage, reason string) {
 	n := &p.res.Nodes[i]
 	n.OK, n.Stage, n.Reason = false, stage, reason
-	p.settled[i] = true
 	p.progress(i, "failed", stage+": "+reason)
 }
 
@@ -428,11 +428,11 @@ func (p *pipeline) failState(i int, stage string, st NodeState, when string) {
 func (p *pipeline) progress(i int, status, note string) {
 	n := p.res.Nodes[i]
 	prog := tripleo.Progress{Total: len(p.res.Nodes)}
-	for k, m := range p.res.Nodes {
+	for _, m := range p.res.Nodes {
 		switch {
-		case p.settled[k] && m.OK:
+		case m.OK:
 			prog.Done++
-		case p.settled[k]:
+		case m.Stage != "":
 			prog.Failed++
 		}
 	}
