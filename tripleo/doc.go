@@ -52,5 +52,6 @@
 // any request; HTTP errors are *APIError carrying the server's own message
 // (and gophercloud's error underneath); failed actions are *ActionError.
 // Passwords are Secret values: every way of printing them shows "***", and the
-// SDK reveals them only on the wire, redacting them from any error text.
+// SDK reveals them only on the wire, redacting them from any error text and
+// from the messages, events and logs of the run or request that sent them.
 package tripleo
