@@ -20,7 +20,7 @@ type actCtx struct {
 func (a *actCtx) str(k string) string { return asString(a.in[k]) }
 
 // raised is an exception an action raises (rather than returning an error
-// Result): Mistral wraps its text in "Failed to run action [...]" (facts §10.3).
+// Result): Mistral wraps its text in "Failed to run action [...]".
 type raised struct{ msg string }
 
 func (e *raised) Error() string { return e.msg }

@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// instackenv handling of tripleo-common (facts §8): validate_nodes and
+// instackenv handling of tripleo-common: validate_nodes and
 // register_or_update_nodes, with the driver table that maps pm_* fields into
 // driver_info and identifies a node by its BMC.
 
@@ -283,7 +283,7 @@ func convertNode(n map[string]any, bootOption, kernel, ramdisk string) map[strin
 	return body
 }
 
-// registerNodes is register_or_update_nodes (facts §8.4): it returns the Ironic node dicts.
+// registerNodes is register_or_update_nodes: it returns the Ironic node dicts.
 func (u *Undercloud) registerNodes(nodes []map[string]any, remove bool, bootOption, kernel, ramdisk string) ([]map[string]any, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()

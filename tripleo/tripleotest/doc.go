@@ -8,8 +8,7 @@
 //
 // It is a test double of the real services, not a second TripleO: the wire
 // (paths, status codes, headers, error bodies, paging) follows the real
-// services (see shared/reference/tripleo-workflows.md and the lab's
-// more-servers/README.md), while the workflows are a small table of names,
+// services as the SDK and its users touch them, while the workflows are a small table of names,
 // inputs and defaults with one Go function each for their effects.
 //
 // # Use

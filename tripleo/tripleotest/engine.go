@@ -12,7 +12,7 @@ import (
 // The workflow engine: an execution runs its wfDef.run in a goroutine
 // (sub-workflows run inline as child executions with root_execution_id and
 // task_execution_id); the runner posts the final message in the workflow's
-// envelope and ends the execution as Mistral does (facts §1.1): SUCCESS, or
+// envelope and ends the execution as Mistral does: SUCCESS, or
 // the FAILED message first and then ERROR.
 
 type execution struct {
@@ -176,7 +176,7 @@ func (u *Undercloud) execDictLocked(ex *execution) map[string]any {
 	return deepCopy(u.execDict(ex)).(map[string]any)
 }
 
-// send is tripleo.messaging.v1.send (facts §1.2): a child execution that posts
+// send is tripleo.messaging.v1.send: a child execution that posts
 // {type, payload: {status, message, root_execution_id, execution_id, plan_name,
 // deployment_status, ...extra}}, records the message in <plan>-messages when
 // plan_name is set, and fails when the status is FAILED. It returns the send

@@ -13,7 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Heat v1 subset (more-servers/README.md "Heat"): stacks create (201), list,
+// Heat v1 subset: stacks create (201), list,
 // GET by name (302 to name/id, for sub-paths too) and by name/id, update (PUT
 // and PATCH, 202), delete (204, then DELETE_COMPLETE), events (newest first;
 // sort_dir, marker, limit, nested_depth with root_stack links, filters),

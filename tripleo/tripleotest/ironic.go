@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Ironic v1 subset (more-servers/README.md "Ironic"): nodes (create in enroll,
+// Ironic v1 subset: nodes (create in enroll,
 // list/detail with filters and paging, get by uuid or name, JSON-patch,
 // delete), ports (create, list/detail with node/address filters, get,
 // delete), provision state machine (ironic_states.go), power, maintenance,

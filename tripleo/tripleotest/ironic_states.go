@@ -139,7 +139,7 @@ func (u *Undercloud) enterLocked(n *node, st step) {
 
 // cleaningSteps: cleaning (⇄ clean wait per manual step) → final, or "clean
 // failed" + maintenance + fault "clean failure" when FailCleaning names the node
-// (more-servers/README.md: a failing clean step puts the node in maintenance).
+// (a failing clean step puts the node in maintenance).
 func (u *Undercloud) cleaningSteps(n *node, final string, cleanSteps []any) []step {
 	steps := []step{{0, "cleaning", final, func(n *node) { n.cleanStep = map[string]any{} }}}
 	lastErr, fails := u.knobLocked(u.cfg.failClean, n)

@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Mistral v2 subset (facts §10): workflows and actions (read-only), executions
+// Mistral v2 subset: workflows and actions (read-only), executions
 // (client-chosen idempotent id, input as object or JSON string, 400 Invalid
 // input, filters, sort, limit/marker with "next"), PUT state, DELETE, tasks,
 // action executions (run_sync + save_result, or asynchronous), environments.

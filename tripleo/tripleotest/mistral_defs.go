@@ -9,13 +9,13 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// The Queens tripleo.* workflows and the actions clients call (facts §2–§6),
+// The Queens tripleo.* workflows and the actions clients call,
 // with their real names, inputs and defaults. Each input list is YAML (the
 // workbook's own syntax); the definition served by GET /v2/workflows is
 // rendered from it, and Mistral's Python-style "input" string too. run is the
 // behaviour (workflows_*.go); nil means "listed, not simulated".
 
-// envelope says how a workflow posts its messages (facts §1.2).
+// envelope says how a workflow posts its messages.
 type envelope int
 
 const (
@@ -34,7 +34,7 @@ type wfDef struct {
 	name    string
 	input   string // YAML list
 	env     envelope
-	msgType string // message type when it is not the workflow name (facts §1.3)
+	msgType string // message type when it is not the workflow name
 	run     func(f *flow) wfResult
 	tasks   []string
 
@@ -57,7 +57,7 @@ type actDef struct {
 }
 
 var workflowTable = []*wfDef{
-	// tripleo.baremetal.v1 (facts §2)
+	// tripleo.baremetal.v1
 	{name: "tripleo.baremetal.v1.set_node_state", env: silent, run: wfSetNodeState, tasks: []string{"set_provision_state", "wait_for_provision_state", "state_not_reached"},
 		input: `[node_uuid, state_action, target_state, error_states: ['error', 'adopt failed', 'clean failed', 'deploy failed', 'inspect failed', 'rescue failed']]`},
 	{name: "tripleo.baremetal.v1.set_power_state", env: silent, run: wfSetPowerState, input: `[node_uuid, state_action, target_state, error_state: error]`},
@@ -85,7 +85,7 @@ var workflowTable = []*wfDef{
 	{name: "tripleo.baremetal.v1.discover_nodes", input: `[ip_addresses, credentials, ports: [623], queue_name: tripleo]`},
 	{name: "tripleo.baremetal.v1.discover_and_enroll_nodes", input: `[ip_addresses, credentials, ports: [623], kernel_name: null, ramdisk_name: null, instance_boot_option: local, initial_state: manageable, queue_name: tripleo]`},
 
-	// tripleo.plan_management.v1 (facts §3)
+	// tripleo.plan_management.v1
 	{name: "tripleo.plan_management.v1.create_default_deployment_plan", run: wfCreateDefaultPlan, tasks: []string{"call_create_deployment_plan", "set_status_success", "notify_zaqar"},
 		input: `[container, queue_name: tripleo, generate_passwords: true]`},
 	{name: "tripleo.plan_management.v1.create_deployment_plan", run: wfCreatePlan,
@@ -110,7 +110,7 @@ var workflowTable = []*wfDef{
 	{name: "tripleo.plan_management.v1.validate_network_files", input: `[network_data, container: overcloud, queue_name: tripleo]`},
 	{name: "tripleo.plan_management.v1._validate_networks_from_roles", msgType: "tripleo.plan_management.v1._validate_networks_from_role", input: `[defined_networks, networks_in_roles, container: overcloud, queue_name: tripleo]`},
 
-	// tripleo.deployment.v1 (facts §4), standard envelope in Queens
+	// tripleo.deployment.v1, standard envelope in Queens
 	{name: "tripleo.deployment.v1.deploy_on_server", env: standard, run: wfDeployOnServer, tasks: []string{"deploy_config", "send_message"},
 		input: `[server_uuid, server_name, config, config_name, group, queue_name: tripleo]`},
 	{name: "tripleo.deployment.v1.deploy_on_servers", env: standard, run: wfDeployOnServers, tasks: []string{"get_servers_matching", "deploy_on_servers", "send_message"},
@@ -198,7 +198,7 @@ func parseInputs(src string) []inputSpec {
 	return out
 }
 
-// inputString is Mistral's "input" field: names and Python-rendered defaults (facts §0.8).
+// inputString is Mistral's "input" field: names and Python-rendered defaults.
 func inputString(ins []inputSpec) string {
 	parts := make([]string, len(ins))
 	for i, in := range ins {

@@ -20,7 +20,7 @@ import (
 // X-Delete-After, listings (plain or JSON; prefix, delimiter, marker, end_marker,
 // limit), container POST/DELETE (409 while not empty), the bulk middleware's
 // ?extract-archive and ?bulk-delete, and temp URLs (GET with temp_url_sig works:
-// there is no auth). Facts: more-servers/README.md "Swift".
+// there is no auth).
 
 type container struct {
 	name    string

@@ -15,7 +15,7 @@ import (
 	"strings"
 )
 
-// The bulk middleware's answers (more-servers/README.md "Swift"): 200 with a
+// The bulk middleware's answers: 200 with a
 // JSON body when Accept is JSON, else "Key: value" lines.
 func bulkAnswer(w http.ResponseWriter, r *http.Request, body map[string]any, order []string) {
 	if strings.Contains(r.Header.Get("Accept"), "application/json") {

@@ -9,7 +9,7 @@ import (
 )
 
 // The default plan (the stand-in for /usr/share/openstack-tripleo-heat-templates)
-// and tripleo.templates.process (facts §6.3): the role-dependent parts that THT
+// and tripleo.templates.process: the role-dependent parts that THT
 // renders from *.j2.yaml (a ResourceGroup per role of roles_data.yaml, the role
 // templates, network/networks.yaml, common/deploy-steps.yaml) are rendered here
 // in Go, written back to the plan container as real process() does, and the

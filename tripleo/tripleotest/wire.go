@@ -61,7 +61,7 @@ func normalize(v any) any {
 	return out
 }
 
-// mistralError writes {"faultcode", "faultstring", "debuginfo"} (facts §10).
+// mistralError writes {"faultcode", "faultstring", "debuginfo"}.
 func mistralError(w http.ResponseWriter, status int, msg string) {
 	code := "Client"
 	if status >= 500 {
@@ -70,7 +70,7 @@ func mistralError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, map[string]any{"faultcode": code, "faultstring": msg, "debuginfo": nil})
 }
 
-// zaqarError writes {"title", "description"} (facts §11.1).
+// zaqarError writes {"title", "description"}.
 func zaqarError(w http.ResponseWriter, status int, title, desc string) {
 	w.Header().Set("Vary", "Accept")
 	writeJSON(w, status, map[string]any{"title": title, "description": desc})

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// tripleo.baremetal.v1 (facts §2, §9). Legacy envelope; set_node_state,
+// tripleo.baremetal.v1. Legacy envelope; set_node_state,
 // set_power_state and cellv2_discovery are silent helpers.
 
 // Simulated durations of the inspector and the workflows' own steps.
@@ -41,7 +41,7 @@ func noneIfEmpty(s string) string {
 }
 
 // wfSetNodeState: node_set_provision_state, then node_get every 3 s (400
-// tries) until target_state or one of error_states (facts §2.1).
+// tries) until target_state or one of error_states.
 func wfSetNodeState(f *flow) wfResult {
 	u := f.u
 	id, action, target := f.str("node_uuid"), f.str("state_action"), f.str("target_state")
@@ -179,7 +179,7 @@ func wfManage(f *flow) wfResult {
 }
 
 // wfProvide: set_node_state(provide → available) per node, cellv2_discovery,
-// then set_power_state(off) per node (facts §2.1).
+// then set_power_state(off) per node.
 func wfProvide(f *flow) wfResult {
 	ids := asStrings(f.in["node_uuids"])
 	failedRes, _ := f.withItems(ids, 0, "tripleo.baremetal.v1.set_node_state", func(id string) map[string]any {
@@ -247,7 +247,7 @@ func wfValidateNodes(f *flow) wfResult {
 }
 
 // wfRegisterOrUpdate: validate_nodes (sub-workflow, own message) →
-// register_or_update_nodes → manage(new nodes) [→ provide(new nodes)] (facts §2.1).
+// register_or_update_nodes → manage(new nodes) [→ provide(new nodes)].
 func wfRegisterOrUpdate(f *flow) wfResult {
 	_, res := f.sub("tripleo.baremetal.v1.validate_nodes", map[string]any{"nodes_json": f.in["nodes_json"], "queue_name": f.queue()})
 	if !f.alive() {
@@ -411,7 +411,7 @@ func (u *Undercloud) inspection(id string) map[string]any {
 
 // wfIntrospect: with-items _introspect (concurrency), get statuses, retry the
 // failed ones (RUNNING "Retrying <n> nodes that failed introspection. Attempt
-// <k> of <max+1> "), up to max_retry_attempts+1 rounds (facts §2.1). As in
+// <k> of <max+1> "), up to max_retry_attempts+1 rounds. As in
 // Queens, introspected_nodes holds the statuses of the last round's nodes.
 func wfIntrospect(f *flow) wfResult {
 	ids := asStrings(f.in["node_uuids"])
@@ -474,7 +474,7 @@ func wfIntrospectManageable(f *flow) wfResult {
 
 // wfManualCleaning: clean with clean_steps, then poll every retry_delay until
 // "manageable" or the timeout. Like the real one it does not notice "clean
-// failed": a failed clean burns the whole (scaled) timeout (facts §2.1).
+// failed": a failed clean burns the whole (scaled) timeout.
 func wfManualCleaning(f *flow) wfResult {
 	u := f.u
 	id := f.str("node_uuid")

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// tripleo.deployment.v1 (facts §4, standard envelope in Queens) and the
+// tripleo.deployment.v1 (standard envelope in Queens) and the
 // actions behind it.
 
 const (
@@ -29,7 +29,7 @@ func wfAddValidationKey(f *flow) wfResult {
 // wfDeployPlan (Queens): RUNNING "Workflow Started" DEPLOYING, the validation
 // key, optional pre-deployment validations, the swift rings container, cell
 // discovery, tripleo.deployment.deploy; SUCCESS DEPLOY_SUCCESS as soon as Heat
-// accepted the create/update (facts §0.5, §4.1), else FAILED DEPLOY_FAILED
+// accepted the create/update, else FAILED DEPLOY_FAILED
 // with the failing step's result.
 func wfDeployPlan(f *flow) wfResult {
 	c := f.str("container")
@@ -193,7 +193,7 @@ func (u *Undercloud) serversMatching(name string) [][2]string {
 }
 
 // wfDeployOnServers: servers whose name contains server_name ("all": every
-// one), then deploy_on_server for each (facts §4.2).
+// one), then deploy_on_server for each.
 func wfDeployOnServers(f *flow) wfResult {
 	servers := f.u.serversMatching(f.str("server_name"))
 	byID := map[string]string{}

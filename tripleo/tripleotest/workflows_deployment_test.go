@@ -37,7 +37,7 @@ func TestDeployPlan(t *testing.T) {
 	if p.PlanName != "overcloud" || p.DeploymentStatus != "DEPLOY_SUCCESS" || p.ExecutionID != f.ExecutionID || p.RootExecutionID != "" {
 		t.Errorf("standard envelope: %+v", p)
 	}
-	// SUCCESS means Heat accepted the create (facts §0.5): the stack goes on
+	// SUCCESS means Heat accepted the create: the stack goes on
 	s, ok := u.Stack("overcloud")
 	if !ok || !strings.HasPrefix(s.Status, "CREATE_") {
 		t.Fatalf("stack %+v", s)

@@ -16,8 +16,8 @@ import (
 	"github.com/google/uuid"
 )
 
-// tripleo.plan_management.v1 (facts §3, legacy envelope) and the plan and
-// parameters actions (facts §6).
+// tripleo.plan_management.v1 (legacy envelope) and the plan and
+// parameters actions.
 
 const usageMetaKey = "usage-tripleo" // X-Container-Meta-Usage-Tripleo
 
@@ -274,7 +274,7 @@ func (u *Undercloud) b64Key(n int) string {
 	return base64.URLEncoding.EncodeToString([]byte(u.randString(n, "")))
 }
 
-// generatePassword makes one password as tripleo-common's utils/passwords.py does (facts §6.4).
+// generatePassword makes one password as tripleo-common's utils/passwords.py does.
 func (u *Undercloud) generatePassword(name string) any {
 	switch {
 	case name == "CephClusterFSID":
@@ -374,7 +374,7 @@ func actListRoles(a *actCtx) (any, error) {
 
 // --- workflows ---
 
-// wfCreatePlan is create_deployment_plan (facts §3.1).
+// wfCreatePlan is create_deployment_plan.
 func wfCreatePlan(f *flow) wfResult {
 	u := f.u
 	c := f.str("container")

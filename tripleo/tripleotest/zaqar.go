@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Zaqar v2 subset (facts §11.1): queues PUT/GET/DELETE/list/stats, messages
+// Zaqar v2 subset: queues PUT/GET/DELETE/list/stats, messages
 // POST (TTL 60..1209600, default the queue's _default_message_ttl or 3600),
 // GET list (echo, limit ≤ 20 default 10, opaque marker, links rel next),
 // GET/DELETE by id and ?ids=. Every /v2 request needs a UUID Client-ID and an
