@@ -2,7 +2,7 @@
 
 # unit tests
 test:
-	go test -race ./...
+	go test -race ./... ./examples/tripleo/...
 
 # real-server integration tests: undercloud up, go test -tags integration ./integration/..., undercloud down
 integration:
