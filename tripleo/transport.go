@@ -1,0 +1,288 @@
+package tripleo
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gophercloud/gophercloud/v2"
+)
+
+// Defaults of the HTTP guard every Client's requests go through.
+const (
+	// DefaultMaxResponseBytes bounds the body of every successful response
+	// unless WithMaxResponseBytes says otherwise.
+	DefaultMaxResponseBytes = 32 << 20
+	// ErrorBodyBytes is how much of an error response's body is read: enough
+	// for the server's message, never a hostile amount.
+	ErrorBodyBytes = 8 << 10
+	// DefaultRequestTimeout is the deadline of one request (answer and body)
+	// unless WithRequestTimeout says otherwise.
+	DefaultRequestTimeout = 60 * time.Second
+	// DefaultUploadTimeout is the deadline of one upload to the object store
+	// (a PUT or POST to Swift) unless WithUploadTimeout says otherwise.
+	DefaultUploadTimeout = 10 * time.Minute
+	// DefaultMaxRetryTime bounds the retries of one call unless
+	// WithMaxRetryTime says otherwise.
+	DefaultMaxRetryTime = 2 * time.Minute
+)
+
+// TruncatedHeader is set on an error response whose body the guard cut at
+// ErrorBodyBytes (its value is that bound); WrapHTTP reports it.
+const TruncatedHeader = "X-Tripleo-Go-Body-Truncated"
+
+// lookahead is how close to its bound a body is read ahead: a body longer
+// than the bound fails before the reader was handed more than bound-lookahead
+// bytes, so that a reader growing its buffer by doubling never doubles past it.
+const lookahead = 64 << 10
+
+// guard is the RoundTripper of every Client: a per-request deadline and a
+// bound on every response body. Redirects are checked by sameOrigin, the
+// http.Client's CheckRedirect.
+type guard struct {
+	next          http.RoundTripper
+	maxBody       int64
+	timeout       time.Duration
+	uploadTimeout time.Duration
+	upload        atomic.Pointer[string] // the object store's endpoint, once known
+	// prevRedirect is the HTTP client's own CheckRedirect, kept so that
+	// hardening the same ProviderClient twice does not stack two checks.
+	prevRedirect func(*http.Request, []*http.Request) error
+}
+
+// errGuardDeadline is the cause of a request context the guard timed out.
+var errGuardDeadline = errors.New("tripleo: request deadline")
+
+// RoundTrip implements http.RoundTripper.
+func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("Upgrade") != "" {
+		// a websocket handshake: the connection outlives the request and
+		// its body must stay the raw connection
+		return g.next.RoundTrip(req)
+	}
+	d := g.timeout
+	if g.isUpload(req) {
+		d = g.uploadTimeout
+	}
+	parent := req.Context()
+	ctx, cancel := parent, context.CancelFunc(func() {})
+	if d > 0 {
+		ctx, cancel = context.WithTimeoutCause(parent, d, errGuardDeadline)
+	}
+	where := redactURL(req.URL)
+	resp, err := g.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		err = g.classify(ctx, parent, req.Method, where, d, err)
+		cancel()
+		return nil, err
+	}
+	b := &guardedBody{rc: resp.Body, cancel: cancel, ctx: ctx, parent: parent, method: req.Method, url: where, d: d, limit: g.maxBody}
+	if resp.StatusCode >= 400 {
+		b.limit, b.truncate, b.header = ErrorBodyBytes, true, resp.Header
+	} else if resp.ContentLength > b.limit {
+		resp.Body.Close()
+		cancel()
+		return nil, &BodyTooLargeError{Method: req.Method, URL: where, Limit: b.limit}
+	}
+	resp.Body = b
+	return resp, nil
+}
+
+func (g *guard) isUpload(req *http.Request) bool {
+	p := g.upload.Load()
+	if p == nil || *p == "" || (req.Method != http.MethodPut && req.Method != http.MethodPost) {
+		return false
+	}
+	return strings.HasPrefix(req.URL.String(), *p)
+}
+
+// classify turns the error of a request the guard timed out into a *TimeoutError.
+func (g *guard) classify(ctx, parent context.Context, method, where string, d time.Duration, err error) error {
+	if parent.Err() == nil && context.Cause(ctx) == errGuardDeadline {
+		return &TimeoutError{Method: method, URL: where, After: d}
+	}
+	return err
+}
+
+// redactURL drops user info and the query (which could hold a temp URL's signature).
+func redactURL(u *url.URL) string {
+	c := *u
+	c.User, c.RawQuery, c.ForceQuery = nil, "", false
+	return c.String()
+}
+
+// guardedBody reads a response body through the guard's bound and deadline.
+// A successful response's body longer than limit fails with a
+// *BodyTooLargeError; an error response's body is cut at limit (truncate),
+// which is flagged in header.
+type guardedBody struct {
+	rc          io.ReadCloser
+	cancel      context.CancelFunc
+	ctx, parent context.Context
+	method, url string
+	d           time.Duration
+	limit       int64
+	truncate    bool
+	header      http.Header
+
+	n       int64  // bytes handed out
+	ahead   []byte // read ahead near the bound, not yet handed out
+	probed  bool   // ahead holds all that is left
+	tailErr error  // the error that ended the read-ahead
+	err     error  // sticky
+}
+
+func (b *guardedBody) Read(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	margin := int64(lookahead)
+	if b.truncate || margin > b.limit {
+		margin = b.limit
+	}
+	if !b.probed && b.limit-b.n <= margin {
+		if err := b.probe(); err != nil {
+			return 0, b.fail(err)
+		}
+	}
+	if b.probed {
+		if len(b.ahead) == 0 {
+			return 0, b.fail(b.tailErr)
+		}
+		n := copy(p, b.ahead)
+		b.ahead = b.ahead[n:]
+		b.n += int64(n)
+		return n, nil
+	}
+	if max := b.limit - margin - b.n; int64(len(p)) > max {
+		p = p[:max]
+	}
+	n, err := b.rc.Read(p)
+	b.n += int64(n)
+	if err != nil {
+		return n, b.fail(err)
+	}
+	return n, nil
+}
+
+// probe reads what is left up to one byte past the bound: all of it for a
+// body within the bound, else the body is too large (or is cut, for an error body).
+func (b *guardedBody) probe() error {
+	rest := b.limit - b.n
+	buf := make([]byte, 0, rest+1)
+	var err error
+	for int64(len(buf)) <= rest && err == nil {
+		var n int
+		n, err = b.rc.Read(buf[len(buf) : rest+1])
+		buf = buf[:len(buf)+n]
+	}
+	b.probed = true
+	if int64(len(buf)) > rest {
+		if !b.truncate {
+			return &BodyTooLargeError{Method: b.method, URL: b.url, Limit: b.limit}
+		}
+		buf, err = buf[:rest], io.EOF
+		if b.header != nil {
+			b.header.Set(TruncatedHeader, strconv.FormatInt(b.limit, 10))
+		}
+	}
+	// an error that ended the read (EOF, a reset, the deadline) is reported
+	// once the bytes read before it are handed out
+	b.ahead, b.tailErr = buf, err
+	if b.tailErr == nil {
+		b.tailErr = io.EOF
+	}
+	return nil
+}
+
+// fail makes err sticky, releasing the deadline; an error caused by the guard's
+// deadline becomes a *TimeoutError.
+func (b *guardedBody) fail(err error) error {
+	if err != io.EOF {
+		err = (&guard{}).classify(b.ctx, b.parent, b.method, b.url, b.d, err)
+	}
+	b.err = err
+	b.cancel()
+	return err
+}
+
+// Close closes the body and releases its deadline.
+func (b *guardedBody) Close() error {
+	err := b.rc.Close()
+	b.cancel()
+	return err
+}
+
+// sameOrigin is the CheckRedirect of every Client: a redirect within the
+// request's origin is followed (through prev, the HTTP client's own policy, or
+// Go's limit of 10); one to another scheme, host or port is refused with a
+// *RedirectError.
+func sameOrigin(prev func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		from, to := origin(via[0].URL), origin(req.URL)
+		if from != to {
+			return &RedirectError{From: from, To: to}
+		}
+		if prev != nil {
+			return prev(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("tripleo: stopped after 10 redirects")
+		}
+		return nil
+	}
+}
+
+// origin is scheme://host:port, lower case, with the scheme's default port made explicit.
+func origin(u *url.URL) string {
+	scheme := strings.ToLower(u.Scheme)
+	port := u.Port()
+	if port == "" {
+		switch scheme {
+		case "https", "wss":
+			port = "443"
+		default:
+			port = "80"
+		}
+	}
+	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// harden installs the guard and the redirect check on pc's HTTP client (a
+// value inside pc: an *http.Client the caller handed over is not changed). A
+// guard already there is replaced, not stacked.
+func harden(pc *gophercloud.ProviderClient, o *options) *guard {
+	next, prev := pc.HTTPClient.Transport, pc.HTTPClient.CheckRedirect
+	if old, ok := next.(*guard); ok {
+		next, prev = old.next, old.prevRedirect
+	}
+	g := newGuard(next, o)
+	g.prevRedirect = prev
+	pc.HTTPClient.Transport = g
+	pc.HTTPClient.CheckRedirect = sameOrigin(prev)
+	return g
+}
+
+// newGuard makes the guard of o over next (nil means http.DefaultTransport).
+func newGuard(next http.RoundTripper, o *options) *guard {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	return &guard{next: next, maxBody: o.maxBody, timeout: o.timeout, uploadTimeout: o.uploadTimeout}
+}
+
+// uploadsTo tells the guard the object store's endpoint: PUTs and POSTs under
+// it get the upload deadline.
+func (g *guard) uploadsTo(sc *gophercloud.ServiceClient) {
+	if sc != nil {
+		ep := sc.Endpoint
+		g.upload.Store(&ep)
+	}
+}
