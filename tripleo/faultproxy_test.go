@@ -23,6 +23,8 @@ type fault string
 const (
 	pass      fault = "pass"      // forward to the backend
 	fail503   fault = "503"       // answer 503 without forwarding
+	busy      fault = "429"       // answer 429 with Retry-After: 1
+	busyLong  fault = "429-long"  // answer 429 with Retry-After: 3600
 	reset     fault = "reset"     // read the request, then reset the connection (RST)
 	hang      fault = "hang"      // read the request, never answer
 	slowloris fault = "slowloris" // answer headers, then one body byte every 20 ms
@@ -77,6 +79,9 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request, f fault, rp *
 		rp.ServeHTTP(w, r)
 	case fail503:
 		http.Error(w, `{"faultstring": "service unavailable"}`, http.StatusServiceUnavailable)
+	case busy, busyLong:
+		w.Header().Set("Retry-After", map[fault]string{busy: "1", busyLong: "3600"}[f])
+		http.Error(w, `{"faultstring": "slow down"}`, http.StatusTooManyRequests)
 	case reset:
 		conn, _, err := http.NewResponseController(w).Hijack()
 		if err != nil {

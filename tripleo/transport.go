@@ -3,11 +3,9 @@ package tripleo
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -37,11 +35,6 @@ const (
 // TruncatedHeader is set on an error response whose body the guard cut at
 // ErrorBodyBytes (its value is that bound); WrapHTTP reports it.
 const TruncatedHeader = "X-Tripleo-Go-Body-Truncated"
-
-// lookahead is how close to its bound a body is read ahead: a body longer
-// than the bound fails before the reader was handed more than bound-lookahead
-// bytes, so that a reader growing its buffer by doubling never doubles past it.
-const lookahead = 64 << 10
 
 // guard is the RoundTripper of every Client: a per-request deadline and a
 // bound on every response body. Redirects are checked by sameOrigin, the
@@ -84,12 +77,16 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	b := &guardedBody{rc: resp.Body, cancel: cancel, ctx: ctx, parent: parent, method: req.Method, url: where, d: d, limit: g.maxBody}
-	if resp.StatusCode >= 400 {
+	switch {
+	case resp.StatusCode >= 400:
 		b.limit, b.truncate, b.header = ErrorBodyBytes, true, resp.Header
-	} else if resp.ContentLength > b.limit {
+	case resp.ContentLength > b.limit:
 		resp.Body.Close()
 		cancel()
 		return nil, &BodyTooLargeError{Method: req.Method, URL: where, Limit: b.limit}
+	case resp.ContentLength >= 0:
+		// the transport ends the body at its declared length: within the bound
+		b.trusted = true
 	}
 	resp.Body = b
 	return resp, nil
@@ -116,108 +113,6 @@ func redactURL(u *url.URL) string {
 	c := *u
 	c.User, c.RawQuery, c.ForceQuery = nil, "", false
 	return c.String()
-}
-
-// guardedBody reads a response body through the guard's bound and deadline.
-// A successful response's body longer than limit fails with a
-// *BodyTooLargeError; an error response's body is cut at limit (truncate),
-// which is flagged in header.
-type guardedBody struct {
-	rc          io.ReadCloser
-	cancel      context.CancelFunc
-	ctx, parent context.Context
-	method, url string
-	d           time.Duration
-	limit       int64
-	truncate    bool
-	header      http.Header
-
-	n       int64  // bytes handed out
-	ahead   []byte // read ahead near the bound, not yet handed out
-	probed  bool   // ahead holds all that is left
-	tailErr error  // the error that ended the read-ahead
-	err     error  // sticky
-}
-
-func (b *guardedBody) Read(p []byte) (int, error) {
-	if b.err != nil {
-		return 0, b.err
-	}
-	margin := int64(lookahead)
-	if b.truncate || margin > b.limit {
-		margin = b.limit
-	}
-	if !b.probed && b.limit-b.n <= margin {
-		if err := b.probe(); err != nil {
-			return 0, b.fail(err)
-		}
-	}
-	if b.probed {
-		if len(b.ahead) == 0 {
-			return 0, b.fail(b.tailErr)
-		}
-		n := copy(p, b.ahead)
-		b.ahead = b.ahead[n:]
-		b.n += int64(n)
-		return n, nil
-	}
-	if max := b.limit - margin - b.n; int64(len(p)) > max {
-		p = p[:max]
-	}
-	n, err := b.rc.Read(p)
-	b.n += int64(n)
-	if err != nil {
-		return n, b.fail(err)
-	}
-	return n, nil
-}
-
-// probe reads what is left up to one byte past the bound: all of it for a
-// body within the bound, else the body is too large (or is cut, for an error body).
-func (b *guardedBody) probe() error {
-	rest := b.limit - b.n
-	buf := make([]byte, 0, rest+1)
-	var err error
-	for int64(len(buf)) <= rest && err == nil {
-		var n int
-		n, err = b.rc.Read(buf[len(buf) : rest+1])
-		buf = buf[:len(buf)+n]
-	}
-	b.probed = true
-	if int64(len(buf)) > rest {
-		if !b.truncate {
-			return &BodyTooLargeError{Method: b.method, URL: b.url, Limit: b.limit}
-		}
-		buf, err = buf[:rest], io.EOF
-		if b.header != nil {
-			b.header.Set(TruncatedHeader, strconv.FormatInt(b.limit, 10))
-		}
-	}
-	// an error that ended the read (EOF, a reset, the deadline) is reported
-	// once the bytes read before it are handed out
-	b.ahead, b.tailErr = buf, err
-	if b.tailErr == nil {
-		b.tailErr = io.EOF
-	}
-	return nil
-}
-
-// fail makes err sticky, releasing the deadline; an error caused by the guard's
-// deadline becomes a *TimeoutError.
-func (b *guardedBody) fail(err error) error {
-	if err != io.EOF {
-		err = (&guard{}).classify(b.ctx, b.parent, b.method, b.url, b.d, err)
-	}
-	b.err = err
-	b.cancel()
-	return err
-}
-
-// Close closes the body and releases its deadline.
-func (b *guardedBody) Close() error {
-	err := b.rc.Close()
-	b.cancel()
-	return err
 }
 
 // sameOrigin is the CheckRedirect of every Client: a redirect within the
