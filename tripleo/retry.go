@@ -133,6 +133,16 @@ func (c *Client) read(ctx context.Context, op string, fn func() error) error {
 	return retry(ctx, c, op, true, fn)
 }
 
+// Idempotent runs fn, an idempotent request (a GET, a HEAD, a PUT or DELETE
+// by name) named op for the logs, with the Client's retry policy: 5xx (a 500
+// twice at most), 429 (Retry-After honoured up to a minute), connection errors
+// and request timeouts are retried with exponential backoff for at most
+// WithMaxRetryTime; the last error is kept when ctx ends. fn should return
+// gophercloud's error as it is (or wrapped with %w).
+func (c *Client) Idempotent(ctx context.Context, op string, fn func() error) error {
+	return retry(ctx, c, op, true, fn)
+}
+
 // Retry runs fn until it succeeds or returns an error retryable rejects,
 // waiting between attempts as b says; notify, when not nil, is told each
 // error and wait before the wait. When b gives up or ctx ends first, the last
