@@ -58,11 +58,13 @@ func TestPOSTTimeoutIsNotRetried(t *testing.T) {
 	leakCheck(t)
 	c, p, _ := behindProxy(t, tripleo.WithRequestTimeout(100*time.Millisecond))
 	p.inject("/action_executions", hang, hang)
+	start := time.Now()
 	err := c.RunAction(context.Background(), "tripleo.plan.list", nil, nil)
 	var te *tripleo.TimeoutError
 	require.ErrorAs(t, err, &te)
 	received, _ := p.count("/action_executions")
 	assert.Equal(t, 1, received)
+	t.Logf("hang on a POST: *TimeoutError after %s, %d request (deadline 100ms)", time.Since(start).Round(time.Millisecond), received)
 }
 
 // Zaqar requests (what package messaging sends through the Client's
