@@ -110,7 +110,7 @@ func (b *guardedBody) probe() error {
 		b.ahead[len(b.ahead)-1] = last[:len(last)-int(got-rest)]
 		err = io.EOF
 		if b.header != nil {
-			b.header.Set(TruncatedHeader, strconv.FormatInt(b.limit, 10))
+			b.header.Set(truncatedHeader, strconv.FormatInt(b.limit, 10))
 		}
 	}
 	if err == nil {
@@ -124,7 +124,7 @@ func (b *guardedBody) probe() error {
 // guard's deadline becomes a *TimeoutError.
 func (b *guardedBody) fail(err error) error {
 	if err != io.EOF {
-		err = (&guard{}).classify(b.ctx, b.parent, b.method, b.url, b.d, err)
+		err = timedOut(b.ctx, b.parent, b.method, b.url, b.d, err)
 	}
 	b.err = err
 	b.cancel()

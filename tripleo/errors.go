@@ -122,7 +122,7 @@ func WrapHTTP(op string, err error, secrets ...Secret) error {
 	var ue gophercloud.ErrUnexpectedResponseCode
 	if errors.As(err, &ue) {
 		msg := Redact(ServerMessage(ue.Body), secrets...)
-		if cut := ue.ResponseHeader.Get(TruncatedHeader); cut != "" {
+		if cut := ue.ResponseHeader.Get(truncatedHeader); cut != "" {
 			msg += " (error body cut at " + cut + " bytes)"
 		}
 		if body := Redact(string(ue.Body), secrets...); body != string(ue.Body) {

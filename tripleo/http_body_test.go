@@ -174,3 +174,19 @@ func TestMalformedJSONIsTyped(t *testing.T) {
 	require.ErrorIs(t, err, tripleo.ErrMalformedResponse)
 	assert.True(t, errors.Is(err, io.ErrUnexpectedEOF), "%v", err)
 }
+
+// A HEAD's Content-Length is the resource's size, not a body: a large
+// object's HEAD is answered, whatever the bound.
+func TestHeadOfALargeObjectIsNotABody(t *testing.T) {
+	leakCheck(t)
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(gigabyte))
+		w.Header().Set("Etag", "abc")
+		w.WriteHeader(200)
+	}))
+	c := hostileClient(t, tripleo.Endpoints{Mistral: srv.URL + "/v2", Swift: srv.URL + "/v1/AUTH_x"}, tripleo.WithMaxResponseBytes(1<<20))
+	resp, err := c.ObjectStore.Head(context.Background(), c.ObjectStore.ServiceURL("overcloud", "big.qcow2"), &gophercloud.RequestOpts{OkCodes: []int{200}})
+	require.NoError(t, err)
+	assert.Equal(t, "abc", resp.Header.Get("Etag"))
+	assert.Equal(t, int64(gigabyte), resp.ContentLength)
+}

@@ -32,9 +32,9 @@ const (
 	DefaultMaxRetryTime = 2 * time.Minute
 )
 
-// TruncatedHeader is set on an error response whose body the guard cut at
+// truncatedHeader is set on an error response whose body the guard cut at
 // ErrorBodyBytes (its value is that bound); WrapHTTP reports it.
-const TruncatedHeader = "X-Tripleo-Go-Body-Truncated"
+const truncatedHeader = "X-Tripleo-Go-Body-Truncated"
 
 // guard is the RoundTripper of every Client: a per-request deadline and a
 // bound on every response body. Redirects are checked by sameOrigin, the
@@ -72,12 +72,16 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	where := redactURL(req.URL)
 	resp, err := g.next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
-		err = g.classify(ctx, parent, req.Method, where, d, err)
+		err = timedOut(ctx, parent, req.Method, where, d, err)
 		cancel()
 		return nil, err
 	}
 	b := &guardedBody{rc: resp.Body, cancel: cancel, ctx: ctx, parent: parent, method: req.Method, url: where, d: d, limit: g.maxBody}
 	switch {
+	case req.Method == http.MethodHead || resp.Body == http.NoBody:
+		// no body: a HEAD's Content-Length is the resource's
+		cancel()
+		return resp, nil
 	case resp.StatusCode >= 400:
 		b.limit, b.truncate, b.header = ErrorBodyBytes, true, resp.Header
 	case resp.ContentLength > b.limit:
@@ -100,8 +104,8 @@ func (g *guard) isUpload(req *http.Request) bool {
 	return strings.HasPrefix(req.URL.String(), *p)
 }
 
-// classify turns the error of a request the guard timed out into a *TimeoutError.
-func (g *guard) classify(ctx, parent context.Context, method, where string, d time.Duration, err error) error {
+// timedOut turns the error of a request the guard timed out into a *TimeoutError.
+func timedOut(ctx, parent context.Context, method, where string, d time.Duration, err error) error {
 	if parent.Err() == nil && context.Cause(ctx) == errGuardDeadline {
 		return &TimeoutError{Method: method, URL: where, After: d}
 	}
