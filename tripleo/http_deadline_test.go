@@ -3,6 +3,8 @@ package tripleo_test
 import (
 	"context"
 	"io"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,4 +106,38 @@ func TestCallerContextIsNotTheRequestTimeout(t *testing.T) {
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	var te *tripleo.TimeoutError
 	assert.NotErrorAs(t, err, &te)
+}
+
+// An upload to the object store has the upload deadline, not the request
+// deadline: a PUT still pending after a GET sent later timed out completes.
+func TestUploadsHaveTheirOwnDeadline(t *testing.T) {
+	leakCheck(t)
+	arrived, release := make(chan struct{}), make(chan struct{})
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPut:
+			close(arrived)
+			select {
+			case <-release:
+				w.WriteHeader(http.StatusCreated)
+			case <-r.Context().Done():
+			}
+		default:
+			<-r.Context().Done() // hang
+		}
+	}))
+	c := hostileClient(t, tripleo.Endpoints{Mistral: srv.URL + "/v2", Swift: srv.URL + "/v1/AUTH_x"},
+		tripleo.WithRequestTimeout(50*time.Millisecond), tripleo.WithUploadTimeout(time.Minute), tripleo.WithMaxRetryTime(time.Millisecond))
+	put := make(chan error, 1)
+	go func() {
+		_, err := c.ObjectStore.Put(context.Background(), c.ObjectStore.ServiceURL("overcloud", "a.yaml"), nil, nil,
+			&gophercloud.RequestOpts{RawBody: strings.NewReader("x: 1\n"), OkCodes: []int{201}})
+		put <- err
+	}()
+	<-arrived
+	_, err := c.GetExecution(context.Background(), "e1")
+	var te *tripleo.TimeoutError
+	require.ErrorAs(t, err, &te, "the GET meets the request deadline")
+	close(release)
+	require.NoError(t, <-put, "the PUT, sent before the GET, outlived the request deadline")
 }
