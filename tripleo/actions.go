@@ -95,7 +95,8 @@ func (c *Client) RunAction(ctx context.Context, name string, input map[string]an
 	op := "mistral: run action " + name
 	err := retry(ctx, c, op, false, func() error {
 		ax = ActionExecution{}
-		resp, err := c.Workflow.Post(ctx, c.Workflow.ServiceURL("action_executions"), body, &ax, &gophercloud.RequestOpts{OkCodes: []int{200, 201}})
+		// the answer comes when the action has run: the long deadline
+		resp, err := c.Workflow.Post(withLongDeadline(ctx), c.Workflow.ServiceURL("action_executions"), body, &ax, &gophercloud.RequestOpts{OkCodes: []int{200, 201}})
 		_, _, err = gophercloud.ParseResponse(resp, err)
 		// wrapped (and redacted) before retry logs it: the server's body may echo the input
 		return WrapHTTP(op, err, secrets...)

@@ -58,7 +58,7 @@ func TestRequestTimeoutIsRetriedWhenIdempotent(t *testing.T) {
 // A POST without a client-chosen id that times out is not re-sent.
 func TestPOSTTimeoutIsNotRetried(t *testing.T) {
 	leakCheck(t)
-	c, p, _ := behindProxy(t, tripleo.WithRequestTimeout(100*time.Millisecond))
+	c, p, _ := behindProxy(t, tripleo.WithLongRequestTimeout(100*time.Millisecond))
 	p.inject("/action_executions", hang, hang)
 	start := time.Now()
 	err := c.RunAction(context.Background(), "tripleo.plan.list", nil, nil)
@@ -66,7 +66,7 @@ func TestPOSTTimeoutIsNotRetried(t *testing.T) {
 	require.ErrorAs(t, err, &te)
 	received, _ := p.count("/action_executions")
 	assert.Equal(t, 1, received)
-	t.Logf("hang on a POST: *TimeoutError after %s, %d request (deadline 100ms)", time.Since(start).Round(time.Millisecond), received)
+	t.Logf("hang on a POST: *TimeoutError after %s, %d request (long deadline 100ms)", time.Since(start).Round(time.Millisecond), received)
 }
 
 // Zaqar requests (what package messaging sends through the Client's
@@ -108,36 +108,47 @@ func TestCallerContextIsNotTheRequestTimeout(t *testing.T) {
 	assert.NotErrorAs(t, err, &te)
 }
 
-// An upload to the object store has the upload deadline, not the request
-// deadline: a PUT still pending after a GET sent later timed out completes.
-func TestUploadsHaveTheirOwnDeadline(t *testing.T) {
+// An upload to the object store and a synchronous action have the long
+// deadline, not the request deadline: each, still pending after a GET sent
+// later timed out, completes.
+func TestLongRequestsHaveTheirOwnDeadline(t *testing.T) {
 	leakCheck(t)
-	arrived, release := make(chan struct{}), make(chan struct{})
-	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.Method {
-		case http.MethodPut:
-			close(arrived)
-			select {
-			case <-release:
-				w.WriteHeader(http.StatusCreated)
-			case <-r.Context().Done():
-			}
-		default:
-			<-r.Context().Done() // hang
-		}
-	}))
-	c := hostileClient(t, tripleo.Endpoints{Mistral: srv.URL + "/v2", Swift: srv.URL + "/v1/AUTH_x"},
-		tripleo.WithRequestTimeout(50*time.Millisecond), tripleo.WithUploadTimeout(time.Minute), tripleo.WithMaxRetryTime(time.Millisecond))
-	put := make(chan error, 1)
-	go func() {
-		_, err := c.ObjectStore.Put(context.Background(), c.ObjectStore.ServiceURL("overcloud", "a.yaml"), nil, nil,
-			&gophercloud.RequestOpts{RawBody: strings.NewReader("x: 1\n"), OkCodes: []int{201}})
-		put <- err
-	}()
-	<-arrived
-	_, err := c.GetExecution(context.Background(), "e1")
-	var te *tripleo.TimeoutError
-	require.ErrorAs(t, err, &te, "the GET meets the request deadline")
-	close(release)
-	require.NoError(t, <-put, "the PUT, sent before the GET, outlived the request deadline")
+	cases := map[string]func(*tripleo.Client) error{
+		"swift PUT": func(c *tripleo.Client) error {
+			_, err := c.ObjectStore.Put(context.Background(), c.ObjectStore.ServiceURL("overcloud", "a.yaml"), nil, nil,
+				&gophercloud.RequestOpts{RawBody: strings.NewReader("x: 1\n"), OkCodes: []int{201}})
+			return err
+		},
+		"RunAction": func(c *tripleo.Client) error {
+			return c.RunAction(context.Background(), "tripleo.slow", nil, nil)
+		},
+	}
+	for name, call := range cases {
+		t.Run(name, func(t *testing.T) {
+			arrived, release := make(chan struct{}), make(chan struct{})
+			srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == http.MethodGet {
+					<-r.Context().Done() // hang
+					return
+				}
+				close(arrived)
+				select {
+				case <-release:
+					w.WriteHeader(http.StatusCreated)
+					w.Write([]byte(`{"id": "a1", "state": "SUCCESS", "output": "{\"result\": null}"}`))
+				case <-r.Context().Done():
+				}
+			}))
+			c := hostileClient(t, tripleo.Endpoints{Mistral: srv.URL + "/v2", Swift: srv.URL + "/v1/AUTH_x"},
+				tripleo.WithRequestTimeout(50*time.Millisecond), tripleo.WithLongRequestTimeout(time.Minute), tripleo.WithMaxRetryTime(time.Millisecond))
+			done := make(chan error, 1)
+			go func() { done <- call(c) }()
+			<-arrived
+			_, err := c.GetExecution(context.Background(), "e1")
+			var te *tripleo.TimeoutError
+			require.ErrorAs(t, err, &te, "the GET meets the request deadline")
+			close(release)
+			require.NoError(t, <-done, "the long request, sent before the GET, outlived the request deadline")
+		})
+	}
 }

@@ -43,7 +43,7 @@ func (e *BodyTooLargeError) Error() string {
 
 // TimeoutError is a request that had no complete answer (headers and body)
 // within the Client's per-request deadline (WithRequestTimeout, or
-// WithUploadTimeout for uploads), independent of the caller's context.
+// WithLongRequestTimeout for uploads and synchronous actions), independent of the caller's context.
 // Idempotent calls retry it.
 type TimeoutError struct {
 	// Method and URL are those of the request.

@@ -13,18 +13,18 @@ import (
 type Option func(*options)
 
 type options struct {
-	notifier      Notifier
-	notifierFrom  func(*Client) (Notifier, error)
-	logger        *slog.Logger
-	queue         string
-	clientID      string
-	endpoint      gophercloud.EndpointOpts
-	endpointSet   bool
-	httpClient    *http.Client
-	maxBody       int64
-	timeout       time.Duration
-	uploadTimeout time.Duration
-	retryMax      time.Duration
+	notifier     Notifier
+	notifierFrom func(*Client) (Notifier, error)
+	logger       *slog.Logger
+	queue        string
+	clientID     string
+	endpoint     gophercloud.EndpointOpts
+	endpointSet  bool
+	httpClient   *http.Client
+	maxBody      int64
+	timeout      time.Duration
+	longTimeout  time.Duration
+	retryMax     time.Duration
 }
 
 // WithNotifier sets the Notifier that delivers workflow messages (see package messaging).
@@ -80,13 +80,14 @@ func WithRequestTimeout(d time.Duration) Option {
 	}
 }
 
-// WithUploadTimeout sets the deadline of each upload to the object store (a
-// PUT or POST to Swift), in place of the request timeout
-// (DefaultUploadTimeout when unset or not positive).
-func WithUploadTimeout(d time.Duration) Option {
+// WithLongRequestTimeout sets the deadline of the requests that may rightly
+// take long, in place of the request timeout: uploads to the object store (a
+// PUT or POST to Swift) and synchronous Mistral actions (RunAction)
+// (DefaultLongRequestTimeout when unset or not positive).
+func WithLongRequestTimeout(d time.Duration) Option {
 	return func(o *options) {
 		if d > 0 {
-			o.uploadTimeout = d
+			o.longTimeout = d
 		}
 	}
 }
@@ -104,7 +105,7 @@ func WithMaxRetryTime(d time.Duration) Option {
 
 func buildOptions(opts []Option) (*options, error) {
 	o := &options{queue: DefaultQueue, maxBody: DefaultMaxResponseBytes, timeout: DefaultRequestTimeout,
-		uploadTimeout: DefaultUploadTimeout, retryMax: DefaultMaxRetryTime}
+		longTimeout: DefaultLongRequestTimeout, retryMax: DefaultMaxRetryTime}
 	for _, f := range opts {
 		f(o)
 	}

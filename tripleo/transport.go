@@ -24,9 +24,10 @@ const (
 	// DefaultRequestTimeout is the deadline of one request (answer and body)
 	// unless WithRequestTimeout says otherwise.
 	DefaultRequestTimeout = 60 * time.Second
-	// DefaultUploadTimeout is the deadline of one upload to the object store
-	// (a PUT or POST to Swift) unless WithUploadTimeout says otherwise.
-	DefaultUploadTimeout = 10 * time.Minute
+	// DefaultLongRequestTimeout is the deadline of a request that may
+	// rightly take long (an upload to the object store, a synchronous Mistral
+	// action) unless WithLongRequestTimeout says otherwise.
+	DefaultLongRequestTimeout = 10 * time.Minute
 	// DefaultMaxRetryTime bounds the retries of one call unless
 	// WithMaxRetryTime says otherwise.
 	DefaultMaxRetryTime = 2 * time.Minute
@@ -40,11 +41,11 @@ const truncatedHeader = "X-Tripleo-Go-Body-Truncated"
 // bound on every response body. Redirects are checked by sameOrigin, the
 // http.Client's CheckRedirect.
 type guard struct {
-	next          http.RoundTripper
-	maxBody       int64
-	timeout       time.Duration
-	uploadTimeout time.Duration
-	upload        atomic.Pointer[string] // the object store's endpoint, once known
+	next        http.RoundTripper
+	maxBody     int64
+	timeout     time.Duration
+	longTimeout time.Duration
+	upload      atomic.Pointer[string] // the object store's endpoint, once known
 	// prevRedirect is the HTTP client's own CheckRedirect, kept so that
 	// hardening the same ProviderClient twice does not stack two checks.
 	prevRedirect func(*http.Request, []*http.Request) error
@@ -61,8 +62,8 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		return g.next.RoundTrip(req)
 	}
 	d := g.timeout
-	if g.isUpload(req) {
-		d = g.uploadTimeout
+	if g.isUpload(req) || req.Context().Value(longRequest{}) != nil {
+		d = g.longTimeout
 	}
 	parent := req.Context()
 	ctx, cancel := parent, context.CancelFunc(func() {})
@@ -96,6 +97,15 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// longRequest marks the context of a request that gets the long deadline.
+type longRequest struct{}
+
+// withLongDeadline marks ctx's requests for the long deadline.
+func withLongDeadline(ctx context.Context) context.Context {
+	return context.WithValue(ctx, longRequest{}, true)
+}
+
+// isUpload reports a PUT or POST under the object store's endpoint.
 func (g *guard) isUpload(req *http.Request) bool {
 	p := g.upload.Load()
 	if p == nil || *p == "" || (req.Method != http.MethodPut && req.Method != http.MethodPost) {
@@ -174,7 +184,7 @@ func newGuard(next http.RoundTripper, o *options) *guard {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	return &guard{next: next, maxBody: o.maxBody, timeout: o.timeout, uploadTimeout: o.uploadTimeout}
+	return &guard{next: next, maxBody: o.maxBody, timeout: o.timeout, longTimeout: o.longTimeout}
 }
 
 // uploadsTo tells the guard the object store's endpoint: PUTs and POSTs under
