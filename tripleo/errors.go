@@ -131,6 +131,12 @@ func WrapHTTP(op string, err error, secrets ...Secret) error {
 		}
 		return &APIError{Op: op, StatusCode: ue.Actual, Message: msg, Err: err}
 	}
+	var re *RedirectError
+	if errors.As(err, &re) {
+		// net/http's *url.Error around it quotes the target URL, which the
+		// server chose: only the origins are kept
+		return fmt.Errorf("%s: %w", op, re)
+	}
 	if decodeFailure(err) {
 		return &DecodeError{Op: op, Err: redactErr(err, secrets)}
 	}

@@ -27,7 +27,8 @@ func redirector(t *testing.T, status int, target func() string, n *atomic.Int32)
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
-		http.Redirect(w, r, target()+r.URL.Path, status)
+		// a hostile Location may carry anything the server saw, the token included
+		http.Redirect(w, r, target()+r.URL.Path+"?echo="+r.Header.Get("X-Auth-Token"), status)
 	})
 	return mux
 }
