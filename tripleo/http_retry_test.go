@@ -154,3 +154,17 @@ func TestStartReportsEveryProblemAtOnce(t *testing.T) {
 	after, _ := p.count("")
 	assert.Equal(t, before, after, "no request sent")
 }
+
+// Attach too reports every problem with its arguments before any request.
+func TestAttachReportsEveryProblemAtOnce(t *testing.T) {
+	c, p, _ := behindProxy(t)
+	before, _ := p.count("")
+	_, err := tripleo.Attach[struct{}](context.Background(), c, "", nil, tripleo.AttachOpts{Queue: "bad queue!", Watchers: []tripleo.Watcher{nil}})
+	var fields []string
+	for _, pr := range tripleo.Problems(err) {
+		fields = append(fields, pr.Field)
+	}
+	assert.ElementsMatch(t, []string{"execution", "decode", "queue", "watchers[0]"}, fields, "%v", err)
+	after, _ := p.count("")
+	assert.Equal(t, before, after, "no request sent")
+}

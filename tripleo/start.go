@@ -136,8 +136,25 @@ func Attach[T any](ctx context.Context, c *Client, executionID string, decode De
 	if c == nil || c.Workflow == nil {
 		return nil, fmt.Errorf("attach %s: workflow: %w", executionID, ErrNoService)
 	}
+	var problems []error
+	if executionID == "" {
+		problems = append(problems, Invalid("execution", "an id is required"))
+	}
 	if decode == nil {
-		return nil, Invalid("decode", "a Decoder is required")
+		problems = append(problems, Invalid("decode", "a Decoder is required"))
+	}
+	if opts.Queue != "" {
+		if err := ValidateQueueName(opts.Queue); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	for i, w := range opts.Watchers {
+		if w == nil {
+			problems = append(problems, Invalid(fmt.Sprintf("watchers[%d]", i), "a Watcher is nil"))
+		}
+	}
+	if err := joinErrs(problems); err != nil {
+		return nil, err
 	}
 	ex, err := c.GetExecution(ctx, executionID)
 	if err != nil {
