@@ -136,6 +136,7 @@ func TestRedirectRefusedWithAUserProviderClient(t *testing.T) {
 
 // NewClientFromCloud (Keystone auth) refuses it as well, with the caller's HTTP client.
 func TestRedirectRefusedWithNewClientFromCloud(t *testing.T) {
+	leakCheck(t)
 	dir := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "clouds.yaml"), []byte(`clouds:
   undercloud:
@@ -176,6 +177,7 @@ func TestRedirectRefusedWithNewClientFromCloud(t *testing.T) {
 // The embedded undercloud's Clients (NewNoAuthClient underneath) carry the
 // same redirect policy: asked about a redirect to another origin, it refuses.
 func TestUndercloudClientRefusesCrossOriginRedirects(t *testing.T) {
+	leakCheck(t)
 	u := tripleotest.NewT(t)
 	c, err := u.Client()
 	require.NoError(t, err)

@@ -142,6 +142,7 @@ func TestStartThroughResetAnd503StartsOnce(t *testing.T) {
 
 // Every problem with Start's arguments is reported at once, before any request.
 func TestStartReportsEveryProblemAtOnce(t *testing.T) {
+	leakCheck(t)
 	c, p, _ := behindProxy(t)
 	before, _ := p.count("")
 	_, err := tripleo.Start[struct{}](context.Background(), c, "", map[string]any{"queue_name": "other"}, nil,
@@ -157,6 +158,7 @@ func TestStartReportsEveryProblemAtOnce(t *testing.T) {
 
 // Attach too reports every problem with its arguments before any request.
 func TestAttachReportsEveryProblemAtOnce(t *testing.T) {
+	leakCheck(t)
 	c, p, _ := behindProxy(t)
 	before, _ := p.count("")
 	_, err := tripleo.Attach[struct{}](context.Background(), c, "", nil, tripleo.AttachOpts{Queue: "bad queue!", Watchers: []tripleo.Watcher{nil}})
