@@ -2,6 +2,7 @@ package tripleo
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -92,10 +93,11 @@ func (b *guardedBody) probe() error {
 	var err error
 	for got <= rest && err == nil {
 		buf := make([]byte, min(aheadChunk, rest+1-got))
-		var k int
-		k, err = io.ReadAtLeast(b.rc, buf, len(buf))
-		if err == io.ErrUnexpectedEOF {
-			err = io.EOF // the body ended within this chunk
+		k := 0
+		for k < len(buf) && err == nil {
+			var m int
+			m, err = b.rc.Read(buf[k:])
+			k += m
 		}
 		b.ahead = append(b.ahead, buf[:k])
 		got += int64(k)
@@ -123,7 +125,11 @@ func (b *guardedBody) probe() error {
 // fail makes err sticky and releases the deadline; an error caused by the
 // guard's deadline becomes a *TimeoutError.
 func (b *guardedBody) fail(err error) error {
-	if err != io.EOF {
+	switch {
+	case err == io.EOF:
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		err = &cutError{err: err}
+	default:
 		err = timedOut(b.ctx, b.parent, b.method, b.url, b.d, err)
 	}
 	b.err = err
@@ -137,3 +143,13 @@ func (b *guardedBody) Close() error {
 	b.cancel()
 	return err
 }
+
+// cutError is a body the connection cut before its declared end: the answer
+// was lost on the way, unlike a complete answer whose JSON is cut short. It
+// unwraps to io.ErrUnexpectedEOF; idempotent calls retry it.
+type cutError struct{ err error }
+
+func (e *cutError) Error() string {
+	return "response body cut short by the connection: " + e.err.Error()
+}
+func (e *cutError) Unwrap() error { return e.err }

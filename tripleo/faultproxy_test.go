@@ -175,16 +175,16 @@ func (r *recorder) requests() []string {
 }
 
 // hostileClient is a noauth Client on endpoints with its own transport
-// (closed at cleanup, so that goleak sees no idle connection) and test-sized
-// deadlines and retries; more opts come last.
+// (closed at cleanup, so that goleak sees no idle connection); more opts
+// come last (the tests about deadlines set short ones).
 func hostileClient(t *testing.T, ep tripleo.Endpoints, opts ...tripleo.Option) *tripleo.Client {
 	t.Helper()
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
 	all := append([]tripleo.Option{
 		tripleo.WithHTTPClient(&http.Client{Transport: tr}),
-		tripleo.WithRequestTimeout(2 * time.Second),
-		tripleo.WithMaxRetryTime(3 * time.Second),
+		tripleo.WithRequestTimeout(time.Minute), // a loaded machine must not time out a test that is not about time
+		tripleo.WithMaxRetryTime(30 * time.Second),
 	}, opts...)
 	c, err := tripleo.NewNoAuthClient(ep, all...)
 	require.NoError(t, err)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/stretchr/testify/assert"
@@ -119,8 +120,9 @@ func TestBodyAtTheBoundIsRead(t *testing.T) {
 }
 
 // Malformed answers are *DecodeError (ErrMalformedResponse): JSON of the
-// wrong type is not retried; a body cut short (the connection dropped
-// mid-answer) is, for an idempotent call.
+// wrong type and a complete answer whose JSON is cut short are not retried;
+// a body the connection cut before its declared length is, for an idempotent
+// call.
 func TestMalformedJSONIsTyped(t *testing.T) {
 	leakCheck(t)
 	var wrongTyped, truncated atomic.Int32
@@ -147,11 +149,13 @@ func TestMalformedJSONIsTyped(t *testing.T) {
 			conn.Close()
 		}
 	})
+	var short atomic.Int32
 	mux.HandleFunc("GET /v2/executions/short", func(w http.ResponseWriter, r *http.Request) {
+		short.Add(1)
 		w.Write([]byte(`{"id": "short", "state": "RUNN`)) // a complete answer that is not complete JSON
 	})
 	srv := serve(t, mux)
-	c := hostileClient(t, tripleo.Endpoints{Mistral: srv.URL + "/v2"}, tripleo.WithMaxRetryTime(500e6))
+	c := hostileClient(t, tripleo.Endpoints{Mistral: srv.URL + "/v2"}, tripleo.WithMaxRetryTime(time.Minute))
 	ctx := context.Background()
 
 	_, err := c.GetExecution(ctx, "typed")
@@ -173,6 +177,7 @@ func TestMalformedJSONIsTyped(t *testing.T) {
 	_, err = c.GetExecution(ctx, "short")
 	require.ErrorIs(t, err, tripleo.ErrMalformedResponse)
 	assert.True(t, errors.Is(err, io.ErrUnexpectedEOF), "%v", err)
+	assert.Equal(t, int32(1), short.Load(), "a complete answer is not asked again")
 }
 
 // A HEAD's Content-Length is the resource's size, not a body: a large

@@ -3,7 +3,6 @@ package tripleo
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -15,7 +14,8 @@ import (
 )
 
 // Retryable reports whether err is worth retrying: 5xx, 429, connection
-// errors, a body cut short and the Client's request timeouts. With idempotent
+// errors (a body the connection cut short included) and the Client's
+// request timeouts. With idempotent
 // false only failures where the request surely was not processed count
 // (connection refused, 429, 503). A refused redirect, a body over the bound,
 // a malformed answer and the caller's context ending are never retried.
@@ -26,6 +26,7 @@ func Retryable(err error, idempotent bool) bool {
 		be  *BodyTooLargeError
 		te  *TimeoutError
 		urr *url.Error
+		cut *cutError
 	)
 	switch {
 	case errors.As(err, &re), errors.As(err, &be):
@@ -43,7 +44,7 @@ func Retryable(err error, idempotent bool) bool {
 		return false
 	case !idempotent:
 		return false
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
+	case errors.As(err, &cut), errors.Is(err, syscall.ECONNRESET):
 		return true // the connection was cut mid-answer
 	case errors.Is(err, ErrMalformedResponse):
 		return false
