@@ -15,10 +15,10 @@ const aheadChunk = 64 << 10
 // guardedBody reads a response body through the guard's bound and deadline.
 //
 // A successful response's body of unknown length is handed out freely up to
-// a quarter of the bound; the rest, up to one byte past the bound, is then
-// read ahead (in chunks, never copied to grow). A body over the bound thus
-// fails with a *BodyTooLargeError while its reader holds a quarter of the
-// bound at most, whatever that reader does with it (a decoder doubling its
+// a quarter of the bound (less 64 KiB); the rest, up to one byte past the
+// bound, is then read ahead (in chunks, never copied to grow). A body over
+// the bound thus fails with a *BodyTooLargeError while its reader holds a
+// quarter of the bound at most, whatever that reader does with it (a decoder doubling its
 // buffer, io.ReadAll copying its chunks into one slice on error): the heap
 // stays under twice the bound. An error response's body is cut at the bound
 // (truncate), which is flagged in header.
@@ -52,7 +52,9 @@ func (b *guardedBody) Read(p []byte) (int, error) {
 		}
 		return n, err
 	}
-	free := b.limit / 4
+	// a quarter of the bound, less a piece: a decoder doubling its buffer at
+	// a power of two (a bound of 32 MiB) does not double past the quarter
+	free := max(b.limit/4-aheadChunk, 0)
 	if b.truncate {
 		free = 0
 	}
