@@ -75,8 +75,8 @@ func (b *guardedBody) Read(p []byte) (int, error) {
 		b.n += int64(n)
 		return n, nil
 	}
-	if max := free - b.n; int64(len(p)) > max {
-		p = p[:max]
+	if room := free - b.n; int64(len(p)) > room {
+		p = p[:room]
 	}
 	n, err := b.rc.Read(p)
 	b.n += int64(n)

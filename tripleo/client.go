@@ -66,7 +66,10 @@ func ValidateQueueName(q string) error {
 
 // NewClient builds a Client from an authenticated ProviderClient (any auth
 // gophercloud supports), finding the services in its catalog. Mistral is
-// required; Zaqar, Swift, Heat and Ironic are optional.
+// required; Zaqar, Swift, Heat and Ironic are optional. The Client's HTTP
+// guard (see the package documentation) is installed on pc.HTTPClient, so pc's
+// other users get it too; gophercloud's re-authentication keeps the HTTP
+// client pc authenticated with.
 func NewClient(pc *gophercloud.ProviderClient, opts ...Option) (*Client, error) {
 	o, err := buildOptions(opts)
 	if err != nil {
