@@ -74,11 +74,16 @@ func ListNodes(ctx context.Context, c *tripleo.Client, opts ListNodesOpts) ([]No
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	out := []NodeState{}
-	err := listStates(ctx, c, opts.query(), func(s NodeState) {
-		if opts.keeps(s) {
-			out = append(out, s)
-		}
+	var out []NodeState
+	// an idempotent read: a transient failure reads the list again (the node
+	// watch, which counts its own failures, reads without these retries)
+	err := c.Idempotent(ctx, "ironic: list nodes", func() error {
+		out = []NodeState{}
+		return listStates(ctx, c, opts.query(), func(s NodeState) {
+			if opts.keeps(s) {
+				out = append(out, s)
+			}
+		})
 	})
 	if err != nil {
 		return nil, err

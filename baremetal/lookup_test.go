@@ -26,6 +26,8 @@ type ironicMock struct {
 	c     *tripleo.Client
 	pages map[string]map[string]any
 	reqs  []string // "GET <raw query>"
+	// busy is the number of requests answered 503 before the pages are served
+	busy int
 }
 
 func newIronicMock(t *testing.T, pages map[string]map[string]any) *ironicMock {
@@ -37,6 +39,10 @@ func newIronicMock(t *testing.T, pages map[string]map[string]any) *ironicMock {
 	mt.RegisterResponder("GET", ironicURL+"/nodes", func(r *http.Request) (*http.Response, error) {
 		m.reqs = append(m.reqs, r.Method+" "+r.URL.RawQuery)
 		assert.Equal(t, tripleo.IronicAPIVersion, r.Header.Get("X-OpenStack-Ironic-API-Version"))
+		if m.busy > 0 {
+			m.busy--
+			return tripleotest.JSONResponse(r, 503, map[string]any{"error_message": `{"faultstring": "busy"}`}), nil
+		}
 		page, ok := m.pages[r.URL.RawQuery]
 		if !ok {
 			return tripleotest.JSONResponse(r, 400, map[string]any{"error_message": `{"faultstring": "unexpected query ` + r.URL.RawQuery + `"}`}), nil
@@ -79,6 +85,16 @@ func TestListNodesFollowsNextAndFiltersEveryPage(t *testing.T) {
 		{UUID: uuid2, Name: "compute-0", ProvisionState: "manageable", PowerState: "power off"},
 		{UUID: uuid3, Name: "compute-1", ProvisionState: "manageable", PowerState: "power off"},
 	}, ns, "compute-2 (available, in maintenance) came unfiltered on page 2 and is left out")
+}
+
+// ListNodes is an idempotent read: a 503 is retried.
+func TestListNodesRetries503(t *testing.T) {
+	m := newIronicMock(t, map[string]map[string]any{listFieldsQuery: {"nodes": []any{node(uuid1, "a", "manageable", false, "")}}})
+	m.busy = 1
+	ns, err := baremetal.ListNodes(context.Background(), m.c, baremetal.ListNodesOpts{})
+	require.NoError(t, err)
+	require.Len(t, ns, 1)
+	assert.Equal(t, []string{"GET " + listFieldsQuery, "GET " + listFieldsQuery}, m.reqs)
 }
 
 func TestListNodesFilters(t *testing.T) {

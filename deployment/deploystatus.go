@@ -55,7 +55,11 @@ func Status(ctx context.Context, c *tripleo.Client, plan string) (*DeploymentSta
 		return nil, fmt.Errorf("deployment status of %s: %w", plan, err)
 	}
 	out := &DeploymentStatus{Plan: plan, Source: FromHeat, StackStatus: NoStack}
-	st, err := getStack(ctx, c, plan, "")
+	var st *Stack
+	err = c.Idempotent(ctx, "heat: get stack "+plan, func() (err error) { // an idempotent read
+		st, err = getStack(ctx, c, plan, "")
+		return err
+	})
 	switch {
 	case err == nil:
 		out.StackStatus = st.Status

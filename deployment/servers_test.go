@@ -172,3 +172,20 @@ func TestStatusFromHeatWhereTheWorkflowIsAbsent(t *testing.T) {
 		require.ErrorIs(t, err, tripleo.ErrInvalidInput)
 	})
 }
+
+// Status's stack read is an idempotent read: a 503 is retried.
+func TestStatusFromHeatRetries503(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, mt := newMockClient(t)
+		tripleotest.NewMockMistral(mt, mistralURL)
+		h := updateScenario()
+		h.setStatus(top, "UPDATE_COMPLETE", "")
+		h.getFaults = []fault{{code: 503}}
+		h.register(mt)
+		st, err := deployment.Status(t.Context(), c, top)
+		require.NoError(t, err)
+		assert.Equal(t, "UPDATE_COMPLETE", st.StackStatus)
+		_, gets := h.counts()
+		assert.Equal(t, 2, gets, "the 503, then the answer")
+	})
+}

@@ -292,8 +292,13 @@ func LatestEventID(ctx context.Context, c *tripleo.Client, stack string, nestedD
 	if err != nil {
 		return "", err
 	}
+	// idempotent reads: transient failures are retried
 	if id == "" || name == "" {
-		st, err := getStack(ctx, c, name, id)
+		var st *Stack
+		err := c.Idempotent(ctx, "heat: get stack "+name+id, func() (err error) {
+			st, err = getStack(ctx, c, name, id)
+			return err
+		})
 		if err != nil {
 			return "", err
 		}
@@ -301,11 +306,14 @@ func LatestEventID(ctx context.Context, c *tripleo.Client, stack string, nestedD
 	}
 	var latest string
 	q := eventQuery{SortDir: "desc", Limit: 1, NestedDepth: max(nestedDepth, 0)}
-	err = eachEventPage(ctx, c, name, id, q, func(evs []stackevents.Event) bool {
-		if len(evs) > 0 {
-			latest = evs[0].ID
-		}
-		return false
+	err = c.Idempotent(ctx, "heat: latest event of stack "+name, func() error {
+		latest = ""
+		return eachEventPage(ctx, c, name, id, q, func(evs []stackevents.Event) bool {
+			if len(evs) > 0 {
+				latest = evs[0].ID
+			}
+			return false
+		})
 	})
 	return latest, err
 }

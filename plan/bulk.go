@@ -30,8 +30,13 @@ func BulkUploadSupported(ctx context.Context, c *tripleo.Client) (bool, error) {
 		return false, err
 	}
 	var info map[string]json.RawMessage
-	resp, err := c.ObjectStore.Get(ctx, infoURL, &info, &gophercloud.RequestOpts{OkCodes: []int{200}})
-	if _, _, err = gophercloud.ParseResponse(resp, err); err != nil {
+	err = c.Idempotent(ctx, "swift: get /info", func() error {
+		info = nil
+		resp, err := c.ObjectStore.Get(ctx, infoURL, &info, &gophercloud.RequestOpts{OkCodes: []int{200}})
+		_, _, err = gophercloud.ParseResponse(resp, err)
+		return err
+	})
+	if err != nil {
 		return false, tripleo.WrapHTTP("swift: get /info", err)
 	}
 	_, ok := info["bulk_upload"]

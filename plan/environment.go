@@ -162,8 +162,13 @@ func GetEnvironment(ctx context.Context, c *tripleo.Client, container string) (*
 		return nil, err
 	}
 	op := "swift: get " + container + "/" + EnvironmentObject
-	res := objects.Download(ctx, c.ObjectStore, container, EnvironmentObject, nil)
-	data, err := res.ExtractContent()
+	var data []byte
+	err := c.Idempotent(ctx, op, func() error {
+		res := objects.Download(ctx, c.ObjectStore, container, EnvironmentObject, nil)
+		var err error
+		data, err = res.ExtractContent()
+		return err
+	})
 	if err != nil {
 		return nil, tripleo.WrapHTTP(op, err)
 	}

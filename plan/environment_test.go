@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"testing"
 
+	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -110,4 +112,24 @@ func TestParseEnvironmentErrors(t *testing.T) {
 	env, err := plan.ParseEnvironment([]byte(`{"name": "x", "passwords": {"A": "b"}, "custom_key": [1]}`))
 	require.NoError(t, err, "JSON is YAML")
 	assert.Equal(t, []any{1}, env.Other["custom_key"])
+}
+
+// A 503 on the environment's GET is retried (an idempotent read).
+func TestGetEnvironmentRetries503(t *testing.T) {
+	c, mt := newMockClient(t)
+	sw := newFakeSwift("/v1/AUTH_x", false)
+	sw.register(mt)
+	sw.mkContainer("overcloud", map[string]string{"plan-environment.yaml": "version: 1.0\nname: overcloud\n"})
+	gets := 0
+	mt.RegisterResponder("GET", swiftURL+"/overcloud/plan-environment.yaml", func(req *http.Request) (*http.Response, error) {
+		gets++
+		if gets == 1 {
+			return httpmock.NewStringResponse(503, "busy"), nil
+		}
+		return sw.responder(req)
+	})
+	env, err := plan.GetEnvironment(context.Background(), c, "overcloud")
+	require.NoError(t, err)
+	assert.Equal(t, "overcloud", env.Name)
+	assert.Equal(t, 2, gets)
 }

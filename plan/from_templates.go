@@ -170,7 +170,11 @@ func CreateFromTemplates(ctx context.Context, c *tripleo.Client, container strin
 // container (one that carries the plan metadata).
 func createOrReuse(ctx context.Context, c *tripleo.Client, container string, resume bool) (bool, error) {
 	if resume {
-		res := containers.Get(ctx, c.ObjectStore, container, nil)
+		var res containers.GetResult
+		_ = c.Idempotent(ctx, "swift: head container "+container, func() error {
+			res = containers.Get(ctx, c.ObjectStore, container, nil)
+			return res.Err
+		})
 		switch {
 		case res.Err == nil:
 			meta, err := res.ExtractMetadata()

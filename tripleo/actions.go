@@ -2,15 +2,11 @@ package tripleo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"sort"
 	"strings"
-	"syscall"
-	"time"
 
-	"github.com/cenkalti/backoff/v4"
 	"github.com/gophercloud/gophercloud/v2"
 )
 
@@ -34,7 +30,7 @@ func (c *Client) ListActions(ctx context.Context, prefix string) ([]ActionDefini
 	if prefix == "" {
 		prefix = "tripleo."
 	}
-	all, err := listMistral[ActionDefinition](ctx, c.Workflow, "mistral: list actions", c.Workflow.ServiceURL("actions"), "actions")
+	all, err := listMistral[ActionDefinition](ctx, c, "mistral: list actions", c.Workflow.ServiceURL("actions"), "actions")
 	if err != nil {
 		return nil, err
 	}
@@ -54,9 +50,15 @@ func (c *Client) GetAction(ctx context.Context, name string) (*ActionDefinition,
 		return nil, Invalid("action", "a name is required")
 	}
 	var a ActionDefinition
-	resp, err := c.Workflow.Get(ctx, c.Workflow.ServiceURL("actions", url.PathEscape(name)), &a, &gophercloud.RequestOpts{OkCodes: []int{200}})
-	if _, _, err = gophercloud.ParseResponse(resp, err); err != nil {
-		return nil, WrapHTTP("mistral: get action "+name, err)
+	op := "mistral: get action " + name
+	err := c.read(ctx, op, func() error {
+		a = ActionDefinition{}
+		resp, err := c.Workflow.Get(ctx, c.Workflow.ServiceURL("actions", url.PathEscape(name)), &a, &gophercloud.RequestOpts{OkCodes: []int{200}})
+		_, _, err = gophercloud.ParseResponse(resp, err)
+		return WrapHTTP(op, err)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &a, nil
 }
@@ -93,7 +95,8 @@ func (c *Client) RunAction(ctx context.Context, name string, input map[string]an
 	op := "mistral: run action " + name
 	err := retry(ctx, c, op, false, func() error {
 		ax = ActionExecution{}
-		resp, err := c.Workflow.Post(ctx, c.Workflow.ServiceURL("action_executions"), body, &ax, &gophercloud.RequestOpts{OkCodes: []int{200, 201}})
+		// the answer comes when the action has run: the long deadline
+		resp, err := c.Workflow.Post(withLongDeadline(ctx), c.Workflow.ServiceURL("action_executions"), body, &ax, &gophercloud.RequestOpts{OkCodes: []int{200, 201}})
 		_, _, err = gophercloud.ParseResponse(resp, err)
 		// wrapped (and redacted) before retry logs it: the server's body may echo the input
 		return WrapHTTP(op, err, secrets...)
@@ -118,83 +121,4 @@ func (c *Client) RunAction(ctx context.Context, name string, input map[string]an
 		return &ActionError{Action: name, Result: Redact(text, secrets...)}
 	}
 	return fmt.Errorf("%s: action did not run synchronously (state %q)", op, ax.State)
-}
-
-// Retryable reports whether err is worth retrying: 5xx, 429 and connection
-// errors. With idempotent false only failures where the request surely was not
-// processed count (connection refused, 429, 503).
-func Retryable(err error, idempotent bool) bool {
-	var ue gophercloud.ErrUnexpectedResponseCode
-	if errors.As(err, &ue) {
-		if idempotent {
-			return ue.Actual >= 500 || ue.Actual == 429
-		}
-		return ue.Actual == 503 || ue.Actual == 429
-	}
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		return true
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return false
-	}
-	if !idempotent {
-		return false
-	}
-	var ue2 *url.Error
-	return errors.As(err, &ue2)
-}
-
-// max500Retries bounds the retries of an HTTP 500: unlike 502-504 it is often
-// deterministic (Mistral 15 answers 500 for an unknown workflow name).
-const max500Retries = 2
-
-// retry runs fn with exponential backoff (100 ms -> 5 s, at most 2 minutes)
-// while its error is Retryable (an HTTP 500 at most max500Retries times); the
-// last error is kept when ctx ends.
-func retry(ctx context.Context, c *Client, op string, idempotent bool, fn func() error) error {
-	b := backoff.NewExponentialBackOff(
-		backoff.WithInitialInterval(100*time.Millisecond),
-		backoff.WithMaxInterval(5*time.Second),
-		backoff.WithMaxElapsedTime(2*time.Minute),
-	)
-	n500 := 0
-	retryable := func(err error) bool {
-		if !Retryable(err, idempotent) {
-			return false
-		}
-		var ue gophercloud.ErrUnexpectedResponseCode
-		if errors.As(err, &ue) && ue.Actual == 500 {
-			n500++
-			return n500 <= max500Retries
-		}
-		return true
-	}
-	return Retry(ctx, b, retryable, func(err error, d time.Duration) {
-		c.Log().Debug("retrying", "op", op, "in", d, "error", err)
-	}, fn)
-}
-
-// Retry runs fn until it succeeds or returns an error retryable rejects,
-// waiting between attempts as b says; notify, when not nil, is told each
-// error and wait before the wait. When b gives up or ctx ends first, the last
-// error of fn is returned joined with ctx's error, so that neither the
-// server's answer nor the reason for stopping is lost. The SDK's request
-// retries go through it.
-func Retry(ctx context.Context, b backoff.BackOff, retryable func(error) bool, notify func(err error, wait time.Duration), fn func() error) error {
-	var last error
-	err := backoff.RetryNotify(func() error {
-		err := fn()
-		if err == nil {
-			return nil
-		}
-		last = err
-		if !retryable(err) {
-			return backoff.Permanent(err)
-		}
-		return err
-	}, backoff.WithContext(b, ctx), notify)
-	if err != nil && last != nil && !errors.Is(err, last) {
-		return errors.Join(last, err)
-	}
-	return err
 }

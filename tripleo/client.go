@@ -11,8 +11,8 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
-	"github.com/google/uuid"
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack"
 	"github.com/gophercloud/gophercloud/v2/openstack/config"
@@ -50,65 +50,8 @@ type Client struct {
 	Queue string
 	// ClientID is the UUID sent as Zaqar's Client-ID.
 	ClientID string
-}
 
-// Option configures a Client.
-type Option func(*options)
-
-type options struct {
-	notifier     Notifier
-	notifierFrom func(*Client) (Notifier, error)
-	logger       *slog.Logger
-	queue        string
-	clientID     string
-	endpoint     gophercloud.EndpointOpts
-	endpointSet  bool
-	httpClient   *http.Client
-}
-
-// WithNotifier sets the Notifier that delivers workflow messages (see package messaging).
-func WithNotifier(n Notifier) Option { return func(o *options) { o.notifier = n } }
-
-// WithNotifierFrom builds the Notifier from the finished Client (e.g. a Zaqar
-// Notifier needs its Messaging service client); see messaging.UseZaqar.
-func WithNotifierFrom(build func(*Client) (Notifier, error)) Option {
-	return func(o *options) { o.notifierFrom = build }
-}
-
-// WithLogger sets the logger (nil = silent).
-func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
-
-// WithQueue sets the default queue for runs (DefaultQueue when unset).
-func WithQueue(q string) Option { return func(o *options) { o.queue = q } }
-
-// WithClientID sets the Zaqar Client-ID (a UUID); a random one is made otherwise.
-func WithClientID(id string) Option { return func(o *options) { o.clientID = id } }
-
-// WithEndpointOpts sets the catalog search (region, interface) for NewClient and NewClientFromCloud.
-func WithEndpointOpts(eo gophercloud.EndpointOpts) Option {
-	return func(o *options) { o.endpoint, o.endpointSet = eo, true }
-}
-
-// WithHTTPClient sets the HTTP client of clients this package creates the
-// ProviderClient for (NewNoAuthClient, NewClientFromCloud). With
-// NewClientFromCloud, clouds.yaml's TLS settings (cacert, insecure) are then
-// the given client's business.
-func WithHTTPClient(hc *http.Client) Option { return func(o *options) { o.httpClient = hc } }
-
-func buildOptions(opts []Option) (*options, error) {
-	o := &options{queue: DefaultQueue}
-	for _, f := range opts {
-		f(o)
-	}
-	if o.clientID == "" {
-		o.clientID = uuid.NewString()
-	} else if _, err := uuid.Parse(o.clientID); err != nil {
-		return nil, Invalid("client id", "Zaqar needs a UUID")
-	}
-	if err := ValidateQueueName(o.queue); err != nil {
-		return nil, err
-	}
-	return o, nil
+	retryMax time.Duration // WithMaxRetryTime; 0 means DefaultMaxRetryTime
 }
 
 var queueName = regexp.MustCompile(`^[a-zA-Z0-9_\-.]{1,64}$`)
@@ -123,22 +66,27 @@ func ValidateQueueName(q string) error {
 
 // NewClient builds a Client from an authenticated ProviderClient (any auth
 // gophercloud supports), finding the services in its catalog. Mistral is
-// required; Zaqar, Swift, Heat and Ironic are optional.
+// required; Zaqar, Swift, Heat and Ironic are optional. The Client's HTTP
+// guard (see the package documentation) is installed on pc.HTTPClient, so pc's
+// other users get it too; gophercloud's re-authentication keeps the HTTP
+// client pc authenticated with.
 func NewClient(pc *gophercloud.ProviderClient, opts ...Option) (*Client, error) {
 	o, err := buildOptions(opts)
 	if err != nil {
 		return nil, err
 	}
 	pc.UserAgent.Prepend("tripleo-go/" + Version)
+	g := harden(pc, o)
 	c, err := assemble(pc, o)
 	if err != nil {
 		return nil, err
 	}
+	g.uploadsTo(c.ObjectStore)
 	return withNotifier(c, o)
 }
 
 func assemble(pc *gophercloud.ProviderClient, o *options) (*Client, error) {
-	c := &Client{Notifier: o.notifier, Logger: o.logger, Queue: o.queue, ClientID: o.clientID}
+	c := &Client{Notifier: o.notifier, Logger: o.logger, Queue: o.queue, ClientID: o.clientID, retryMax: o.retryMax}
 	var err error
 	if c.Workflow, err = openstack.NewWorkflowV2(pc, o.endpoint); err != nil {
 		return nil, fmt.Errorf("tripleo: workflow (Mistral) endpoint: %w", err)
@@ -214,13 +162,21 @@ func NewClientFromCloud(ctx context.Context, cloud string, opts ...Option) (*Cli
 	if !o.endpointSet {
 		o.endpoint = eo
 	}
-	var pc *gophercloud.ProviderClient
+	// the guard is in place before the first (Keystone) request: gophercloud's
+	// re-authentication keeps a copy of the HTTP client it authenticated with
+	var hc http.Client
 	if o.httpClient != nil {
-		// the caller's client owns its transport (and TLS): gophercloud would replace it
-		pc, err = config.NewProviderClient(ctx, ao, config.WithHTTPClient(*o.httpClient))
-	} else {
-		pc, err = config.NewProviderClient(ctx, ao, config.WithTLSConfig(tlsConfig))
+		// the caller's client owns its transport (and TLS)
+		hc = *o.httpClient
+	} else if tlsConfig != nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.TLSClientConfig = tlsConfig
+		hc.Transport = tr
 	}
+	g := newGuard(hc.Transport, o)
+	g.prevRedirect = hc.CheckRedirect
+	hc.Transport, hc.CheckRedirect = g, sameOrigin(hc.CheckRedirect)
+	pc, err := config.NewProviderClient(ctx, ao, config.WithHTTPClient(hc))
 	if err != nil {
 		return nil, fmt.Errorf("tripleo: authenticate: %w", err)
 	}
@@ -229,6 +185,7 @@ func NewClientFromCloud(ctx context.Context, cloud string, opts ...Option) (*Cli
 	if err != nil {
 		return nil, err
 	}
+	g.uploadsTo(c.ObjectStore)
 	return withNotifier(c, o)
 }
 
@@ -298,6 +255,7 @@ func NewNoAuthClient(ep Endpoints, opts ...Option) (*Client, error) {
 		pc.SetToken(ep.Token)
 	}
 	pc.UserAgent.Prepend("tripleo-go/" + Version)
+	g := harden(pc, o)
 	pc.EndpointLocator = func(eo gophercloud.EndpointOpts) (string, error) {
 		if u := urls[eo.Type]; u != "" {
 			return gophercloud.NormalizeURL(u), nil
@@ -308,6 +266,7 @@ func NewNoAuthClient(ep Endpoints, opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.uploadsTo(c.ObjectStore)
 	if c.Messaging != nil {
 		project := ep.ProjectID
 		if project == "" {

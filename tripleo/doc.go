@@ -14,6 +14,21 @@
 // tripleotest). Give the client a Notifier (package messaging) so runs are
 // followed through Zaqar; without one, runs are followed by polling Mistral.
 //
+// # HTTP
+//
+// Every constructor installs one guard on the ProviderClient's HTTP client, so
+// every request of every package goes through it: a redirect to another
+// scheme, host or port is refused (*RedirectError: neither the token nor the
+// body leaves the origin); a successful response's body is read through a
+// bound (WithMaxResponseBytes, 32 MiB; *BodyTooLargeError), an error
+// response's through ErrorBodyBytes; each request has a deadline of its own
+// (WithRequestTimeout, 60 s; WithLongRequestTimeout, 10 min, for uploads to
+// Swift and RunAction; *TimeoutError), whatever the caller's ctx allows.
+// Idempotent calls (every read, puts and deletes by name, and what a caller
+// wraps in Client.Idempotent) retry 5xx, 429 (honouring Retry-After),
+// connection errors and timeouts with backoff for at most WithMaxRetryTime;
+// POSTs retry only when surely not processed, or with a client-chosen id.
+//
 // # Runs
 //
 // Start runs a workflow and returns a *Run[T]:
@@ -49,8 +64,10 @@
 // # Errors and secrets
 //
 // Bad input is a *ValidationError (errors.Is ErrInvalidInput) returned before
-// any request; HTTP errors are *APIError carrying the server's own message
-// (and gophercloud's error underneath); failed actions are *ActionError.
+// any request, every problem at once (Problems lists them); HTTP errors are *APIError carrying the server's own message
+// (and gophercloud's error underneath); an answer that is not the JSON
+// expected is a *DecodeError (errors.Is ErrMalformedResponse); failed actions
+// are *ActionError.
 // Passwords are Secret values: every way of printing them shows "***", and the
 // SDK reveals them only on the wire, redacting them from any error text and
 // from the messages, events and logs of the run or request that sent them.

@@ -48,7 +48,7 @@ func (o EnvironmentOpts) body() (map[string]any, []Secret, error) {
 
 // ListEnvironments lists environments.
 func (c *Client) ListEnvironments(ctx context.Context) ([]Environment, error) {
-	return listMistral[Environment](ctx, c.Workflow, "mistral: list environments", c.Workflow.ServiceURL("environments"), "environments")
+	return listMistral[Environment](ctx, c, "mistral: list environments", c.Workflow.ServiceURL("environments"), "environments")
 }
 
 // GetEnvironment reads an environment.
@@ -57,9 +57,15 @@ func (c *Client) GetEnvironment(ctx context.Context, name string) (*Environment,
 		return nil, Invalid("environment", "a name is required")
 	}
 	var e Environment
-	resp, err := c.Workflow.Get(ctx, c.Workflow.ServiceURL("environments", url.PathEscape(name)), &e, &gophercloud.RequestOpts{OkCodes: []int{200}})
-	if _, _, err = gophercloud.ParseResponse(resp, err); err != nil {
-		return nil, WrapHTTP("mistral: get environment "+name, err)
+	op := "mistral: get environment " + name
+	err := c.read(ctx, op, func() error {
+		e = Environment{}
+		resp, err := c.Workflow.Get(ctx, c.Workflow.ServiceURL("environments", url.PathEscape(name)), &e, &gophercloud.RequestOpts{OkCodes: []int{200}})
+		_, _, err = gophercloud.ParseResponse(resp, err)
+		return WrapHTTP(op, err)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &e, nil
 }
@@ -88,9 +94,15 @@ func (c *Client) putEnvironment(ctx context.Context, opts EnvironmentOpts, creat
 		}
 		return &e, nil
 	}
-	resp, err := c.Workflow.Put(ctx, u, body, &e, &gophercloud.RequestOpts{OkCodes: []int{200}})
-	if _, _, err = gophercloud.ParseResponse(resp, err); err != nil {
-		return nil, WrapHTTP("mistral: update environment "+opts.Name, err, secrets...)
+	op := "mistral: update environment " + opts.Name
+	err = c.read(ctx, op, func() error { // a PUT of the whole environment by name
+		e = Environment{}
+		resp, err := c.Workflow.Put(ctx, u, body, &e, &gophercloud.RequestOpts{OkCodes: []int{200}})
+		_, _, err = gophercloud.ParseResponse(resp, err)
+		return WrapHTTP(op, err, secrets...)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &e, nil
 }
@@ -100,7 +112,16 @@ func (c *Client) DeleteEnvironment(ctx context.Context, name string) error {
 	if name == "" {
 		return Invalid("environment", "a name is required")
 	}
-	resp, err := c.Workflow.Delete(ctx, c.Workflow.ServiceURL("environments", url.PathEscape(name)), &gophercloud.RequestOpts{OkCodes: []int{204}})
-	_, _, err = gophercloud.ParseResponse(resp, err)
-	return WrapHTTP("mistral: delete environment "+name, err)
+	op := "mistral: delete environment " + name
+	tries := 0
+	return c.read(ctx, op, func() error {
+		tries++
+		resp, err := c.Workflow.Delete(ctx, c.Workflow.ServiceURL("environments", url.PathEscape(name)), &gophercloud.RequestOpts{OkCodes: []int{204}})
+		_, _, err = gophercloud.ParseResponse(resp, err)
+		err = WrapHTTP(op, err)
+		if tries > 1 && IsNotFound(err) {
+			return nil // an earlier attempt whose answer was lost deleted it
+		}
+		return err
+	})
 }

@@ -122,11 +122,23 @@ func WrapHTTP(op string, err error, secrets ...Secret) error {
 	var ue gophercloud.ErrUnexpectedResponseCode
 	if errors.As(err, &ue) {
 		msg := Redact(ServerMessage(ue.Body), secrets...)
+		if cut := ue.ResponseHeader.Get(truncatedHeader); cut != "" {
+			msg += " (error body cut at " + cut + " bytes)"
+		}
 		if body := Redact(string(ue.Body), secrets...); body != string(ue.Body) {
 			ue.Body = []byte(body)
 			err = ue // the chain keeps a masked copy
 		}
 		return &APIError{Op: op, StatusCode: ue.Actual, Message: msg, Err: err}
+	}
+	var re *RedirectError
+	if errors.As(err, &re) {
+		// net/http's *url.Error around it quotes the target URL, which the
+		// server chose: only the origins are kept
+		return fmt.Errorf("%s: %w", op, re)
+	}
+	if decodeFailure(err) {
+		return &DecodeError{Op: op, Err: redactErr(err, secrets)}
 	}
 	return fmt.Errorf("%s: %w", op, redactErr(err, secrets))
 }

@@ -78,9 +78,15 @@ func (c *Client) GetExecution(ctx context.Context, id string) (*Execution, error
 		return nil, Invalid("execution", "an id is required")
 	}
 	var ex Execution
-	resp, err := c.Workflow.Get(ctx, c.Workflow.ServiceURL("executions", url.PathEscape(id)), &ex, &gophercloud.RequestOpts{OkCodes: []int{200}})
-	if _, _, err = gophercloud.ParseResponse(resp, err); err != nil {
-		return nil, WrapHTTP("mistral: get execution "+id, err)
+	op := "mistral: get execution " + id
+	err := c.read(ctx, op, func() error {
+		ex = Execution{}
+		resp, err := c.Workflow.Get(ctx, c.Workflow.ServiceURL("executions", url.PathEscape(id)), &ex, &gophercloud.RequestOpts{OkCodes: []int{200}})
+		_, _, err = gophercloud.ParseResponse(resp, err)
+		return WrapHTTP(op, err)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return &ex, nil
 }
@@ -131,7 +137,7 @@ func (c *Client) ListExecutions(ctx context.Context, opts ListExecutionsOpts) ([
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
-	return listMistral[Execution](ctx, c.Workflow, "mistral: list executions", u, "executions")
+	return listMistral[Execution](ctx, c, "mistral: list executions", u, "executions")
 }
 
 // CancelExecution asks Mistral to stop an execution (PUT state CANCELLED).
@@ -156,9 +162,18 @@ func (c *Client) DeleteExecution(ctx context.Context, id string) error {
 	if id == "" {
 		return Invalid("execution", "an id is required")
 	}
-	resp, err := c.Workflow.Delete(ctx, c.Workflow.ServiceURL("executions", url.PathEscape(id)), &gophercloud.RequestOpts{OkCodes: []int{204}})
-	_, _, err = gophercloud.ParseResponse(resp, err)
-	return WrapHTTP("mistral: delete execution "+id, err)
+	op := "mistral: delete execution " + id
+	tries := 0
+	return c.read(ctx, op, func() error {
+		tries++
+		resp, err := c.Workflow.Delete(ctx, c.Workflow.ServiceURL("executions", url.PathEscape(id)), &gophercloud.RequestOpts{OkCodes: []int{204}})
+		_, _, err = gophercloud.ParseResponse(resp, err)
+		err = WrapHTTP(op, err)
+		if tries > 1 && IsNotFound(err) {
+			return nil // an earlier attempt whose answer was lost deleted it
+		}
+		return err
+	})
 }
 
 // Task is a Mistral task execution.
@@ -181,5 +196,5 @@ func (c *Client) ListTasks(ctx context.Context, executionID string) ([]Task, err
 	if executionID == "" {
 		return nil, Invalid("execution", "an id is required")
 	}
-	return listMistral[Task](ctx, c.Workflow, "mistral: list tasks", c.Workflow.ServiceURL("executions", url.PathEscape(executionID), "tasks"), "tasks")
+	return listMistral[Task](ctx, c, "mistral: list tasks", c.Workflow.ServiceURL("executions", url.PathEscape(executionID), "tasks"), "tasks")
 }

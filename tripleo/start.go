@@ -52,53 +52,37 @@ func Start[T any](ctx context.Context, c *Client, workflow string, input map[str
 	if c == nil || c.Workflow == nil {
 		return nil, fmt.Errorf("start %s: workflow: %w", workflow, ErrNoService)
 	}
+	var problems []error
 	if workflow == "" {
-		return nil, Invalid("workflow", "a name is required")
+		problems = append(problems, Invalid("workflow", "a name is required"))
 	}
 	if decode == nil {
-		return nil, Invalid("decode", "a Decoder is required")
+		problems = append(problems, Invalid("decode", "a Decoder is required"))
 	}
 	id := opts.ExecutionID
 	if id == "" {
 		id = uuid.NewString()
 	} else if _, err := uuid.Parse(id); err != nil {
-		return nil, Invalid("execution id", "%q is not a UUID", id)
+		problems = append(problems, Invalid("execution id", "%q is not a UUID", id))
 	}
 	in := maps.Clone(input)
 	if in == nil {
 		in = map[string]any{}
 	}
-	queue := ""
-	if !opts.NoQueue {
-		queue = opts.Queue
-		if q, ok := in["queue_name"].(string); ok && queue == "" && !opts.PrivateQueue {
-			queue = q
-		}
-		switch {
-		case opts.PrivateQueue:
-			queue = PrivateQueueName(id)
-		case queue == "" && c.Queue != "":
-			queue = c.Queue
-		case queue == "":
-			queue = DefaultQueue
-		}
-		if err := ValidateQueueName(queue); err != nil {
-			return nil, err
-		}
-		if _, given := in["queue_name"]; !given && (queue != DefaultQueue || opts.Queue != "") {
-			in["queue_name"] = queue
-		}
-		if q, ok := in["queue_name"].(string); ok && q != queue {
-			return nil, Invalid("queue_name", "input queue_name %q differs from the run's queue %q", q, queue)
+	queue, err := runQueue(c, in, id, opts)
+	if err != nil {
+		problems = append(problems, err)
+	}
+	for i, w := range opts.Watchers {
+		if w == nil {
+			problems = append(problems, Invalid(fmt.Sprintf("watchers[%d]", i), "a Watcher is nil"))
 		}
 	}
+	if err := joinErrs(problems); err != nil {
+		return nil, err
+	}
 	if opts.CheckInput {
-		var wf *Workflow
-		err := retry(ctx, c, "mistral: get workflow "+workflow, true, func() error {
-			var err error
-			wf, err = c.GetWorkflow(ctx, workflow)
-			return err
-		})
+		wf, err := c.GetWorkflow(ctx, workflow) // retried by GetWorkflow
 		if err != nil {
 			return nil, err
 		}
@@ -115,7 +99,7 @@ func Start[T any](ctx context.Context, c *Client, workflow string, input map[str
 		}
 	}
 	var ex *Execution
-	err := retry(ctx, c, "mistral: start "+workflow, true, func() error {
+	err = retry(ctx, c, "mistral: start "+workflow, true, func() error {
 		var err error
 		ex, err = c.CreateExecution(ctx, CreateExecutionOpts{ID: id, WorkflowName: workflow, Input: in, Params: opts.Params, Description: opts.Description})
 		return err
@@ -152,8 +136,25 @@ func Attach[T any](ctx context.Context, c *Client, executionID string, decode De
 	if c == nil || c.Workflow == nil {
 		return nil, fmt.Errorf("attach %s: workflow: %w", executionID, ErrNoService)
 	}
+	var problems []error
+	if executionID == "" {
+		problems = append(problems, Invalid("execution", "an id is required"))
+	}
 	if decode == nil {
-		return nil, Invalid("decode", "a Decoder is required")
+		problems = append(problems, Invalid("decode", "a Decoder is required"))
+	}
+	if opts.Queue != "" {
+		if err := ValidateQueueName(opts.Queue); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	for i, w := range opts.Watchers {
+		if w == nil {
+			problems = append(problems, Invalid(fmt.Sprintf("watchers[%d]", i), "a Watcher is nil"))
+		}
+	}
+	if err := joinErrs(problems); err != nil {
+		return nil, err
 	}
 	ex, err := c.GetExecution(ctx, executionID)
 	if err != nil {
@@ -183,4 +184,36 @@ func Attach[T any](ctx context.Context, c *Client, executionID string, decode De
 	r.emit(Event{Kind: EventStarted, Source: ex.WorkflowName, ExecutionID: ex.ID, Status: ex.State, Text: "attached to execution " + ex.ID})
 	go f.loop(ctx, opts.Watchers, true)
 	return r, nil
+}
+
+// runQueue decides the queue of a run ("" with NoQueue) and sets in's
+// queue_name when the workflow needs to be told; every problem is reported,
+// joined.
+func runQueue(c *Client, in map[string]any, id string, opts StartOpts) (string, error) {
+	if opts.NoQueue {
+		return "", nil
+	}
+	queue := opts.Queue
+	if q, ok := in["queue_name"].(string); ok && queue == "" && !opts.PrivateQueue {
+		queue = q
+	}
+	switch {
+	case opts.PrivateQueue:
+		queue = PrivateQueueName(id)
+	case queue == "" && c.Queue != "":
+		queue = c.Queue
+	case queue == "":
+		queue = DefaultQueue
+	}
+	var problems []error
+	if err := ValidateQueueName(queue); err != nil {
+		problems = append(problems, err)
+	}
+	if _, given := in["queue_name"]; !given && (queue != DefaultQueue || opts.Queue != "") {
+		in["queue_name"] = queue
+	}
+	if q, ok := in["queue_name"].(string); ok && q != queue {
+		problems = append(problems, Invalid("queue_name", "input queue_name %q differs from the run's queue %q", q, queue))
+	}
+	return queue, joinErrs(problems)
 }

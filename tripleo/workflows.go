@@ -78,25 +78,42 @@ func (p mistralPage) IsEmpty() (bool, error) {
 }
 
 // listMistral reads every page of the Mistral list at first (the items under key).
-func listMistral[T any](ctx context.Context, sc *gophercloud.ServiceClient, op, first, key string) ([]T, error) {
+// Each page is retried on its own (pages are idempotent reads).
+func listMistral[T any](ctx context.Context, c *Client, op, first, key string) ([]T, error) {
 	var all []T
 	var carry url.Values
 	if u, err := url.Parse(first); err == nil {
 		carry = u.Query()
 	}
-	pager := pagination.NewPager(sc, first, func(r pagination.PageResult) pagination.Page {
-		return mistralPage{LinkedPageBase: pagination.LinkedPageBase{PageResult: r, LinkPath: []string{"next"}}, key: key, carry: carry}
-	})
-	err := pager.EachPage(ctx, func(_ context.Context, p pagination.Page) (bool, error) {
+	next := first
+	for next != "" {
+		var page mistralPage
+		err := c.read(ctx, op, func() error {
+			resp, err := pagination.Request(ctx, c.Workflow, nil, next)
+			if err != nil {
+				return WrapHTTP(op, err)
+			}
+			r, err := pagination.PageResultFrom(resp)
+			if err != nil {
+				return WrapHTTP(op, err)
+			}
+			page = mistralPage{LinkedPageBase: pagination.LinkedPageBase{PageResult: r, LinkPath: []string{"next"}}, key: key, carry: carry}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 		var items []T
-		if err := p.(mistralPage).ExtractIntoSlicePtr(&items, key); err != nil {
-			return false, err
+		if err := page.ExtractIntoSlicePtr(&items, key); err != nil {
+			return nil, WrapHTTP(op, err)
+		}
+		if len(items) == 0 {
+			break
 		}
 		all = append(all, items...)
-		return true, nil
-	})
-	if err != nil {
-		return nil, WrapHTTP(op, err)
+		if next, err = page.NextPageURL(); err != nil {
+			return nil, WrapHTTP(op, err)
+		}
 	}
 	return all, nil
 }
@@ -107,7 +124,7 @@ func (c *Client) ListWorkflows(ctx context.Context, prefix string) ([]Workflow, 
 	if prefix == "" {
 		prefix = "tripleo."
 	}
-	wfs, err := listMistral[Workflow](ctx, c.Workflow, "mistral: list workflows", c.Workflow.ServiceURL("workflows"), "workflows")
+	wfs, err := listMistral[Workflow](ctx, c, "mistral: list workflows", c.Workflow.ServiceURL("workflows"), "workflows")
 	if err != nil {
 		return nil, err
 	}
@@ -127,9 +144,15 @@ func (c *Client) GetWorkflow(ctx context.Context, name string) (*Workflow, error
 		return nil, Invalid("workflow", "a name is required")
 	}
 	var w Workflow
-	resp, err := c.Workflow.Get(ctx, c.Workflow.ServiceURL("workflows", url.PathEscape(name)), &w, &gophercloud.RequestOpts{OkCodes: []int{200}})
-	if _, _, err = gophercloud.ParseResponse(resp, err); err != nil {
-		return nil, WrapHTTP("mistral: get workflow "+name, err)
+	op := "mistral: get workflow " + name
+	err := c.read(ctx, op, func() error {
+		w = Workflow{}
+		resp, err := c.Workflow.Get(ctx, c.Workflow.ServiceURL("workflows", url.PathEscape(name)), &w, &gophercloud.RequestOpts{OkCodes: []int{200}})
+		_, _, err = gophercloud.ParseResponse(resp, err)
+		return WrapHTTP(op, err)
+	})
+	if err != nil {
+		return nil, err
 	}
 	inputs, err := ParseInputs(w.Definition, w.Name)
 	if err != nil {
