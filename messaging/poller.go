@@ -258,10 +258,17 @@ func (p *poller) cycle() (got, full bool, err error) {
 				p.replays = append(p.replays, m)
 			}
 		}
-		p.flushes = append(flushes, p.flushes...)
+		if err == nil {
+			p.flushes = append(flushes, p.flushes...)
+		}
 		p.wantPoll = true
 		p.lastErr = err
 		p.mu.Unlock()
+		if err != nil {
+			for _, ch := range flushes {
+				ch <- err // a flush fails with the read that failed
+			}
+		}
 	}
 	for i, m := range replays {
 		if err = p.replay(m); err != nil {

@@ -17,7 +17,15 @@ import (
 const (
 	watchdogInitial = time.Second
 	watchdogMax     = 10 * time.Second
-	flushTimeout    = 2 * time.Second
+)
+
+// Flushing before a run is decided from the Mistral state: a Flush that fails
+// (the Notifier reports a failed read; slowness is never a failure) is retried
+// after flushRetryMin, doubling up to flushRetryMax, flushAttempts times in all.
+const (
+	flushAttempts = 5
+	flushRetryMin = 250 * time.Millisecond
+	flushRetryMax = 4 * time.Second
 )
 
 // follower follows one execution: messages from the subscription, a watchdog
@@ -188,18 +196,37 @@ func (f *follower[T]) confirm(ctx context.Context) *Execution {
 	return last
 }
 
-// flush asks a Flusher Notifier to fetch what the server holds, so a run decided
-// by the watchdog still logs its final message.
+// flush asks a Flusher Notifier to read what the server holds for the queue,
+// so that a run decided by the watchdog is decided with every message the
+// queue held for it. It is not bounded by a timeout: a slow host or a slow
+// Notifier only delays the decision (a Notifier bounds its own requests). A
+// Flush that fails is retried flushAttempts times; after that the run is
+// decided from Mistral alone and the failure is logged as a warning.
 func (f *follower[T]) flush(ctx context.Context) {
 	fl, ok := f.c.Notifier.(Flusher)
 	if !ok || f.sub == nil {
 		return
 	}
-	fctx, cancel := context.WithTimeout(ctx, flushTimeout)
-	defer cancel()
-	if err := fl.Flush(fctx, f.queue); err != nil {
-		f.c.Log().Debug("flush before deciding failed", "queue", f.queue, "error", err)
+	wait := flushRetryMin
+	var err error
+	for attempt := 1; ; attempt++ {
+		if err = fl.Flush(ctx, f.queue); err == nil || ctx.Err() != nil {
+			return
+		}
+		if attempt == flushAttempts {
+			break
+		}
+		f.c.Log().Debug("flush before deciding failed; will retry", "queue", f.queue, "in", wait, "error", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		wait = min(2*wait, flushRetryMax)
 	}
+	f.c.Log().Warn("run decided from the Mistral state without reading its queue", "execution", f.r.ExecutionID(), "queue", f.queue, "error", err)
 }
 
 // decide is the one place a followed execution's outcome is decided: the Mistral
