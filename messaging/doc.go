@@ -39,9 +39,19 @@
 // deleted again when its last subscription closes, but only if this Notifier
 // created it (201, not 204): a shared queue such as "tripleo" is never
 // deleted. Any number of subscriptions of one queue share one reader; each
-// gets every message. Messages may occasionally arrive twice (the engine
-// de-duplicates by Message.ID); a body that is not a TripleO message (not a
-// JSON object) is logged and skipped.
+// gets every message. A body that is not a TripleO message (not a JSON
+// object) is logged and skipped.
+//
+// # Each message once
+//
+// A Notifier de-duplicates a queue's listings by Zaqar message id, and the
+// websocket Notifier pairs pushed copies with listed ones by body; still, a
+// subscriber may see a message twice (re-listed for a Replay, or one body
+// posted twice under two ids: Queens workbooks retry zaqar.queue_post up to
+// five times). The rule that makes each message one event is the engine's,
+// per run: a message is dropped when its Zaqar id, or its (execution, body)
+// — execution id, type and payload in canonical form — was already seen by
+// that run.
 //
 // Flush(ctx, queue) (tripleo.Flusher) reads the queue now, page after page
 // until a page is not full, and returns once those messages are in the

@@ -38,7 +38,7 @@ type follower[T any] struct {
 	decode  Decoder[T]
 	secrets []Secret
 
-	seen    Seen
+	seen    dedupe   // by Zaqar id and by (execution, body)
 	state   string   // last Mistral state seen
 	lastOwn *Message // last message of the execution itself
 	final   *Message // its first non-RUNNING message
@@ -137,7 +137,7 @@ func (f *follower[T]) take() bool {
 	}
 	id := f.r.ExecutionID()
 	for _, m := range f.sub.Take() {
-		if !m.Payload.Belongs(id) || !f.seen.Add(m.ID) {
+		if !m.Payload.Belongs(id) || !f.seen.add(&m) {
 			continue
 		}
 		// Redacted once here, the message is safe wherever it goes next: the

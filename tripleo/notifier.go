@@ -16,8 +16,14 @@ const DefaultQueue = "tripleo"
 // by polling Mistral alone.
 //
 // Implementations must never block on a slow subscriber (a Mailbox queues without
-// bound) and may deliver a message more than once: subscribers de-duplicate by
-// Message.ID.
+// bound) and may deliver a message more than once.
+//
+// The run engine makes each message one event: it de-duplicates per run by
+// Zaqar message id AND by (execution, body), the body being the message's
+// type and payload in canonical form. So one message delivered twice is one
+// event, and so is one body posted twice under two ids (a workflow's
+// zaqar.queue_post retried after a lost answer); two messages of one
+// execution with identical bodies are one event too.
 type Notifier interface {
 	// Subscribe starts delivering messages of queue. Messages posted after
 	// Subscribe returns are delivered; with opts.Replay the messages the queue
