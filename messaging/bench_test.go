@@ -93,18 +93,18 @@ func benchPoller(b *testing.B, n int) {
 	wg.Wait()
 }
 
-// BenchmarkPollerFanout measures the client side alone: one page of 20
+// BenchmarkReaderFanout measures the client side alone: one page of 20
 // messages parsed (once), de-duplicated and delivered to N subscriptions,
 // which drain their mailboxes (no HTTP).
-func BenchmarkPollerFanout(b *testing.B) {
+func BenchmarkReaderFanout(b *testing.B) {
 	raw := make([]rawMessage, 20)
 	for i := range raw {
 		raw[i] = rawMessage{Age: 1, TTL: 3600, Body: []byte(`{"type": "tripleo.baremetal.v1.register_or_update", "payload": {"status": "RUNNING", "message": "Registering node", "execution_id": "7c3c2a4e-4d1a-4a5b-9d67-2a9f1e5c3b10", "root_execution_id": null, "plan_name": null, "deployment_status": null}}`)}
 	}
 	for _, n := range []int{1, 10, 100, 1000} {
 		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
-			z := NewZaqar(nil, ZaqarOpts{})
-			p := newPoller(z, "tripleo")
+			o := ZaqarOpts{}.normalized()
+			p := newReader(nil, "tripleo", o, newTicker(o), nil)
 			for range n {
 				m := &member{since: time.Now()}
 				m.box = tripleo.NewMailbox(nil)

@@ -106,8 +106,8 @@ type Websocket struct {
 	rest *gophercloud.ServiceClient
 	o    WebsocketOpts
 	log  *slog.Logger
-	push *Zaqar // REST catch-up listings of queues served by the socket
-	poll *Zaqar // REST polling fallback
+	push *readers // queues served by the socket: on-demand readers with matchers
+	poll *Zaqar   // REST polling fallback
 
 	dialMu sync.Mutex // serialises opening the socket
 	mu     sync.Mutex
@@ -128,8 +128,14 @@ var (
 // until the first Subscribe.
 func NewWebsocket(wsURL string, rest *gophercloud.ServiceClient, opts WebsocketOpts) *Websocket {
 	o := opts.normalized()
-	push := NewZaqar(rest, o.Zaqar)
-	push.manual, push.paired = true, true
+	o.Zaqar = o.Zaqar.normalized()
+	// A queue served by the socket: its reader lists only when the socket
+	// asks (a subscription took effect, a reconnection, the socket is down)
+	// or for a flush or replay, and its matcher pairs pushed copies with
+	// listed ones.
+	push := newReaders(rest, o.Zaqar, func(queue string) *reader {
+		return newReader(rest, queue, o.Zaqar, newOnDemand(o.Zaqar), newMatcher(o.Zaqar.SeenSize))
+	})
 	return &Websocket{url: wsURL, rest: rest, o: o, log: o.Logger, push: push, poll: NewZaqar(rest, o.Zaqar)}
 }
 
@@ -183,12 +189,12 @@ func (w *Websocket) Subscribe(ctx context.Context, queue string, opts tripleo.Su
 		return w.poll.Subscribe(ctx, queue, opts)
 	}
 
-	box, p, err := w.push.subscribe(ctx, queue, opts)
+	box, r, err := w.push.subscribe(ctx, queue, opts)
 	if err != nil {
 		w.release(mgr, "")
 		return nil, err
 	}
-	if err := mgr.acquire(ctx, queue, p); err != nil {
+	if err := mgr.acquire(ctx, queue, r); err != nil {
 		box.Close()
 		w.release(mgr, "")
 		return nil, err
@@ -257,10 +263,10 @@ func (w *Websocket) Flush(ctx context.Context, queue string) error {
 	if w.isClosed() {
 		return ErrClosed
 	}
-	return errors.Join(w.push.Flush(ctx, queue), w.poll.Flush(ctx, queue))
+	return errors.Join(w.push.flush(ctx, queue), w.poll.Flush(ctx, queue))
 }
 
-// Close closes the socket and stops every goroutine (REST pollers included).
+// Close closes the socket and stops every goroutine (REST readers included).
 // Open subscriptions receive nothing more. Close is idempotent.
 func (w *Websocket) Close() error {
 	w.mu.Lock()
@@ -271,7 +277,8 @@ func (w *Websocket) Close() error {
 	if mgr != nil {
 		mgr.stop()
 	}
-	return errors.Join(w.push.Close(), w.poll.Close())
+	w.push.close()
+	return w.poll.Close()
 }
 
 func (w *Websocket) isClosed() bool {

@@ -103,7 +103,7 @@ type wsQueue struct {
 	subID   string
 	renewAt time.Time
 	waiters []chan error
-	p       *poller
+	r       *reader
 }
 
 // wsConn is the connection manager: one goroutine owning the socket, its
@@ -143,9 +143,9 @@ func (m *wsConn) stop() {
 	<-m.done
 }
 
-// acquire counts a subscription of queue (whose REST poller is p) and, while
+// acquire counts a subscription of queue (whose reader is r) and, while
 // the socket is up, waits until Zaqar has answered its subscription_create.
-func (m *wsConn) acquire(ctx context.Context, queue string, p *poller) error {
+func (m *wsConn) acquire(ctx context.Context, queue string, r *reader) error {
 	m.mu.Lock()
 	q := m.queues[queue]
 	if q == nil {
@@ -153,7 +153,7 @@ func (m *wsConn) acquire(ctx context.Context, queue string, p *poller) error {
 		m.queues[queue] = q
 	}
 	q.refs++
-	q.p = p
+	q.r = r
 	if q.state == qFailed {
 		q.state = qIdle
 	}
@@ -165,7 +165,7 @@ func (m *wsConn) acquire(ctx context.Context, queue string, p *poller) error {
 		// The session subscribes after reconnecting; list now meanwhile.
 		m.mu.Unlock()
 		m.poke()
-		p.catchUp()
+		r.catchUp()
 		return nil
 	}
 	ch := make(chan error, 1)
@@ -244,7 +244,7 @@ func (m *wsConn) run(conn *websocket.Conn) {
 			} else {
 				m.w.log.Warn("zaqar websocket: connection lost; reconnecting", "url", m.w.url, "error", err)
 			}
-			m.w.push.kickAll() // list over REST while the socket is down
+			m.w.push.catchUpAll() // list over REST while the socket is down
 		}
 		timer.Reset(rb.NextBackOff())
 		select {
@@ -258,7 +258,7 @@ func (m *wsConn) run(conn *websocket.Conn) {
 				return
 			}
 			m.w.log.Debug("zaqar websocket: reconnection failed", "url", m.w.url, "error", err)
-			m.w.push.kickAll()
+			m.w.push.catchUpAll()
 			continue
 		}
 		m.mu.Lock()
@@ -487,13 +487,13 @@ func (m *wsConn) handle(data []byte, send func(string, map[string]any) error) er
 			return nil
 		}
 		m.mu.Lock()
-		var p *poller
+		var r *reader
 		if q := m.queues[f.QueueName]; q != nil && q.refs > 0 {
-			p = q.p
+			r = q.r
 		}
 		m.mu.Unlock()
-		if p != nil {
-			if err := p.push(f.Body, int(f.TTL)); err != nil {
+		if r != nil {
+			if err := r.push(f.Body, int(f.TTL)); err != nil {
 				m.w.log.Warn("zaqar websocket: message skipped: body is not a TripleO message", "queue", f.QueueName, "error", err)
 			}
 		}
@@ -544,10 +544,10 @@ func (m *wsConn) subscribed(queue string, f *inFrame, send func(string, map[stri
 		err = fmt.Errorf("zaqar websocket: subscribe to %s: status %d: %s", queue, status, replyError(f))
 	}
 	others := q.refs > len(waiters)
-	p := q.p
+	r := q.r
 	m.mu.Unlock()
-	if err == nil && p != nil {
-		p.catchUp() // list what was posted before the subscription took effect
+	if err == nil && r != nil {
+		r.catchUp() // list what was posted before the subscription took effect
 	}
 	for _, ch := range waiters {
 		ch <- err

@@ -99,7 +99,7 @@ func TestPollerStopsWithLastSubscription(t *testing.T) {
 		time.Sleep(time.Minute)
 		synctest.Wait()
 		assert.Equal(t, n, len(f.listings("tripleo")), "no request after the last Close")
-		assert.Nil(t, z.poller("tripleo"))
+		assert.Nil(t, z.set.get("tripleo"))
 		// A new subscription starts a new poller, from the beginning of the queue.
 		f.add("tripleo", "e1", "RUNNING", "later")
 		c := subscribe(t, z, "tripleo", tripleo.SubscribeOpts{})
@@ -516,8 +516,8 @@ func TestUseZaqar(t *testing.T) {
 	c := f.client(t, UseZaqar(ZaqarOpts{}), tripleo.WithLogger(logger))
 	z, ok := c.Notifier.(*Zaqar)
 	require.True(t, ok)
-	assert.Same(t, c.Messaging, z.sc)
-	assert.Same(t, logger, z.log)
+	assert.Same(t, c.Messaging, z.set.sc)
+	assert.Same(t, logger, z.o.Logger)
 
 	_, err := tripleo.NewNoAuthClient(tripleo.Endpoints{Mistral: "http://mistral.test"}, UseZaqar(ZaqarOpts{}))
 	assert.ErrorIs(t, err, tripleo.ErrNoService)
@@ -530,7 +530,7 @@ func TestZaqarOptsNormalized(t *testing.T) {
 	assert.Equal(t, time.Minute, o.RetryMax)
 	assert.NotNil(t, o.Logger)
 	assert.Equal(t, ZaqarOpts{PageSize: 20, MinInterval: 100 * time.Millisecond, MaxInterval: 2 * time.Second,
-		RetryMin: 500 * time.Millisecond, RetryMax: 30 * time.Second, SeenSize: 4096, Logger: discard}, ZaqarOpts{}.normalized())
+		RetryMin: 500 * time.Millisecond, RetryMax: 30 * time.Second, RequestTimeout: 10 * time.Second, SeenSize: 4096, Logger: discard}, ZaqarOpts{}.normalized())
 }
 
 var _ = errors.New
