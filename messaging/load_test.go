@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tripleo-go/sdk/tripleo"
 	"github.com/tripleo-go/sdk/tripleo/tripleotest"
@@ -15,6 +16,9 @@ import (
 
 // heavy runs the full-size starvation test and the soak.
 var heavy = flag.Bool("delivery.heavy", false, "run the 1,000-run starvation test and the 10,000-run soak")
+
+// loadBound bounds each load so that lost runs fail rather than hang the test.
+var loadBound = flag.Duration("delivery.bound", 5*time.Minute, "bound of each load of runs")
 
 // loadResult counts what concurrent runs received.
 type loadResult struct {
@@ -25,7 +29,9 @@ type loadResult struct {
 // "tripleo" of one Client and counts each run's message events.
 func runLoad(t testing.TB, c *tripleo.Client, n int) loadResult {
 	t.Helper()
-	ctx := context.Background()
+	// A bound so that a run that never ends fails the test instead of hanging it.
+	ctx, cancel := context.WithTimeout(context.Background(), *loadBound)
+	defer cancel()
 	var (
 		mu  sync.Mutex
 		res = loadResult{runs: n}

@@ -21,9 +21,11 @@ const (
 
 // Flushing before a run is decided from the Mistral state: a Flush that fails
 // (the Notifier reports a failed read; slowness is never a failure) is retried
-// after flushRetryMin, doubling up to flushRetryMax, flushAttempts times in all.
+// after flushRetryMin, doubling up to flushRetryMax, for as long as the reads
+// have failed for less than flushPatience: a Zaqar down for seconds delays the
+// decision, it does not make the run miss its messages.
 const (
-	flushAttempts = 5
+	flushPatience = 30 * time.Second
 	flushRetryMin = 250 * time.Millisecond
 	flushRetryMax = 4 * time.Second
 )
@@ -198,23 +200,27 @@ func (f *follower[T]) confirm(ctx context.Context) *Execution {
 
 // flush asks a Flusher Notifier to read what the server holds for the queue,
 // so that a run decided by the watchdog is decided with every message the
-// queue held for it. It is not bounded by a timeout: a slow host or a slow
+// queue held for it. No timeout bounds a Flush: a slow host or a slow
 // Notifier only delays the decision (a Notifier bounds its own requests). A
-// Flush that fails is retried flushAttempts times; after that the run is
-// decided from Mistral alone and the failure is logged as a warning.
+// Flush that fails is retried until the reads have failed for flushPatience;
+// then the run is decided from Mistral alone and the failure logged as a warning.
 func (f *follower[T]) flush(ctx context.Context) {
 	fl, ok := f.c.Notifier.(Flusher)
 	if !ok || f.sub == nil {
 		return
 	}
 	wait := flushRetryMin
-	var err error
-	for attempt := 1; ; attempt++ {
-		if err = fl.Flush(ctx, f.queue); err == nil || ctx.Err() != nil {
+	var failingSince time.Time
+	for {
+		err := fl.Flush(ctx, f.queue)
+		if err == nil || ctx.Err() != nil {
 			return
 		}
-		if attempt == flushAttempts {
-			break
+		if failingSince.IsZero() {
+			failingSince = time.Now()
+		} else if time.Since(failingSince) >= flushPatience {
+			f.c.Log().Warn("run decided from the Mistral state without reading its queue", "execution", f.r.ExecutionID(), "queue", f.queue, "error", err)
+			return
 		}
 		f.c.Log().Debug("flush before deciding failed; will retry", "queue", f.queue, "in", wait, "error", err)
 		t := time.NewTimer(wait)
@@ -226,7 +232,6 @@ func (f *follower[T]) flush(ctx context.Context) {
 		}
 		wait = min(2*wait, flushRetryMax)
 	}
-	f.c.Log().Warn("run decided from the Mistral state without reading its queue", "execution", f.r.ExecutionID(), "queue", f.queue, "error", err)
 }
 
 // decide is the one place a followed execution's outcome is decided: the Mistral
