@@ -15,6 +15,9 @@ type member struct {
 	box    *tripleo.Mailbox
 	since  time.Time // when Subscribe was called
 	replay bool
+	// execution, when set, is the execution whose messages (its own and its
+	// sub-workflows') alone go to this member: the reader routes by it.
+	execution string
 	// holding: a one-off replay listing is due; until it has been delivered,
 	// live messages are held back in held (so that the replay comes first and
 	// nothing that arrives meanwhile is lost).
@@ -25,11 +28,15 @@ type member struct {
 	skip map[string]struct{}
 }
 
-// wants reports whether msg goes to m. Without Replay, a message whose age
+// wants reports whether msg goes to m: a member subscribed for an execution
+// takes only that execution's messages. Without Replay, a message whose age
 // shows it was posted before Subscribe is left out. The test is safe however
 // late the reader runs: a message posted after Subscribe is at most as old,
 // when listed, as the subscription is when the listing is delivered.
 func (m *member) wants(msg *tripleo.Message) bool {
+	if m.execution != "" && !msg.Payload.Belongs(m.execution) {
+		return false
+	}
 	if m.skip != nil {
 		if _, ok := m.skip[msg.ID]; ok {
 			return false

@@ -36,14 +36,13 @@ type reader struct {
 	once   sync.Once
 
 	mu       sync.Mutex
-	members  map[*member]struct{}
+	members  *roster
 	replays  []*member
 	flushes  []chan error
 	want     bool // a catch-up read was asked for
 	created  bool // an Ephemeral subscription created the queue
 	advanced bool // the main stream has delivered a page
 	stopped  bool
-	buf      []tripleo.Message
 
 	// reading goroutine only
 	marker string
@@ -55,7 +54,7 @@ func newReader(sc *gophercloud.ServiceClient, queue string, o ZaqarOpts, trig *t
 	return &reader{
 		sc: sc, queue: queue, o: o, log: o.Logger, trig: trig, match: match,
 		ctx: ctx, cancel: cancel, done: make(chan struct{}),
-		members: map[*member]struct{}{}, seen: tripleo.NewSeen(o.SeenSize),
+		members: newRoster(), seen: tripleo.NewSeen(o.SeenSize),
 	}
 }
 
@@ -106,7 +105,7 @@ func (r *reader) stop() {
 // listed again).
 func (r *reader) join(m *member, created bool) {
 	r.mu.Lock()
-	r.members[m] = struct{}{}
+	r.members.add(m)
 	r.created = r.created || created
 	replay := m.replay && (r.advanced || r.match != nil)
 	if replay {
@@ -123,14 +122,14 @@ func (r *reader) join(m *member, created bool) {
 func (r *reader) leave(m *member) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.members, m)
+	r.members.remove(m)
 	for i, x := range r.replays {
 		if x == m {
 			r.replays = append(r.replays[:i:i], r.replays[i+1:]...)
 			break
 		}
 	}
-	return len(r.members)
+	return r.members.len()
 }
 
 // catchUp asks for a read now (for an on-demand reader, the only way one happens).
@@ -201,7 +200,7 @@ func (r *reader) cycle() (res readResult) {
 	retry := func(rs []*member) {
 		r.mu.Lock()
 		for _, m := range rs {
-			if _, ok := r.members[m]; ok {
+			if r.members.has(m) {
 				r.replays = append(r.replays, m)
 			}
 		}
@@ -245,7 +244,7 @@ func (r *reader) cycle() (res readResult) {
 		}
 	}
 	r.mu.Lock()
-	for m := range r.members {
+	for m := range r.members.all {
 		m.skip = nil
 	}
 	r.mu.Unlock()
@@ -300,23 +299,14 @@ func (r *reader) push(body json.RawMessage, ttl int) error {
 	return nil
 }
 
-// deliverLocked puts msgs into every member that wants them. r.mu is held.
+// deliverLocked puts msgs into every member that wants them (held back for
+// a member whose replay is due). r.mu is held.
 func (r *reader) deliverLocked(msgs []tripleo.Message) {
-	if len(msgs) == 0 {
-		return
-	}
-	for m := range r.members {
-		buf := r.buf[:0]
-		for i := range msgs {
-			if m.wants(&msgs[i]) {
-				buf = append(buf, msgs[i])
-			}
-		}
+	r.members.deliver(msgs, func(m *member, mine []tripleo.Message) {
 		if m.holding {
-			m.held = append(m.held, buf...)
+			m.held = append(m.held, mine...)
 		} else {
-			m.box.Put(buf...)
+			m.box.Put(mine...)
 		}
-		r.buf = buf[:0]
-	}
+	})
 }

@@ -42,7 +42,7 @@ func subscribe(t *testing.T, n tripleo.Notifier, q string, o tripleo.SubscribeOp
 	return s
 }
 
-func TestPollerSharedByAllSubscriptions(t *testing.T) {
+func TestReaderSharedByAllSubscriptions(t *testing.T) {
 	for _, n := range []int{1, 50, 1000} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) { testSharedPoller(t, n) })
 	}
@@ -80,7 +80,7 @@ func testSharedPoller(t *testing.T, n int) {
 	})
 }
 
-func TestPollerStopsWithLastSubscription(t *testing.T) {
+func TestReaderStopsWithLastSubscription(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeZaqar()
 		// No z.Close: synctest.Test fails if the last subscription's Close left a goroutine.
@@ -110,49 +110,7 @@ func TestPollerStopsWithLastSubscription(t *testing.T) {
 	})
 }
 
-func TestPollerAdaptiveInterval(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		f := newFakeZaqar()
-		// Each of the first 6 listings finds one new message.
-		f.onGet = func(n int, q string) {
-			if n <= 6 {
-				f.add(q, "e1", "RUNNING", "step")
-			}
-		}
-		z := newZ(t, f, ZaqarOpts{MinInterval: 100 * time.Millisecond, MaxInterval: 2 * time.Second})
-		t0 := time.Now()
-		s := subscribe(t, z, "tripleo", tripleo.SubscribeOpts{})
-		time.Sleep(12 * time.Second)
-		synctest.Wait()
-		got := deltas(f.listings("tripleo"), t0)
-		// Floor while messages flow, then ×2 per empty poll up to the ceiling.
-		assert.Equal(t, []int64{0, 100, 200, 300, 400, 500, 600, 800, 1200, 2000, 3600, 5600, 7600, 9600, 11600}, got)
-		assert.Len(t, s.Take(), 6)
-
-		// Messages again: back to the floor at once.
-		f.add("tripleo", "e1", "RUNNING", "again")
-		time.Sleep(3 * time.Second)
-		synctest.Wait()
-		got = deltas(f.listings("tripleo"), t0)[15:]
-		assert.Equal(t, []int64{13600, 13700, 13900, 14300}, got)
-		s.Close()
-	})
-}
-
-func TestPollerCustomInterval(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		f := newFakeZaqar()
-		z := newZ(t, f, ZaqarOpts{MinInterval: time.Second, MaxInterval: 4 * time.Second})
-		t0 := time.Now()
-		s := subscribe(t, z, "tripleo", tripleo.SubscribeOpts{})
-		time.Sleep(20 * time.Second)
-		synctest.Wait()
-		assert.Equal(t, []int64{0, 1000, 3000, 7000, 11000, 15000, 19000}, deltas(f.listings("tripleo"), t0))
-		s.Close()
-	})
-}
-
-func TestPollerFullPagesAndMarkers(t *testing.T) {
+func TestReaderFullPagesAndMarkers(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeZaqar()
 		var want []string
@@ -189,7 +147,7 @@ func TestPollerFullPagesAndMarkers(t *testing.T) {
 	})
 }
 
-func TestPollerDedupesRepeatedMessages(t *testing.T) {
+func TestReaderDedupesRepeatedMessages(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeZaqar()
 		f.add("tripleo", "e1", "RUNNING", "one")
@@ -210,7 +168,7 @@ func TestPollerDedupesRepeatedMessages(t *testing.T) {
 	})
 }
 
-func TestPollerRankZeroMarkerDoesNotSpin(t *testing.T) {
+func TestReaderRankZeroMarkerDoesNotSpin(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		// Zaqar's redis driver answers a marker of rank 0 with the same page
 		// again (start = rank+1 if rank else 0). With PageSize 1 every page is full.
@@ -224,47 +182,6 @@ func TestPollerRankZeroMarkerDoesNotSpin(t *testing.T) {
 		synctest.Wait()
 		assert.Equal(t, []string{"only"}, texts(s.Take()))
 		assert.LessOrEqual(t, len(f.listings("tripleo")), 2, "a full page that does not move the marker is not re-polled at once")
-		s.Close()
-	})
-}
-
-func TestPollerBackoffOnServerErrors(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		f := newFakeZaqar()
-		f.fail(503, 503, 502, 503, 500)
-		f.add("tripleo", "e1", "RUNNING", "after the outage")
-		z := newZ(t, f, ZaqarOpts{})
-		t0 := time.Now()
-		s := subscribe(t, z, "tripleo", tripleo.SubscribeOpts{})
-		time.Sleep(30 * time.Second)
-		synctest.Wait()
-		got := deltas(f.listings("tripleo"), t0)
-		require.GreaterOrEqual(t, len(got), 7)
-		// 500 ms ×2 with ±20 % jitter between failed polls.
-		for i, want := range []int64{500, 1000, 2000, 4000, 8000} {
-			gap := got[i+1] - got[i]
-			assert.InDelta(t, want, gap, float64(want)*0.21, "gap %d", i)
-		}
-		assert.Equal(t, []string{"after the outage"}, texts(s.Take()), "retried while subscribed, then delivered")
-		// Success resets the error backoff and resumes the idle schedule at the floor.
-		assert.Equal(t, int64(100), got[6]-got[5])
-		s.Close()
-	})
-}
-
-func TestPollerRetryAfter(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		f := newFakeZaqar()
-		f.failAfter = "7"
-		f.fail(429)
-		z := newZ(t, f, ZaqarOpts{})
-		t0 := time.Now()
-		s := subscribe(t, z, "tripleo", tripleo.SubscribeOpts{})
-		time.Sleep(8 * time.Second)
-		synctest.Wait()
-		got := deltas(f.listings("tripleo"), t0)
-		require.GreaterOrEqual(t, len(got), 2)
-		assert.Equal(t, int64(7000), got[1], "429 honours Retry-After")
 		s.Close()
 	})
 }
@@ -287,25 +204,7 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
-func TestPollerClientErrorsRetriedSlowly(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		f := newFakeZaqar()
-		f.fail(400, 400, 400)
-		var logs logBuffer
-		z := newZ(t, f, ZaqarOpts{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})
-		t0 := time.Now()
-		s := subscribe(t, z, "tripleo", tripleo.SubscribeOpts{})
-		time.Sleep(7 * time.Second)
-		synctest.Wait()
-		got := deltas(f.listings("tripleo"), t0)
-		assert.Equal(t, []int64{0, 2000, 4000, 6000, 6100, 6300, 6700}, got, "4xx retried at the ceiling interval, then normal polling")
-		assert.Equal(t, 1, strings.Count(logs.String(), "listing rejected"), "warned once per streak:\n%s", logs.String())
-		assert.Contains(t, logs.String(), "queue readable again")
-		s.Close()
-	})
-}
-
-func TestPollerSkipsUnparsableBodies(t *testing.T) {
+func TestReaderSkipsUnparsableBodies(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeZaqar()
 		f.add("tripleo", "e1", "RUNNING", "before")
@@ -323,7 +222,7 @@ func TestPollerSkipsUnparsableBodies(t *testing.T) {
 	})
 }
 
-func TestPollerReplayAndAgeFilter(t *testing.T) {
+func TestReaderReplayAndAgeFilter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeZaqar()
 		f.add("tripleo", "old", "RUNNING", "old-1")
@@ -368,7 +267,7 @@ func TestPollerReplayAndAgeFilter(t *testing.T) {
 	})
 }
 
-func TestPollerEphemeralQueue(t *testing.T) {
+func TestReaderEphemeralQueue(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeZaqar()
 		z := newZ(t, f, ZaqarOpts{})

@@ -50,7 +50,7 @@ func (rs *readers) subscribe(ctx context.Context, queue string, opts tripleo.Sub
 		}
 		created = c
 	}
-	m := &member{since: time.Now(), replay: opts.Replay}
+	m := &member{since: time.Now(), replay: opts.Replay, execution: opts.Execution}
 	rs.mu.Lock()
 	if rs.closed {
 		rs.mu.Unlock()

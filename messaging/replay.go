@@ -31,13 +31,16 @@ func (r *reader) replay(m *member) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, ok := r.members[m]; !ok {
+	if !r.members.has(m) {
 		return nil
 	}
 	seen := make(map[string]struct{}, len(out))
 	uniq := out[:0]
 	for _, msg := range out {
 		if _, dup := seen[msg.ID]; dup {
+			continue
+		}
+		if m.execution != "" && !msg.Payload.Belongs(m.execution) {
 			continue
 		}
 		seen[msg.ID] = struct{}{}

@@ -95,11 +95,20 @@ func listPage(ctx context.Context, sc *gophercloud.ServiceClient, queue, marker 
 	if err != nil {
 		return nil, fmt.Errorf("zaqar: list messages of queue %s: %w", queue, err)
 	}
+	if p, err = parsePage(body); err != nil {
+		return nil, fmt.Errorf("zaqar: list messages of queue %s: %w", queue, err)
+	}
+	return p, nil
+}
+
+// parsePage decodes the body of a listing; an empty body is an empty page.
+func parsePage(body []byte) (*page, error) {
+	p := &page{}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return p, nil
 	}
 	if err := json.Unmarshal(body, p); err != nil {
-		return nil, fmt.Errorf("zaqar: list messages of queue %s: decode: %w", queue, err)
+		return nil, fmt.Errorf("decode: %w", err)
 	}
 	return p, nil
 }

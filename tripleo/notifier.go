@@ -39,6 +39,13 @@ type SubscribeOpts struct {
 	// Ephemeral marks a queue that belongs to this subscription alone (a per-run
 	// queue): a Notifier that creates it deletes it again when the subscription closes.
 	Ephemeral bool
+	// Execution, when set, says the subscriber wants only the messages of that
+	// execution and of its sub-workflows (Payload.Belongs). A Notifier may
+	// leave the others out of the subscription (the Zaqar Notifiers route each
+	// message to the subscriptions of its execution and root, so a message
+	// costs one delivery, not one per subscription of the queue); the run
+	// engine filters by execution either way. Start and Attach set it.
+	Execution string
 }
 
 // Subscription is a stream of messages of one queue. It is pull-based so that
