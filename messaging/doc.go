@@ -39,7 +39,10 @@
 // deleted again when its last subscription closes, but only if this Notifier
 // created it (201, not 204): a shared queue such as "tripleo" is never
 // deleted. Any number of subscriptions of one queue share one reader; each
-// gets every message. A body that is not a TripleO message (not a JSON
+// gets every message, or with SubscribeOpts.Execution (the engine sets it)
+// only the messages of that execution and its sub-workflows: the reader
+// routes each message to those subscriptions alone, so a message costs one
+// delivery, not one per run on the queue. A body that is not a TripleO message (not a JSON
 // object) is logged and skipped.
 //
 // # Each message once

@@ -131,7 +131,11 @@ func TestDeliveryThousandRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	assertEveryRunGotItsOwn(t, runLoad(t, c, loadRuns(1000)))
+	n := loadRuns(1000)
+	stop := heapPeak()
+	res := runLoad(t, c, n)
+	t.Logf("heap peak %.1f MiB for %d concurrent runs", float64(stop())/(1<<20), n)
+	assertEveryRunGotItsOwn(t, res)
 }
 
 // TestDeliveryStarved: the same with the process starved (GOMAXPROCS=1
@@ -150,5 +154,8 @@ func TestDeliveryStarved(t *testing.T) {
 	if *heavy {
 		n = 1000
 	}
-	assertEveryRunGotItsOwn(t, runLoad(t, c, n))
+	peak := heapPeak()
+	res := runLoad(t, c, n)
+	t.Logf("heap peak %.1f MiB for %d concurrent runs", float64(peak())/(1<<20), n)
+	assertEveryRunGotItsOwn(t, res)
 }

@@ -60,9 +60,11 @@ type Subscription interface {
 }
 
 // Flusher is implemented by Notifiers that can fetch on demand. After Flush
-// returns, every message the server held for queue when Flush was called is
-// waiting in the queue's subscriptions. The engine flushes before it decides a run
-// from the Mistral state alone, so the run's events include its final message.
+// returns nil, every message the server held for queue when Flush was called
+// is waiting in the queue's subscriptions; a Flush fails when the read fails,
+// never because it is slow. The engine flushes before it decides a run from
+// the Mistral state alone (retrying a failed Flush for up to 30 s), so no run
+// is decided before the messages its queue holds have been read.
 type Flusher interface {
 	Flush(ctx context.Context, queue string) error
 }
