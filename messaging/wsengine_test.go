@@ -54,7 +54,8 @@ func TestEngineOverWebsocketKilledMidRun(t *testing.T) {
 	// socket dies and cannot be re-opened for a while.
 	f.set(func(f *fakeWS) { f.refuse = true })
 	f.dropAll(0, "")
-	time.AfterFunc(400*time.Millisecond, func() { f.set(func(f *fakeWS) { f.refuse = false }) })
+	back := time.AfterFunc(400*time.Millisecond, func() { f.set(func(f *fakeWS) { f.refuse = false }) })
+	defer back.Stop()
 	for _, r := range runs {
 		fin, err := r.Wait(ctx)
 		require.NoError(t, err)
