@@ -2,7 +2,6 @@ package messaging
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -12,8 +11,9 @@ import (
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
-// ErrClosed is returned by Subscribe and Flush once the Notifier is closed.
-var ErrClosed = errors.New("messaging: notifier closed")
+// ErrClosed is returned by Subscribe and Flush once the Notifier is closed;
+// it wraps tripleo.ErrNotifierClosed.
+var ErrClosed = fmt.Errorf("messaging: %w", tripleo.ErrNotifierClosed)
 
 // Defaults of ZaqarOpts.
 const (

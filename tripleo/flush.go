@@ -2,6 +2,7 @@ package tripleo
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -20,7 +21,8 @@ const (
 // so that a run decided by the watchdog is decided with every message the
 // queue held for it. No timeout bounds a Flush: a slow host or a slow
 // Notifier only delays the decision (a Notifier bounds its own requests). A
-// Flush that fails is retried until the reads have failed for flushPatience;
+// Flush that fails is retried until the reads have failed for flushPatience
+// (a closed Notifier is not retried);
 // then the run is decided from Mistral alone and the failure logged as a warning.
 func (f *follower[T]) flush(ctx context.Context) {
 	fl, ok := f.c.Notifier.(Flusher)
@@ -32,6 +34,10 @@ func (f *follower[T]) flush(ctx context.Context) {
 	for {
 		err := fl.Flush(ctx, f.queue)
 		if err == nil || ctx.Err() != nil {
+			return
+		}
+		if errors.Is(err, ErrNotifierClosed) {
+			f.c.Log().Debug("run decided from the Mistral state: the notifier is closed", "execution", f.r.ExecutionID())
 			return
 		}
 		if failingSince.IsZero() {

@@ -3,6 +3,7 @@ package tripleo_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -21,6 +22,7 @@ type failingFlusher struct {
 	*tripleotest.Notifier
 	mu      sync.Mutex
 	fails   int // < 0: always
+	err     error
 	calls   int
 	onFlush func()
 }
@@ -31,6 +33,9 @@ func (f *failingFlusher) Flush(ctx context.Context, queue string) error {
 	fail := f.fails < 0 || f.calls <= f.fails
 	onFlush := f.onFlush
 	f.mu.Unlock()
+	if fail && f.err != nil {
+		return f.err
+	}
 	if fail {
 		return errors.New("zaqar: list messages of queue tripleo: HTTP 503")
 	}
@@ -92,5 +97,19 @@ func TestRunDecidedFromMistralWhenTheQueueStaysUnreadable(t *testing.T) {
 		assert.GreaterOrEqual(t, waited, 30*time.Second)
 		assert.Less(t, waited, 40*time.Second)
 		assert.Greater(t, n.flushes(), 5)
+	})
+}
+
+// A closed Notifier is not retried: the run is decided from Mistral at once.
+func TestRunDecidedAtOnceWhenTheNotifierIsClosed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := &failingFlusher{Notifier: tripleotest.NewNotifier(), fails: -1, err: fmt.Errorf("messaging: %w", tripleo.ErrNotifierClosed)}
+		c, sim := flushClient(t, n)
+		run, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeNothing, tripleo.StartOpts{})
+		require.NoError(t, err)
+		sim.Set(run.ExecutionID(), "SUCCESS", "", nil)
+		_, err = run.Wait(t.Context())
+		require.NoError(t, err)
+		assert.Equal(t, 1, n.flushes())
 	})
 }

@@ -2,8 +2,14 @@ package tripleo
 
 import (
 	"context"
+	"errors"
 	"sync"
 )
+
+// ErrNotifierClosed is the error (errors.Is) of a Notifier's Subscribe and
+// Flush once the Notifier is closed. The engine does not retry a Flush that
+// fails with it: the run is decided from Mistral at once.
+var ErrNotifierClosed = errors.New("notifier closed")
 
 // DefaultQueue is the Zaqar queue tripleo.* workflows post to unless given another queue_name.
 const DefaultQueue = "tripleo"
