@@ -99,10 +99,11 @@ func (r *reader) stop() {
 	})
 }
 
-// join adds m; it reports whether m needs a replay listing of its own (a
-// reader that has not delivered anything yet reads the queue from its
-// beginning anyway, unless it is matched: messages already pushed are not
-// listed again).
+// join adds m (created: its Subscribe created the queue). A Replay member
+// gets a replay listing of its own, asked for at once, unless the reader has
+// not delivered anything yet and is not matched: such a reader reads the
+// queue from its beginning anyway (a matched one does not list again what was
+// pushed already).
 func (r *reader) join(m *member, created bool) {
 	r.mu.Lock()
 	r.members.add(m)
