@@ -14,7 +14,7 @@
 //	tripleo/tripleotest  an embedded undercloud for tests and demos: Mistral, Zaqar,
 //	                     Swift, Ironic and Heat subsets on one loopback server, with the
 //	                     tripleo.* workflows' behaviour, messages, failures and fault knobs
-//	messaging            Notifiers: Zaqar REST polling (one shared poller per queue),
+//	messaging            Notifiers: Zaqar REST polling (one shared reader per queue),
 //	                     Zaqar websocket (push, reconnect, REST catch-up), in-memory,
 //	                     and a Mirror that copies every message to host sinks
 //	plan                 create (default, custom from a templates tree), upload

@@ -93,34 +93,49 @@ func benchPoller(b *testing.B, n int) {
 	wg.Wait()
 }
 
-// BenchmarkPollerFanout measures the client side alone: one page of 20
+// BenchmarkReaderFanout measures the client side alone: one page of 20
 // messages parsed (once), de-duplicated and delivered to N subscriptions,
 // which drain their mailboxes (no HTTP).
-func BenchmarkPollerFanout(b *testing.B) {
+func BenchmarkReaderFanout(b *testing.B) {
 	raw := make([]rawMessage, 20)
 	for i := range raw {
 		raw[i] = rawMessage{Age: 1, TTL: 3600, Body: []byte(`{"type": "tripleo.baremetal.v1.register_or_update", "payload": {"status": "RUNNING", "message": "Registering node", "execution_id": "7c3c2a4e-4d1a-4a5b-9d67-2a9f1e5c3b10", "root_execution_id": null, "plan_name": null, "deployment_status": null}}`)}
 	}
+	// broadcast: every member takes every message (a subscription without an
+	// execution, the baseline); routed: members subscribed for an execution,
+	// one of which the page's messages belong to.
 	for _, n := range []int{1, 10, 100, 1000} {
-		b.Run(fmt.Sprintf("subs=%d", n), func(b *testing.B) {
-			z := NewZaqar(nil, ZaqarOpts{})
-			p := newPoller(z, "tripleo")
-			for range n {
-				m := &member{since: time.Now()}
-				m.box = tripleo.NewMailbox(nil)
-				p.members[m] = struct{}{}
+		for _, routed := range []bool{false, true} {
+			name := fmt.Sprintf("subs=%d/broadcast", n)
+			if routed {
+				name = fmt.Sprintf("subs=%d/routed", n)
 			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				for j := range raw {
-					raw[j].ID = "m-" + strconv.Itoa(i*len(raw)+j)
+			b.Run(name, func(b *testing.B) {
+				o := ZaqarOpts{}.normalized()
+				p := newReader(nil, "tripleo", o, newTicker(o), nil)
+				for i := range n {
+					m := &member{since: time.Now()}
+					if routed {
+						m.execution = fmt.Sprintf("exec-%d", i)
+						if i == 0 {
+							m.execution = "7c3c2a4e-4d1a-4a5b-9d67-2a9f1e5c3b10"
+						}
+					}
+					m.box = tripleo.NewMailbox(nil)
+					p.members.add(m)
 				}
-				p.accept(raw)
-				for m := range p.members {
-					m.box.Take() // each run drains its mailbox
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					for j := range raw {
+						raw[j].ID = "m-" + strconv.Itoa(i*len(raw)+j)
+					}
+					p.accept(raw)
+					for m := range p.members.all {
+						m.box.Take() // each run drains its mailbox
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }

@@ -39,51 +39,90 @@
 // deleted again when its last subscription closes, but only if this Notifier
 // created it (201, not 204): a shared queue such as "tripleo" is never
 // deleted. Any number of subscriptions of one queue share one reader; each
-// gets every message. Messages may occasionally arrive twice (the engine
-// de-duplicates by Message.ID); a body that is not a TripleO message (not a
-// JSON object) is logged and skipped.
+// gets every message, or with SubscribeOpts.Execution (the engine sets it)
+// only the messages of that execution and its sub-workflows: the reader
+// routes each message to those subscriptions alone, so a message costs one
+// delivery, not one per run on the queue. A body that is not a TripleO message (not a JSON
+// object) is logged and skipped.
+//
+// # Each message once
+//
+// A Notifier de-duplicates a queue's listings by Zaqar message id, and the
+// websocket Notifier pairs pushed copies with listed ones by body; still, a
+// subscriber may see a message twice (re-listed for a Replay, or one body
+// posted twice under two ids: Queens workbooks retry zaqar.queue_post up to
+// five times). The rule that makes each message one event is the engine's,
+// per run: a message is dropped when its Zaqar id, or its (execution, body)
+// — execution id, type and payload in canonical form — was already seen by
+// that run.
 //
 // Flush(ctx, queue) (tripleo.Flusher) reads the queue now, page after page
 // until a page is not full, and returns once those messages are in the
-// subscriptions' mailboxes; the engine calls it before deciding a run from
-// the Mistral state alone, so the final message is not missed.
+// subscriptions' mailboxes, however long that takes on a loaded host (only
+// ctx bounds it); a read that fails fails the Flush with its error. The
+// engine calls it before deciding a run from the Mistral state alone (and
+// retries it when it fails), so no run is decided before the messages the
+// queue holds for it have been read.
 //
 // Close stops every goroutine of the Notifier (and deletes the queues
 // Ephemeral subscriptions created); no goroutine outlives the last
 // subscription's Close either.
 //
-// # The REST poller and its request budget
+// # Parts
 //
-// Zaqar runs one poller goroutine per queue, started by the first Subscribe
+// Both Zaqar Notifiers are built from the same parts, each with one job and
+// its own lock:
+//
+//   - a reader per queue (reader.go): lists the queue from a marker,
+//     de-duplicates by id, fans new messages out to the queue's
+//     subscriptions, runs Replay listings, answers Flush. Each of its
+//     requests has its own deadline (ZaqarOpts.RequestTimeout, default 10 s)
+//     from a context of the reader's, never the caller's;
+//   - a trigger (trigger.go) that owns the reader's goroutine and decides
+//     when it reads: a ticker with backoff for REST polling, on demand
+//     (subscription taking effect, reconnection, socket down, Flush, Replay)
+//     for the websocket;
+//   - a matcher (matcher.go) of messages the websocket pushed to the ones the
+//     reader lists, by canonical body hash (websocket only).
+//
+// The Zaqar Notifier is a set of readers with tickers; the Websocket Notifier
+// is a set of readers with on-demand triggers and matchers, plus the socket
+// (wsconn.go) that pushes into them, plus a Zaqar Notifier as fallback.
+//
+// # The REST reader and its request budget
+//
+// Zaqar runs one reader goroutine per queue, started by the first Subscribe
 // and stopped by the last Close, whatever the number of subscriptions (runs)
 // on it: the request rate depends on the number of queues, never on the
-// number of runs. Each poll is one non-destructive listing,
+// number of runs. Each read is one non-destructive listing,
 // GET /v2/queues/{q}/messages?limit=20&echo=true[&marker=M] (echo=true so
 // that messages posted with this client's own Client-ID are listed too; no
 // claims, nothing deleted), starting at the beginning of the queue and then
-// from the marker of the last page's links.next, kept across polls. Message
+// from the marker of the last page's links.next, kept across reads. Message
 // ids are de-duplicated in a bounded set (4096 per queue), which also covers
 // the server forgetting a marker.
 //
 // Per queue, with the defaults (ZaqarOpts: MinInterval 100 ms, MaxInterval
 // 2 s, PageSize 20):
 //
-//   - idle: the interval doubles after each empty poll from 100 ms to 2 s:
+//   - idle: the interval doubles after each empty read from 100 ms to 2 s:
 //     9 requests in the first 10 s, then 0.5 request/s (1800 per hour);
 //   - while messages flow: one request every 100 ms (10/s at most), plus one
 //     immediate request for each further full page (20 messages);
-//   - Flush, and a Replay subscriber joining a running poller: one listing
+//   - Flush, and a Replay subscriber joining a running reader: one listing
 //     (one request per page) at once;
-//   - 5xx, 429 and connection errors: retried for as long as the queue has
-//     subscribers, after 0.5 s, 1 s, 2 s ... up to 30 s (±20 % jitter; a
-//     Retry-After header is honoured); other 4xx: logged once and retried
-//     every 2 s.
+//   - 5xx, 429, connection errors and requests past their deadline (a hung
+//     Zaqar): retried for as long as the queue has subscribers, after 0.5 s,
+//     1 s, 2 s ... up to 30 s (±20 % jitter; a Retry-After header is
+//     honoured); other 4xx: logged once and retried every 2 s. Once Zaqar
+//     answers again, the reader goes on from its marker: every message still
+//     on the queue is delivered.
 //
 // Zaqar as Debian packages it serves HTTP with wsgiref's single-threaded
 // server (one connection at a time, HTTP/1.0). Against such a server give the
 // Client an HTTP transport without keep-alives (http.Transport
 // DisableKeepAlives): when a request is cancelled while its connection is
-// being dialled (a poller stopped by Close), Go's transport keeps the new
+// being dialled (a reader stopped by Close), Go's transport keeps the new
 // connection as idle, and the server, blocked reading it, stalls every other
 // client until it is closed.
 //

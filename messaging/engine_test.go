@@ -131,7 +131,7 @@ func TestEngineRunsOnZaqarNotifier(t *testing.T) {
 		assert.Less(t, time.Since(t0), time.Second, "messages arrive within the poll interval")
 		m.wg.Wait()
 		synctest.Wait()
-		assert.Nil(t, z.poller("tripleo"), "every run closed its subscription: the poller stopped")
+		assert.Nil(t, z.set.get("tripleo"), "every run closed its subscription: the poller stopped")
 		// 20 runs, one request stream: a few listings, not 20 per poll.
 		assert.Less(t, len(f.listings("tripleo")), 20)
 	})

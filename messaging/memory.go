@@ -27,7 +27,7 @@ type Memory struct {
 }
 
 type memQueue struct {
-	subs     map[*tripleo.Mailbox]struct{}
+	subs     map[*tripleo.Mailbox]string // subscription -> its execution ("": every message)
 	retained []memMessage
 	owner    *tripleo.Mailbox // the Ephemeral subscription that created the queue
 }
@@ -108,7 +108,7 @@ func (mem *Memory) PublishTTL(queue string, body any, ttl time.Duration) (triple
 	q := mem.queue(queue)
 	q.prune(now)
 	q.retained = append(q.retained, memMessage{msg: msg, posted: now, expires: now.Add(ttl)})
-	subs := q.open()
+	subs := q.open(&msg)
 	mem.mu.Unlock()
 	for _, s := range subs {
 		s.Put(msg)
@@ -116,14 +116,18 @@ func (mem *Memory) PublishTTL(queue string, body any, ttl time.Duration) (triple
 	return msg, nil
 }
 
-// open returns the queue's open subscriptions (nil for a nil queue); mem.mu is held.
-func (q *memQueue) open() []*tripleo.Mailbox {
+// open returns the queue's open subscriptions that take msg (nil for a nil
+// queue): those without an execution, and those of msg's execution or root.
+// mem.mu is held.
+func (q *memQueue) open(msg *tripleo.Message) []*tripleo.Mailbox {
 	if q == nil {
 		return nil
 	}
 	subs := make([]*tripleo.Mailbox, 0, len(q.subs))
-	for s := range q.subs {
-		subs = append(subs, s)
+	for s, exec := range q.subs {
+		if exec == "" || msg.Payload.Belongs(exec) {
+			subs = append(subs, s)
+		}
 	}
 	return subs
 }
@@ -132,7 +136,7 @@ func (q *memQueue) open() []*tripleo.Mailbox {
 func (mem *Memory) queue(name string) *memQueue {
 	q := mem.queues[name]
 	if q == nil {
-		q = &memQueue{subs: map[*tripleo.Mailbox]struct{}{}}
+		q = &memQueue{subs: map[*tripleo.Mailbox]string{}}
 		mem.queues[name] = q
 	}
 	return q
@@ -149,7 +153,8 @@ func (q *memQueue) prune(now time.Time) {
 }
 
 // Subscribe implements tripleo.Notifier: messages published after it returns
-// are delivered; with opts.Replay the retained ones first (with their Age).
+// are delivered; with opts.Replay the retained ones first (with their Age);
+// with opts.Execution only that execution's and its sub-workflows' messages.
 // With opts.Ephemeral a queue this subscription created is dropped, retained
 // messages included, when it closes.
 func (mem *Memory) Subscribe(ctx context.Context, queue string, opts tripleo.SubscribeOpts) (tripleo.Subscription, error) {
@@ -175,17 +180,21 @@ func (mem *Memory) Subscribe(ctx context.Context, queue string, opts tripleo.Sub
 			delete(mem.queues, queue)
 		}
 	})
-	q.subs[box] = struct{}{}
+	q.subs[box] = opts.Execution
 	if opts.Ephemeral && !existed {
 		q.owner = box
 	}
 	if opts.Replay {
 		now := time.Now()
 		q.prune(now)
-		msgs := make([]tripleo.Message, len(q.retained))
-		for i, r := range q.retained {
-			msgs[i] = r.msg
-			msgs[i].Age = int(now.Sub(r.posted) / time.Second)
+		msgs := make([]tripleo.Message, 0, len(q.retained))
+		for _, r := range q.retained {
+			if opts.Execution != "" && !r.msg.Payload.Belongs(opts.Execution) {
+				continue
+			}
+			m := r.msg
+			m.Age = int(now.Sub(r.posted) / time.Second)
+			msgs = append(msgs, m)
 		}
 		box.Put(msgs...)
 	}
@@ -214,7 +223,7 @@ func (mem *Memory) Redeliver(msg tripleo.Message) error {
 		mem.mu.Unlock()
 		return ErrClosed
 	}
-	subs := mem.queues[msg.Queue].open()
+	subs := mem.queues[msg.Queue].open(&msg)
 	mem.mu.Unlock()
 	for _, s := range subs {
 		s.Put(msg)

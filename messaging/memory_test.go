@@ -135,3 +135,23 @@ func TestMemorySubscribersAndRedeliver(t *testing.T) {
 	assert.Zero(t, mem.Subscribers("tripleo"))
 	assert.ErrorIs(t, mem.Redeliver(m), ErrClosed)
 }
+
+func TestMemorySubscriptionForAnExecution(t *testing.T) {
+	mem := NewMemory()
+	defer mem.Close()
+	post := func(exec, root, text string) {
+		_, err := mem.Publish("tripleo", map[string]any{"type": "wf", "payload": map[string]any{
+			"status": "RUNNING", "message": text, "execution_id": exec, "root_execution_id": root}})
+		require.NoError(t, err)
+	}
+	post("e1", "", "e1 retained")
+	post("e2", "", "e2 retained")
+	s1, err := mem.Subscribe(context.Background(), "tripleo", tripleo.SubscribeOpts{Execution: "e1", Replay: true})
+	require.NoError(t, err)
+	all, err := mem.Subscribe(context.Background(), "tripleo", tripleo.SubscribeOpts{})
+	require.NoError(t, err)
+	post("sub", "e1", "e1's sub-workflow")
+	post("e2", "", "e2 live")
+	assert.Equal(t, []string{"e1 retained", "e1's sub-workflow"}, texts(s1.Take()))
+	assert.Equal(t, []string{"e1's sub-workflow", "e2 live"}, texts(all.Take()))
+}

@@ -26,8 +26,11 @@ func (f SinkFunc) Receive(m tripleo.Message) { f(m) }
 // bounded set; messages without an id are copied each time). Copies are made
 // when a subscriber takes the messages (Subscription.Take): Mirror adds no
 // goroutine, and a message dropped unread by a closed subscription is not
-// copied. Mirror implements tripleo.Flusher by delegating when the wrapped
-// Notifier does (otherwise Flush does nothing).
+// copied. The engine's subscriptions are for one execution each
+// (SubscribeOpts.Execution), so behind the engine the sinks see the messages
+// of the host's runs and their sub-workflows, not the other messages of a
+// shared queue. Mirror implements tripleo.Flusher by delegating when the
+// wrapped Notifier does (otherwise Flush does nothing).
 type Mirror struct {
 	n     tripleo.Notifier
 	sinks []Sink

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"net/http"
 	"net/url"
@@ -25,10 +24,10 @@ import (
 // messages.List's pager, because:
 //   - gophercloud's messages.Message has Body map[string]any, so one message
 //     whose body is not a JSON object (Zaqar accepts any JSON: a string, a
-//     list) makes ExtractMessages fail for the whole page, and a poller would
+//     list) makes ExtractMessages fail for the whole page, and a reader would
 //     be stuck on that page forever; here bodies stay json.RawMessage and a bad
 //     one is skipped alone;
-//   - the poller needs exactly one page per request with the marker of
+//   - the reader needs exactly one page per request with the marker of
 //     links.next kept for the next poll, not an iteration over all pages;
 //   - it decodes each page once (the pager decodes into any, re-encodes and
 //     decodes again), which matters with many queues.
@@ -96,11 +95,20 @@ func listPage(ctx context.Context, sc *gophercloud.ServiceClient, queue, marker 
 	if err != nil {
 		return nil, fmt.Errorf("zaqar: list messages of queue %s: %w", queue, err)
 	}
+	if p, err = parsePage(body); err != nil {
+		return nil, fmt.Errorf("zaqar: list messages of queue %s: %w", queue, err)
+	}
+	return p, nil
+}
+
+// parsePage decodes the body of a listing; an empty body is an empty page.
+func parsePage(body []byte) (*page, error) {
+	p := &page{}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return p, nil
 	}
 	if err := json.Unmarshal(body, p); err != nil {
-		return nil, fmt.Errorf("zaqar: list messages of queue %s: decode: %w", queue, err)
+		return nil, fmt.Errorf("decode: %w", err)
 	}
 	return p, nil
 }
@@ -175,24 +183,4 @@ func retryAfter(err error) time.Duration {
 		return 0
 	}
 	return min(time.Duration(n)*time.Second, 5*time.Minute)
-}
-
-// bodyHash hashes the canonical form of a JSON body (objects with sorted keys,
-// numbers as written, no insignificant space), so that the same body serialised
-// twice by Zaqar (in a listing and in a pushed notification) hashes the same.
-func bodyHash(body []byte) uint64 {
-	h := fnv.New64a()
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		h.Write(bytes.TrimSpace(body))
-		return h.Sum64()
-	}
-	canon, err := json.Marshal(v)
-	if err != nil {
-		canon = body
-	}
-	h.Write(canon)
-	return h.Sum64()
 }

@@ -9,9 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/gophercloud/gophercloud/v2"
-	"github.com/gophercloud/gophercloud/v2/openstack/identity/v3/tokens"
 
 	"github.com/tripleo-go/sdk/tripleo"
 )
@@ -94,8 +92,8 @@ func (o WebsocketOpts) normalized() WebsocketOpts {
 // identical bodies are still both delivered. A pushed message gets the
 // synthetic id "push-<hash>-<n>" (n-th push of that body); a listed one keeps
 // its Zaqar id, so a subscriber may still see a message twice (pushed to it
-// and later re-listed for a Replay), which the engine's id de-duplication does
-// not catch but which it tolerates by design.
+// and later re-listed for a Replay); the run engine, which de-duplicates by
+// (execution, body) as well as by id, makes it one event.
 //
 // When the websocket URL is empty, or the handshake fails at a Subscribe that
 // has to open the socket, that subscription is served by REST polling (a
@@ -106,8 +104,8 @@ type Websocket struct {
 	rest *gophercloud.ServiceClient
 	o    WebsocketOpts
 	log  *slog.Logger
-	push *Zaqar // REST catch-up listings of queues served by the socket
-	poll *Zaqar // REST polling fallback
+	push *readers // queues served by the socket: on-demand readers with matchers
+	poll *Zaqar   // REST polling fallback
 
 	dialMu sync.Mutex // serialises opening the socket
 	mu     sync.Mutex
@@ -128,8 +126,14 @@ var (
 // until the first Subscribe.
 func NewWebsocket(wsURL string, rest *gophercloud.ServiceClient, opts WebsocketOpts) *Websocket {
 	o := opts.normalized()
-	push := NewZaqar(rest, o.Zaqar)
-	push.manual, push.paired = true, true
+	o.Zaqar = o.Zaqar.normalized()
+	// A queue served by the socket: its reader lists only when the socket
+	// asks (a subscription took effect, a reconnection, the socket is down)
+	// or for a flush or replay, and its matcher pairs pushed copies with
+	// listed ones.
+	push := newReaders(rest, o.Zaqar, func(queue string) *reader {
+		return newReader(rest, queue, o.Zaqar, newOnDemand(o.Zaqar), newMatcher(o.Zaqar.SeenSize))
+	})
 	return &Websocket{url: wsURL, rest: rest, o: o, log: o.Logger, push: push, poll: NewZaqar(rest, o.Zaqar)}
 }
 
@@ -183,12 +187,12 @@ func (w *Websocket) Subscribe(ctx context.Context, queue string, opts tripleo.Su
 		return w.poll.Subscribe(ctx, queue, opts)
 	}
 
-	box, p, err := w.push.subscribe(ctx, queue, opts)
+	box, r, err := w.push.subscribe(ctx, queue, opts)
 	if err != nil {
 		w.release(mgr, "")
 		return nil, err
 	}
-	if err := mgr.acquire(ctx, queue, p); err != nil {
+	if err := mgr.acquire(ctx, queue, r); err != nil {
 		box.Close()
 		w.release(mgr, "")
 		return nil, err
@@ -257,10 +261,10 @@ func (w *Websocket) Flush(ctx context.Context, queue string) error {
 	if w.isClosed() {
 		return ErrClosed
 	}
-	return errors.Join(w.push.Flush(ctx, queue), w.poll.Flush(ctx, queue))
+	return errors.Join(w.push.flush(ctx, queue), w.poll.Flush(ctx, queue))
 }
 
-// Close closes the socket and stops every goroutine (REST pollers included).
+// Close closes the socket and stops every goroutine (REST readers included).
 // Open subscriptions receive nothing more. Close is idempotent.
 func (w *Websocket) Close() error {
 	w.mu.Lock()
@@ -271,7 +275,8 @@ func (w *Websocket) Close() error {
 	if mgr != nil {
 		mgr.stop()
 	}
-	return errors.Join(w.push.Close(), w.poll.Close())
+	w.push.close()
+	return w.poll.Close()
 }
 
 func (w *Websocket) isClosed() bool {
@@ -305,91 +310,4 @@ func (s *wsSub) Close() error {
 	s.Mailbox.Close()
 	s.once.Do(s.release)
 	return nil
-}
-
-// headers returns the headers of every frame: Client-ID and X-Project-ID.
-func (w *Websocket) headers() map[string]string {
-	h := map[string]string{"Client-ID": w.rest.MoreHeaders["Client-ID"]}
-	if p := w.projectID(); p != "" {
-		h["X-Project-ID"] = p
-	}
-	return h
-}
-
-func (w *Websocket) projectID() string {
-	if w.o.ProjectID != "" {
-		return w.o.ProjectID
-	}
-	if v := w.rest.MoreHeaders["X-Project-ID"]; v != "" {
-		return v
-	}
-	if pc := w.rest.ProviderClient; pc != nil {
-		if ar, ok := pc.GetAuthResult().(interface {
-			ExtractProject() (*tokens.Project, error)
-		}); ok {
-			if p, err := ar.ExtractProject(); err == nil && p != nil {
-				return p.ID
-			}
-		}
-	}
-	return ""
-}
-
-func (w *Websocket) httpClient() *http.Client {
-	if w.o.HTTPClient != nil {
-		return w.o.HTTPClient
-	}
-	if pc := w.rest.ProviderClient; pc != nil {
-		hc := pc.HTTPClient
-		return &hc
-	}
-	return http.DefaultClient
-}
-
-func (w *Websocket) token() string {
-	if pc := w.rest.ProviderClient; pc != nil {
-		return pc.Token()
-	}
-	return ""
-}
-
-// errAuth is an authenticate frame answered with another status than 200.
-var errAuth = errors.New("zaqar websocket: authentication failed")
-
-// dial opens the socket and, when the ProviderClient has a token, sends
-// authenticate and waits for its answer.
-func (w *Websocket) dial(ctx context.Context) (*websocket.Conn, error) {
-	ctx, cancel := context.WithTimeout(ctx, w.o.DialTimeout)
-	defer cancel()
-	conn, _, err := websocket.Dial(ctx, w.url, &websocket.DialOptions{HTTPClient: w.httpClient()})
-	if err != nil {
-		return nil, fmt.Errorf("zaqar websocket: dial %s: %w", w.url, err)
-	}
-	conn.SetReadLimit(w.o.ReadLimit)
-	tok := w.token()
-	if tok == "" {
-		return conn, nil // without Keystone, never authenticate
-	}
-	h := w.headers()
-	h["X-Auth-Token"] = tok
-	if err := writeFrame(ctx, conn, "authenticate", h, map[string]any{}); err != nil {
-		conn.CloseNow()
-		return nil, fmt.Errorf("zaqar websocket: authenticate: %w", err)
-	}
-	for {
-		_, data, err := conn.Read(ctx)
-		if err != nil {
-			conn.CloseNow()
-			return nil, fmt.Errorf("zaqar websocket: authenticate: %w", err)
-		}
-		f, err := parseFrame(data)
-		if err != nil || f.Request == nil || f.Request.Action != "authenticate" {
-			continue
-		}
-		if f.Headers.Status != http.StatusOK {
-			conn.CloseNow()
-			return nil, fmt.Errorf("%w (status %d)", errAuth, f.Headers.Status)
-		}
-		return conn, nil
-	}
 }

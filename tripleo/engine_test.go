@@ -103,7 +103,7 @@ func TestWaitIsIdenticalFromManyGoroutinesAndNeedsNoReader(t *testing.T) {
 		run, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
 		require.NoError(t, err)
 		for i := 0; i < 50; i++ { // many messages nobody reads: nothing blocks
-			n.Post(t, "tripleo", wf, map[string]any{"status": "RUNNING", "execution_id": run.ExecutionID()})
+			n.Post(t, "tripleo", wf, map[string]any{"status": "RUNNING", "message": fmt.Sprintf("step %d", i), "execution_id": run.ExecutionID()})
 		}
 		n.Post(t, "tripleo", wf, map[string]any{"status": "FAILED", "message": "boom", "execution_id": run.ExecutionID()})
 		sim.Set(run.ExecutionID(), "ERROR", "Failure caused by error in tasks: fail", nil)

@@ -17,7 +17,6 @@ import (
 const (
 	watchdogInitial = time.Second
 	watchdogMax     = 10 * time.Second
-	flushTimeout    = 2 * time.Second
 )
 
 // follower follows one execution: messages from the subscription, a watchdog
@@ -30,7 +29,7 @@ type follower[T any] struct {
 	decode  Decoder[T]
 	secrets []Secret
 
-	seen    Seen
+	seen    dedupe   // by Zaqar id and by (execution, body)
 	state   string   // last Mistral state seen
 	lastOwn *Message // last message of the execution itself
 	final   *Message // its first non-RUNNING message
@@ -129,7 +128,7 @@ func (f *follower[T]) take() bool {
 	}
 	id := f.r.ExecutionID()
 	for _, m := range f.sub.Take() {
-		if !m.Payload.Belongs(id) || !f.seen.Add(m.ID) {
+		if !m.Payload.Belongs(id) || !f.seen.add(&m) {
 			continue
 		}
 		// Redacted once here, the message is safe wherever it goes next: the
@@ -186,20 +185,6 @@ func (f *follower[T]) confirm(ctx context.Context) *Execution {
 	}
 	f.take() // messages that were in flight with the final one
 	return last
-}
-
-// flush asks a Flusher Notifier to fetch what the server holds, so a run decided
-// by the watchdog still logs its final message.
-func (f *follower[T]) flush(ctx context.Context) {
-	fl, ok := f.c.Notifier.(Flusher)
-	if !ok || f.sub == nil {
-		return
-	}
-	fctx, cancel := context.WithTimeout(ctx, flushTimeout)
-	defer cancel()
-	if err := fl.Flush(fctx, f.queue); err != nil {
-		f.c.Log().Debug("flush before deciding failed", "queue", f.queue, "error", err)
-	}
 }
 
 // decide is the one place a followed execution's outcome is decided: the Mistral

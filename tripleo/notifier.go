@@ -2,8 +2,14 @@ package tripleo
 
 import (
 	"context"
+	"errors"
 	"sync"
 )
+
+// ErrNotifierClosed is the error (errors.Is) of a Notifier's Subscribe and
+// Flush once the Notifier is closed. The engine does not retry a Flush that
+// fails with it: the run is decided from Mistral at once.
+var ErrNotifierClosed = errors.New("notifier closed")
 
 // DefaultQueue is the Zaqar queue tripleo.* workflows post to unless given another queue_name.
 const DefaultQueue = "tripleo"
@@ -16,8 +22,14 @@ const DefaultQueue = "tripleo"
 // by polling Mistral alone.
 //
 // Implementations must never block on a slow subscriber (a Mailbox queues without
-// bound) and may deliver a message more than once: subscribers de-duplicate by
-// Message.ID.
+// bound) and may deliver a message more than once.
+//
+// The run engine makes each message one event: it de-duplicates per run by
+// Zaqar message id AND by (execution, body), the body being the message's
+// type and payload in canonical form. So one message delivered twice is one
+// event, and so is one body posted twice under two ids (a workflow's
+// zaqar.queue_post retried after a lost answer); two messages of one
+// execution with identical bodies are one event too.
 type Notifier interface {
 	// Subscribe starts delivering messages of queue. Messages posted after
 	// Subscribe returns are delivered; with opts.Replay the messages the queue
@@ -33,6 +45,13 @@ type SubscribeOpts struct {
 	// Ephemeral marks a queue that belongs to this subscription alone (a per-run
 	// queue): a Notifier that creates it deletes it again when the subscription closes.
 	Ephemeral bool
+	// Execution, when set, says the subscriber wants only the messages of that
+	// execution and of its sub-workflows (Payload.Belongs). A Notifier may
+	// leave the others out of the subscription (the Zaqar Notifiers route each
+	// message to the subscriptions of its execution and root, so a message
+	// costs one delivery, not one per subscription of the queue); the run
+	// engine filters by execution either way. Start and Attach set it.
+	Execution string
 }
 
 // Subscription is a stream of messages of one queue. It is pull-based so that
@@ -47,9 +66,11 @@ type Subscription interface {
 }
 
 // Flusher is implemented by Notifiers that can fetch on demand. After Flush
-// returns, every message the server held for queue when Flush was called is
-// waiting in the queue's subscriptions. The engine flushes before it decides a run
-// from the Mistral state alone, so the run's events include its final message.
+// returns nil, every message the server held for queue when Flush was called
+// is waiting in the queue's subscriptions; a Flush fails when the read fails,
+// never because it is slow. The engine flushes before it decides a run from
+// the Mistral state alone (retrying a failed Flush for up to 30 s), so no run
+// is decided before the messages its queue holds have been read.
 type Flusher interface {
 	Flush(ctx context.Context, queue string) error
 }

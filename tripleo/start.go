@@ -93,7 +93,7 @@ func Start[T any](ctx context.Context, c *Client, workflow string, input map[str
 	var sub Subscription
 	if c.Notifier != nil && queue != "" {
 		var err error
-		sub, err = c.Notifier.Subscribe(ctx, queue, SubscribeOpts{Ephemeral: opts.PrivateQueue})
+		sub, err = c.Notifier.Subscribe(ctx, queue, SubscribeOpts{Ephemeral: opts.PrivateQueue, Execution: id})
 		if err != nil {
 			return nil, fmt.Errorf("start %s: subscribe to queue %s: %w", workflow, queue, err)
 		}
@@ -175,7 +175,7 @@ func Attach[T any](ctx context.Context, c *Client, executionID string, decode De
 	}
 	var sub Subscription
 	if c.Notifier != nil {
-		if sub, err = c.Notifier.Subscribe(ctx, queue, SubscribeOpts{Replay: true}); err != nil {
+		if sub, err = c.Notifier.Subscribe(ctx, queue, SubscribeOpts{Replay: true, Execution: ex.ID}); err != nil {
 			return nil, fmt.Errorf("attach %s: subscribe to queue %s: %w", executionID, queue, err)
 		}
 	}
