@@ -42,6 +42,9 @@ type wfResult struct {
 	extra   map[string]any // extra payload keys (also published)
 	// stateInfo is the ERROR state_info of a silent (no queue) workflow.
 	stateInfo string
+	// bare: a silent workflow ended by a bare `fail` whose output-on-error is
+	// {result: message}: Mistral 15 leaves state_info null.
+	bare bool
 	// planName and deploymentStatus fill the standard envelope.
 	planName, deploymentStatus string
 }
@@ -52,6 +55,12 @@ func success(message any, extra map[string]any) wfResult {
 
 func failed(message any, extra map[string]any) wfResult {
 	return wfResult{status: "FAILED", message: message, extra: extra}
+}
+
+// bareFail ends a silent workflow as `publish: message` then a bare `fail`
+// with `output-on-error: {result: <% $.message %>}` does.
+func bareFail(message string) wfResult {
+	return wfResult{status: "FAILED", message: message, bare: true}
 }
 
 // flow is a running execution as its workflow function sees it.
@@ -359,6 +368,10 @@ func (u *Undercloud) runFlow(ctx context.Context, ex *execution) wfResult {
 		info := fmt.Sprintf("Failure caused by error in tasks: send_message\n\n  send_message [task_ex_id=%s] -> Workflow failed due to message status\n    [wf_ex_id=%s, idx=0]: Workflow failed due to message status\n", sendTask.id, sendEx.id)
 		u.endExecution(ex, "ERROR", info, map[string]any{"result": info})
 	default:
+		if res.bare {
+			u.endExecution(ex, "ERROR", "", map[string]any{"result": res.message})
+			break
+		}
 		info := res.stateInfo
 		if info == "" {
 			info = asString(res.message)

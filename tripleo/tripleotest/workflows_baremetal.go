@@ -48,14 +48,20 @@ func wfSetNodeState(f *flow) wfResult {
 	errStates := asStrings(f.in["error_states"])
 	u.mu.Lock()
 	n := u.nodeLocked(id)
-	msg := "Node " + id + " could not be found."
+	msg := "Node " + id + " could not be found. (HTTP 404)"
 	if n != nil {
 		_, msg = u.provisionLocked(n, action, nil)
 	}
 	u.mu.Unlock()
+	t := f.task("set_provision_state", "ACTION", "RUNNING", nil)
 	if msg != "" {
-		return wfResult{status: "FAILED", stateInfo: ironicActionError("node.set_provision_state", msg)}
+		text := ironicActionError("node.set_provision_state", msg)
+		u.finishTask(t, "ERROR", text, text)
+		f.task("set_provision_state_failed", "ACTION", "SUCCESS", nil)
+		return bareFail(text)
 	}
+	u.finishTask(t, "SUCCESS", "", nil)
+	wait := f.task("wait_for_provision_state", "ACTION", "RUNNING", nil)
 	state, lastErr := "", ""
 	for try := 0; try < 400; try++ {
 		var ok bool
@@ -67,8 +73,10 @@ func wfSetNodeState(f *flow) wfResult {
 			return wfResult{}
 		}
 	}
+	u.finishTask(wait, "SUCCESS", "", map[string]any{"provision_state": state, "last_error": nullable(lastErr)})
 	if state != target {
-		return wfResult{status: "FAILED", stateInfo: fmt.Sprintf(`Node %s did not reach state "%s", the state is "%s", error: %s`, id, target, state, noneIfEmpty(lastErr))}
+		f.task("state_not_reached", "ACTION", "SUCCESS", nil)
+		return bareFail(fmt.Sprintf(`Node %s did not reach state "%s", the state is "%s", error: %s`, id, target, state, noneIfEmpty(lastErr)))
 	}
 	return success(nil, nil)
 }
@@ -98,9 +106,14 @@ func wfSetPowerState(f *flow) wfResult {
 		}
 	}
 	u.mu.Unlock()
+	t := f.task("set_power_state", "ACTION", "RUNNING", nil)
 	if msg != "" {
-		return wfResult{status: "FAILED", stateInfo: ironicActionError("node.set_power_state", msg)}
+		text := ironicActionError("node.set_power_state", msg)
+		u.finishTask(t, "ERROR", text, text)
+		f.task("set_power_state_failed", "ACTION", "SUCCESS", nil)
+		return bareFail(text)
 	}
+	u.finishTask(t, "SUCCESS", "", nil)
 	power := ""
 	for try := 0; try < 20; try++ {
 		if !f.sleep(powerDelay) {
@@ -113,7 +126,8 @@ func wfSetPowerState(f *flow) wfResult {
 		}
 	}
 	if power != target {
-		return wfResult{status: "FAILED", stateInfo: fmt.Sprintf(`Node %s did not reach power state "%s", the current state is "%s".`, id, target, power)}
+		f.task("state_not_reached", "ACTION", "SUCCESS", nil)
+		return bareFail(fmt.Sprintf(`Node %s did not reach power state "%s", the state is "%s", error: None`, id, target, power))
 	}
 	return success(nil, nil)
 }
@@ -156,10 +170,15 @@ func (f *flow) withItems(items []string, concurrency int, name string, input fun
 	for i, ex := range results {
 		if ex != nil && !oks[i] {
 			f.u.mu.Lock()
-			failed = append(failed, map[string]any{"result": ex.stateInfo})
+			failed = append(failed, copyMap(ex.output))
 			f.u.mu.Unlock()
 			failedItems = append(failedItems, items[i])
+		} else {
+			failed = append(failed, map[string]any{}) // a helper's output on success
 		}
+	}
+	if len(failedItems) == 0 {
+		return nil, nil
 	}
 	return failed, failedItems
 }
