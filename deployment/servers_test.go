@@ -153,6 +153,26 @@ func TestStatusReadsEveryShapeOfDeploymentStatus(t *testing.T) {
 	}
 }
 
+func TestStatusNothingRecordedFallsBackToHeat(t *testing.T) {
+	for _, out := range []map[string]any{{"deployment_status": ""}, {"deployment_status": nil}, {}} {
+		synctest.Test(t, func(t *testing.T) {
+			c, mt := newMockClient(t)
+			m := tripleotest.NewMockMistral(mt, mistralURL)
+			m.AddWorkflow(deployment.WorkflowGetDeploymentStatus, "get_deployment_status:\n  input: [plan, queue_name: tripleo]\n  tasks: {}\n")
+			m.OnStart(deployment.WorkflowGetDeploymentStatus, func(id string, _ map[string]any) {
+				m.Set(id, "SUCCESS", "", out)
+			})
+			h := updateScenario()
+			h.setStatus(top, "UPDATE_FAILED", "boom")
+			h.register(mt)
+			st, err := deployment.Status(t.Context(), c, top)
+			require.NoError(t, err, "output %v", out)
+			assert.Equal(t, &deployment.DeploymentStatus{Plan: top, Status: deployment.DeployFailed, Source: deployment.FromHeat,
+				StackStatus: "UPDATE_FAILED", NotRecorded: true, ExecutionID: m.LastPost()["id"].(string)}, st)
+		})
+	}
+}
+
 func TestStatusFromHeatWhereTheWorkflowIsAbsent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, mt := newMockClient(t)

@@ -45,6 +45,10 @@ type wfResult struct {
 	// bare: a silent workflow ended by a bare `fail` whose output-on-error is
 	// {result: message}: Mistral 15 leaves state_info null.
 	bare bool
+	// unhandled is a task that failed with only on-complete (and
+	// publish-on-error) after it: the workflow posts its message and goes
+	// on, then Mistral ends it ERROR ("Failure caused by error in tasks").
+	unhandled *taskEx
 	// planName and deploymentStatus fill the standard envelope.
 	planName, deploymentStatus string
 }
@@ -355,6 +359,13 @@ func (u *Undercloud) runFlow(ctx context.Context, ex *execution) wfResult {
 		f.post(res.status, res.message, res.extra, "", "", true)
 	case standard:
 		sendEx, sendTask = f.send(res.status, res.message, res.extra, res.planName, res.deploymentStatus, true)
+	}
+	if res.status == "SUCCESS" && res.unhandled != nil {
+		t := res.unhandled
+		info := fmt.Sprintf("Failure caused by error in tasks: %s\n\n  %s [task_ex_id=%s] -> %s\n", t.name, t.name, t.id, t.stateInfo)
+		pub["result"] = info
+		u.endExecution(ex, "ERROR", info, pub)
+		return wfResult{status: "FAILED", message: res.message}
 	}
 	if res.status == "SUCCESS" {
 		u.endExecution(ex, "SUCCESS", "", pub)
