@@ -80,11 +80,14 @@ type CleanOpts struct {
 	NodeUUID string
 	// Steps are the clean steps, run in order (at least one).
 	Steps []CleanStep
-	// Timeout bounds the cleaning (default 2 hours; whole seconds, rounded up).
+	// Timeout bounds the cleaning (whole seconds, rounded up; 0 sends nothing:
+	// the workflow's default, DefaultCleanTimeout).
 	Timeout time.Duration
-	// RetryDelay is how often the workflow polls the node (default 10 s).
+	// RetryDelay is how often the workflow polls the node (0: the workflow's
+	// default, DefaultCleanRetryDelay).
 	RetryDelay time.Duration
-	// RetryCount is how many polls it makes at most (default 720).
+	// RetryCount is how many polls it makes at most (0: the workflow's
+	// default, DefaultCleanRetryCount).
 	RetryCount int
 	// Queue is the Zaqar queue the workflow posts to (empty: the Client's).
 	Queue string
@@ -122,20 +125,17 @@ func (o CleanOpts) input() map[string]any {
 	for i, s := range o.Steps {
 		steps[i] = s.wire()
 	}
-	timeout, delay, count := o.Timeout, o.RetryDelay, o.RetryCount
-	if timeout == 0 {
-		timeout = DefaultCleanTimeout
+	in := map[string]any{"node_uuid": o.NodeUUID, "clean_steps": steps}
+	if o.Timeout != 0 {
+		in["timeout"] = seconds(o.Timeout)
 	}
-	if delay == 0 {
-		delay = DefaultCleanRetryDelay
+	if o.RetryDelay != 0 {
+		in["retry_delay"] = seconds(o.RetryDelay)
 	}
-	if count == 0 {
-		count = DefaultCleanRetryCount
+	if o.RetryCount != 0 {
+		in["retry_count"] = o.RetryCount
 	}
-	return map[string]any{
-		"node_uuid": o.NodeUUID, "clean_steps": steps,
-		"timeout": seconds(timeout), "retry_delay": seconds(delay), "retry_count": count,
-	}
+	return in
 }
 
 // CleanResult is the outcome of a manual cleaning.

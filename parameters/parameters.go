@@ -193,7 +193,11 @@ func reset(ctx context.Context, c *tripleo.Client, container, key string) error 
 	if err := c.Need("workflow"); err != nil {
 		return err
 	}
-	return c.RunAction(ctx, ActionReset, map[string]any{"container": container, "key": key}, nil)
+	in := map[string]any{"container": container}
+	if key != DefaultKey {
+		in["key"] = key
+	}
+	return c.RunAction(ctx, ActionReset, in, nil)
 }
 
 // SetError is the error of Set when the reset succeeded but the update did

@@ -170,7 +170,7 @@ func TestResetAndGet(t *testing.T) {
 	v, err := parameters.Get(context.Background(), c, "overcloud")
 	require.NoError(t, err)
 	assert.Equal(t, []map[string]any{
-		{"name": "tripleo.parameters.reset", "input": map[string]any{"container": "overcloud", "key": "parameter_defaults"}, "params": syncParams},
+		{"name": "tripleo.parameters.reset", "input": map[string]any{"container": "overcloud"}, "params": syncParams},
 		{"name": "tripleo.parameters.get_flatten", "input": map[string]any{"container": "overcloud"}, "params": syncParams},
 	}, a.ActionCalls())
 	ap, ok := v.Parameter("AdminPassword")
