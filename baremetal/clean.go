@@ -152,11 +152,21 @@ type CleanResult struct {
 // clean steps on the manageable node, which returns to manageable.
 //
 // The workflow does not notice "clean failed": it polls until its timeout (2
-// hours by default). The node watch does: the run ends at once with a
-// *NodeError naming Ironic's last_error (unless StopOnNodeFailure is false),
-// after an EventWarning saying that the Mistral execution is still running;
-// Run.Cancel stops it. After success the node's state is read back and a node
-// that is not manageable is a *NodeError too (Pike reported success on timeout).
+// hours by default) and then says only "Cleaning of node <uuid> timed out.".
+// What the caller learns depends on the client:
+//
+//   - With Ironic on the client (and WatchNodes not off) the node watch
+//     notices: the run ends at once with a *NodeError naming Ironic's
+//     last_error and maintenance (unless StopOnNodeFailure is false), after an
+//     EventWarning saying that the Mistral execution is still running;
+//     Run.Cancel stops it. After success the node's state is read back and a
+//     node that is not manageable is a *NodeError too (Pike reported success
+//     on timeout).
+//   - Without Ironic on the client (or with WatchNodes off) the run lasts until
+//     the workflow's timeout; its error then joins the *tripleo.WorkflowError
+//     with a *NodeError built from the node as the workflow's
+//     wait_for_provision_state task last read it (Mistral keeps it: provision
+//     state, last_error, maintenance). Success is not verified (Verified false).
 func ManualClean(ctx context.Context, c *tripleo.Client, opts CleanOpts) (*tripleo.Run[CleanResult], error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -169,6 +179,9 @@ func ManualClean(ctx context.Context, c *tripleo.Client, opts CleanOpts) (*tripl
 		return nil, err
 	}
 	return tripleo.Then(ctx, sub, nil, func(ctx context.Context, _ *tripleo.Scope, msg string, err error) (CleanResult, error) {
+		if err != nil && w == nil {
+			err = withTaskNode(ctx, c, err, WorkflowManualCleaning, id, "wait_for_provision_state", opts.NodeUUID, StateManageable)
+		}
 		if err != nil {
 			return CleanResult{}, err
 		}
