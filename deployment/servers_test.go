@@ -62,7 +62,7 @@ func TestDeployOnServersResultsFromSubWorkflowMessages(t *testing.T) {
 		res, err := run.Wait(t.Context())
 		require.NoError(t, err)
 		assert.Equal(t, map[string]any{
-			"server_name": "overcloud-controller", "config_name": "hello", "config": "#!/bin/sh\necho hello\n", "group": "script",
+			"server_name": "overcloud-controller", "config_name": "hello", "config": "#!/bin/sh\necho hello\n", // group: the default
 		}, m.LastPost()["input"])
 		assert.Equal(t, "tripleo.deployment.v1.deploy_on_servers", m.LastPost()["workflow_name"])
 		assert.Equal(t, []deployment.ServerResult{
