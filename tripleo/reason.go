@@ -3,6 +3,7 @@ package tripleo
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -21,8 +22,10 @@ const reasonTimeout = 10 * time.Second
 //   - the execution's output: "result" (what output-on-error declares, or the
 //     state_info Mistral copies there), then "message" (a published message
 //     whose post was lost);
-//   - the execution's failed tasks: their state_info, else their result (read
-//     from the task itself when the list leaves it out), in the order they ran.
+//   - the execution's failed tasks, in the order they ran: the server's
+//     message of a failed std.http call ("HTTP 404: Node … could not be
+//     found."), else their state_info, else their result (each task is read
+//     itself when the list leaves its result out, as Mistral 15's does).
 //
 // It returns "" when nothing holds a reason or Mistral cannot be read; ctx and
 // a bound of its own limit the requests.
@@ -50,21 +53,37 @@ func (c *Client) FailureReason(ctx context.Context, ex *Execution) string {
 		if t.State != StateError {
 			continue
 		}
-		s := taskReason(t)
-		if s == "" {
+		if t.Result == "" { // Mistral's list leaves results out
 			if full, err := c.GetTask(ctx, t.ID); err == nil {
-				s = taskReason(*full)
+				t = *full
 			}
 		}
-		if s != "" {
+		if s := taskReason(t); s != "" {
 			parts = append(parts, s)
 		}
 	}
 	return strings.Join(parts, "\n")
 }
 
-// taskReason is a failed task's state_info, else its result rendered as text.
+// taskReason is a failed task's reason: the server's own message when its
+// result is a failed std.http response ({"content", "status", ...}, whose
+// state_info is that dict's Python rendering, headers and all), else its
+// state_info, else its result rendered as text.
 func taskReason(t Task) string {
+	var resp struct {
+		Status  int             `json:"status"`
+		Content json.RawMessage `json:"content"`
+	}
+	if json.Unmarshal([]byte(t.Result), &resp) == nil && resp.Status >= 400 && len(resp.Content) > 0 {
+		body := []byte(resp.Content)
+		var text string
+		if json.Unmarshal(body, &text) == nil {
+			body = []byte(text)
+		}
+		if m := ServerMessage(body); m != "" {
+			return fmt.Sprintf("HTTP %d: %s", resp.Status, m)
+		}
+	}
 	if s := strings.TrimSpace(t.StateInfo); s != "" {
 		return s
 	}

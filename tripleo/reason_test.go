@@ -62,6 +62,29 @@ func TestWorkflowErrorReasonFromOutputAndTasks(t *testing.T) {
 		})
 	})
 
+	t.Run("failed std.http task", func(t *testing.T) {
+		synctest.Test(t, func(t *testing.T) {
+			c, mt := newMockClient(t)
+			sim := tripleotest.NewMockMistral(mt, mistralURL)
+			bounded(t)
+			sim.OnStart(setState, func(id string, _ map[string]any) {
+				sim.Set(id, "ERROR", "", map[string]any{"result": nil})
+				sim.SetTasks(id, []map[string]any{{"id": "t1", "name": "get", "state": "ERROR",
+					"state_info": "{'content': {'error_message': '...'}, 'status': 404, 'headers': {'X-Openstack-Request-Id': 'req-1'}}"}})
+			})
+			mt.RegisterResponder(http.MethodGet, mistralURL+"/tasks/t1", func(r *http.Request) (*http.Response, error) {
+				return tripleotest.JSONResponse(r, http.StatusOK, map[string]any{"id": "t1", "state": "ERROR",
+					"result": `{"content": {"error_message": "{\"faultcode\": \"Client\", \"faultstring\": \"Node n9 could not be found.\", \"debuginfo\": null}"}, "status": 404, "headers": {"X-Openstack-Request-Id": "req-1"}}`}), nil
+			})
+			run, err := tripleo.Start(t.Context(), c, setState, nil, tripleo.DecodeNothing, tripleo.StartOpts{NoQueue: true})
+			require.NoError(t, err)
+			_, err = run.Wait(t.Context())
+			var we *tripleo.WorkflowError
+			require.ErrorAs(t, err, &we)
+			assert.Equal(t, "HTTP 404: Node n9 could not be found.", we.Reason, "the server's message, not the response dict")
+		})
+	})
+
 	t.Run("state_info wins", func(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			c, sim := newEngine(t, nil)
