@@ -41,3 +41,20 @@ func TestUndercloudCleaningFailureWithoutIronicOnTheClient(t *testing.T) {
 	assert.Contains(t, err.Error(), lastError)
 
 }
+
+// The polling options the caller sets are sent in the workflow's units; the
+// others are left to its defaults (see TestManualCleanFailureSurfacedEarly).
+func TestManualCleanInputSetByCaller(t *testing.T) {
+	s := newSim(t, true)
+	s.node(uuid1, map[string]any{"provision_state": "manageable"})
+	s.OnStart(baremetal.WorkflowManualCleaning, func(id string, _ map[string]any) {
+		s.finish("tripleo", baremetal.WorkflowManualCleaning, id, "SUCCESS", "", nil)
+	})
+	run, err := baremetal.ManualClean(context.Background(), s.c, baremetal.CleanOpts{NodeUUID: uuid1, Steps: []baremetal.CleanStep{baremetal.EraseDevicesMetadata()},
+		Timeout: 90*time.Second + time.Millisecond, RetryDelay: 5 * time.Second, RetryCount: 18, WatchNodes: new(false)})
+	require.NoError(t, err)
+	_, err = run.Wait(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"node_uuid": uuid1, "clean_steps": []any{map[string]any{"interface": "deploy", "step": "erase_devices_metadata"}},
+		"timeout": float64(91), "retry_delay": float64(5), "retry_count": float64(18)}, s.LastPost()["input"])
+}
