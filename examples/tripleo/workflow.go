@@ -177,14 +177,9 @@ func (a *app) queueFor(ctx context.Context, c *tripleo.Client, name string) (str
 	if err := tripleo.ValidateQueueName(a.queue); err != nil {
 		return "", err
 	}
-	wf, err := c.GetWorkflow(ctx, name)
-	if err != nil {
-		return "", err
-	}
-	for _, in := range wf.Inputs {
-		if in.Name == "queue_name" {
-			return a.queue, nil
-		}
+	takes, err := c.WorkflowTakes(ctx, name, "queue_name")
+	if err != nil || takes {
+		return a.queue, err
 	}
 	a.note("--queue not applied: %s has no queue_name input", name)
 	return "", nil
