@@ -80,11 +80,14 @@ type CleanOpts struct {
 	NodeUUID string
 	// Steps are the clean steps, run in order (at least one).
 	Steps []CleanStep
-	// Timeout bounds the cleaning (default 2 hours; whole seconds, rounded up).
+	// Timeout bounds the cleaning (whole seconds, rounded up; 0 sends nothing:
+	// the workflow's default, DefaultCleanTimeout).
 	Timeout time.Duration
-	// RetryDelay is how often the workflow polls the node (default 10 s).
+	// RetryDelay is how often the workflow polls the node (0: the workflow's
+	// default, DefaultCleanRetryDelay).
 	RetryDelay time.Duration
-	// RetryCount is how many polls it makes at most (default 720).
+	// RetryCount is how many polls it makes at most (0: the workflow's
+	// default, DefaultCleanRetryCount).
 	RetryCount int
 	// Queue is the Zaqar queue the workflow posts to (empty: the Client's).
 	Queue string
@@ -122,20 +125,17 @@ func (o CleanOpts) input() map[string]any {
 	for i, s := range o.Steps {
 		steps[i] = s.wire()
 	}
-	timeout, delay, count := o.Timeout, o.RetryDelay, o.RetryCount
-	if timeout == 0 {
-		timeout = DefaultCleanTimeout
+	in := map[string]any{"node_uuid": o.NodeUUID, "clean_steps": steps}
+	if o.Timeout != 0 {
+		in["timeout"] = seconds(o.Timeout)
 	}
-	if delay == 0 {
-		delay = DefaultCleanRetryDelay
+	if o.RetryDelay != 0 {
+		in["retry_delay"] = seconds(o.RetryDelay)
 	}
-	if count == 0 {
-		count = DefaultCleanRetryCount
+	if o.RetryCount != 0 {
+		in["retry_count"] = o.RetryCount
 	}
-	return map[string]any{
-		"node_uuid": o.NodeUUID, "clean_steps": steps,
-		"timeout": seconds(timeout), "retry_delay": seconds(delay), "retry_count": count,
-	}
+	return in
 }
 
 // CleanResult is the outcome of a manual cleaning.
@@ -152,11 +152,21 @@ type CleanResult struct {
 // clean steps on the manageable node, which returns to manageable.
 //
 // The workflow does not notice "clean failed": it polls until its timeout (2
-// hours by default). The node watch does: the run ends at once with a
-// *NodeError naming Ironic's last_error (unless StopOnNodeFailure is false),
-// after an EventWarning saying that the Mistral execution is still running;
-// Run.Cancel stops it. After success the node's state is read back and a node
-// that is not manageable is a *NodeError too (Pike reported success on timeout).
+// hours by default) and then says only "Cleaning of node <uuid> timed out.".
+// What the caller learns depends on the client:
+//
+//   - With Ironic on the client (and WatchNodes not off) the node watch
+//     notices: the run ends at once with a *NodeError naming Ironic's
+//     last_error and maintenance (unless StopOnNodeFailure is false), after an
+//     EventWarning saying that the Mistral execution is still running;
+//     Run.Cancel stops it. After success the node's state is read back and a
+//     node that is not manageable is a *NodeError too (Pike reported success
+//     on timeout).
+//   - Without Ironic on the client (or with WatchNodes off) the run lasts until
+//     the workflow's timeout; its error then joins the *tripleo.WorkflowError
+//     with a *NodeError built from the node as the workflow's
+//     wait_for_provision_state task last read it (Mistral keeps it: provision
+//     state, last_error, maintenance). Success is not verified (Verified false).
 func ManualClean(ctx context.Context, c *tripleo.Client, opts CleanOpts) (*tripleo.Run[CleanResult], error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -169,6 +179,9 @@ func ManualClean(ctx context.Context, c *tripleo.Client, opts CleanOpts) (*tripl
 		return nil, err
 	}
 	return tripleo.Then(ctx, sub, nil, func(ctx context.Context, _ *tripleo.Scope, msg string, err error) (CleanResult, error) {
+		if err != nil && w == nil {
+			err = withTaskNode(ctx, c, err, WorkflowManualCleaning, id, "wait_for_provision_state", opts.NodeUUID, StateManageable)
+		}
 		if err != nil {
 			return CleanResult{}, err
 		}

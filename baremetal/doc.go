@@ -46,7 +46,10 @@
 //   - ManualClean: manual_cleaning with typed CleanSteps (EraseDevicesMetadata,
 //     EraseDevices, ApplyBIOSSettings, ... or any CleanStep).
 //   - Provide, ProvideManageableNodes: provide, provide_manageable_nodes.
-//   - SetNodeState: set_node_state (no queue: followed by polling Mistral).
+//   - SetNodeState: set_node_state (no queue: followed by polling Mistral),
+//     for a node uuid or name. It posts no message and ends with a bare
+//     fail, so its reason (Ironic's refusal, the state reached) comes from the
+//     execution's output or failed task (tripleo.WorkflowError.Reason).
 //
 // The runs that move nodes read them back from Ironic when the workflow
 // reports success and end with a *NodeError for a node that is not where it
@@ -92,7 +95,11 @@
 //
 // The watch is on by default (WatchNodes: new(false) turns it off) and stops
 // when the run ends. A client without Ironic (Client.Baremetal nil) runs the
-// workflows without the watch and without the final state check.
+// workflows without the watch and without the final state check: a failed
+// cleaning then ends only when manual_cleaning times out, and ManualClean
+// reads the node's "clean failed", last_error and maintenance from the
+// workflow's wait_for_provision_state task in Mistral (a *NodeError joined
+// with the *tripleo.WorkflowError) instead of from Ironic.
 // Introspection through ironic-inspector (Queens) leaves the nodes
 // "manageable" in Ironic: there the watch mostly sees nothing, and the
 // per-node progress comes from the _introspect messages.

@@ -44,7 +44,7 @@ type EnrollOpts struct {
 
 func (o EnrollOpts) register() RegisterOpts {
 	return RegisterOpts{Nodes: o.Nodes, KernelName: o.KernelName, RamdiskName: o.RamdiskName,
-		InstanceBootOption: o.InstanceBootOption, InitialState: StateManageable, Queue: o.Queue}
+		InstanceBootOption: o.InstanceBootOption, Queue: o.Queue} // initial_state: the default, manageable
 }
 
 func (o EnrollOpts) introspect(uuids []string) IntrospectOpts {

@@ -65,12 +65,15 @@ func (o IntrospectOpts) Validate() error {
 	return errors.Join(errs...)
 }
 
-// input is the workflow input: node_uuids and run_validations always, the
-// Queens inputs (concurrency, max_retry_attempts, node_timeout) only when
+// input is the workflow input: node_uuids always; run_validations when true;
+// the Queens inputs (concurrency, max_retry_attempts, node_timeout) only when
 // they differ from the workflow's defaults, so Pike's introspect (which has
 // none of them) works with the defaults.
 func (o IntrospectOpts) input() map[string]any {
-	in := map[string]any{"node_uuids": stringsAny(o.NodeUUIDs), "run_validations": o.RunValidations}
+	in := map[string]any{"node_uuids": stringsAny(o.NodeUUIDs)}
+	if o.RunValidations {
+		in["run_validations"] = true
+	}
 	if o.Concurrency != 0 && o.Concurrency != DefaultConcurrency {
 		in["concurrency"] = o.Concurrency
 	}
@@ -222,7 +225,7 @@ func IntrospectManageableNodes(ctx context.Context, c *tripleo.Client, opts Intr
 		return nil, err
 	}
 	w := newWatch(c, WorkflowIntrospectManageable, opts.WatchNodes, opts.StopOnNodeFailure, false, StateManageable, nil).selecting(isManageable)
-	return introspect(ctx, c, WorkflowIntrospectManageable, map[string]any{"run_validations": opts.RunValidations}, opts.Queue, nil, w)
+	return introspect(ctx, c, WorkflowIntrospectManageable, runValidations(opts.RunValidations), opts.Queue, nil, w)
 }
 
 // isManageable is how the *_manageable_nodes workflows pick their nodes.
@@ -463,4 +466,13 @@ func normaliseFailed(raw json.RawMessage) []NodeIntrospection {
 		}
 	}
 	return out
+}
+
+// runValidations is the input of a workflow whose only option is
+// run_validations: sent when true, else the workflow's default (false).
+func runValidations(on bool) map[string]any {
+	if on {
+		return map[string]any{"run_validations": true}
+	}
+	return map[string]any{}
 }

@@ -21,11 +21,11 @@ func TestIntrospectInput(t *testing.T) {
 	}{{
 		name: "defaults",
 		opts: baremetal.IntrospectOpts{NodeUUIDs: []string{uuid1, uuid2}},
-		want: map[string]any{"node_uuids": []any{uuid1, uuid2}, "run_validations": false},
+		want: map[string]any{"node_uuids": []any{uuid1, uuid2}},
 	}, {
 		name: "defaults given explicitly",
 		opts: baremetal.IntrospectOpts{NodeUUIDs: []string{uuid1}, Concurrency: 20, MaxRetryAttempts: 2, NodeTimeout: 20 * time.Minute},
-		want: map[string]any{"node_uuids": []any{uuid1}, "run_validations": false},
+		want: map[string]any{"node_uuids": []any{uuid1}},
 	}, {
 		name: "everything",
 		opts: baremetal.IntrospectOpts{NodeUUIDs: []string{uuid1}, RunValidations: true, Concurrency: 5,

@@ -136,7 +136,7 @@ func TestOptsValidate(t *testing.T) {
 	assert.Equal(t, []string{"clean_steps"}, fields(baremetal.CleanOpts{NodeUUID: uuid1}.Validate()))
 	assert.Equal(t, []string{"node_uuids", "queue"}, fields(baremetal.ProvideOpts{Queue: "a b"}.Validate()))
 	assert.Equal(t, []string{"node_uuid", "state_action", "target_state", "error_states[0]"},
-		fields(baremetal.SetNodeStateOpts{NodeUUID: "x", StateAction: "deploy", ErrorStates: []string{""}}.Validate()))
+		fields(baremetal.SetNodeStateOpts{NodeUUID: "no such/node", StateAction: "deploy", ErrorStates: []string{""}}.Validate()))
 	assert.Equal(t, []string{"queue"}, fields(baremetal.IntrospectManageableOpts{Queue: "!"}.Validate()))
 	assert.Equal(t, []string{"queue"}, fields(baremetal.ProvideManageableOpts{Queue: "!"}.Validate()))
 	assert.Equal(t, []string{"nodes", "concurrency"}, fields(baremetal.EnrollOpts{Concurrency: -1}.Validate()))

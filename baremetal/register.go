@@ -21,11 +21,14 @@ type RegisterOpts struct {
 	// KernelName and RamdiskName are the Glance images of the deploy kernel
 	// and ramdisk, set on nodes without kernel_id / ramdisk_id.
 	KernelName, RamdiskName string
-	// InstanceBootOption is "local" (default) or "netboot": added to the
-	// nodes' capabilities as boot_option when they have none.
+	// InstanceBootOption is "local" or "netboot": added to the nodes'
+	// capabilities as boot_option when they have none. Empty sends nothing,
+	// so the workflow's default applies: "local" up to Rocky; from Stein
+	// null, which leaves the boot option to Ironic.
 	InstanceBootOption string
-	// InitialState is where new nodes end: "manageable" (default),
-	// "available" (through cleaning) or "enroll". Nodes already in Ironic keep their state.
+	// InitialState is where new nodes end: "manageable", "available" (through
+	// cleaning) or "enroll". Empty sends nothing: the workflow's default,
+	// manageable. Nodes already in Ironic keep their state.
 	InitialState string
 	// Queue is the Zaqar queue the workflow posts to (empty: the Client's).
 	Queue string
@@ -57,19 +60,25 @@ func (o RegisterOpts) Validate() error {
 	return errors.Join(errs...)
 }
 
-// input is the workflow input. nodes_json keeps the passwords as
-// tripleo.Secret values: the engine reveals them on the wire only (as
-// Inventory.Wire would) and redacts them from the run's events and errors.
+// input is the workflow input: nodes_json, and of the optional inputs only
+// those the caller set, so the server's own defaults apply (they differ by
+// release: instance_boot_option is null from Stein). nodes_json keeps the
+// passwords as tripleo.Secret values: the engine reveals them on the wire only
+// (as Inventory.Wire would) and redacts them from the run's events and errors.
 func (o RegisterOpts) input() map[string]any {
 	nodes := make([]any, len(o.Nodes.Nodes))
 	for i := range o.Nodes.Nodes {
 		nodes[i] = o.Nodes.Nodes[i].wire(false)
 	}
-	in := map[string]any{
-		"nodes_json":           nodes,
-		"remove":               o.Remove,
-		"instance_boot_option": or(o.InstanceBootOption, "local"),
-		"initial_state":        or(o.InitialState, StateManageable),
+	in := map[string]any{"nodes_json": nodes}
+	if o.Remove {
+		in["remove"] = true
+	}
+	if o.InstanceBootOption != "" {
+		in["instance_boot_option"] = o.InstanceBootOption
+	}
+	if o.InitialState != "" {
+		in["initial_state"] = o.InitialState
 	}
 	if o.KernelName != "" {
 		in["kernel_name"] = o.KernelName
@@ -266,11 +275,4 @@ func recoverRegistration(ctx context.Context, c *tripleo.Client, id string) (Reg
 		return registered(nodes, newNodes, ""), true, nodes
 	}
 	return RegisterResult{}, false, nodes
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -61,12 +61,9 @@ func TestRegisterOrUpdateInput(t *testing.T) {
 	assert.Equal(t, map[string]any{
 		"workflow_name": baremetal.WorkflowRegisterOrUpdate,
 		"id":            id,
-		"input": map[string]any{
-			"nodes_json":           roundTrip(t, inv.Wire()),
-			"remove":               false,
-			"instance_boot_option": "local",
-			"initial_state":        "manageable",
-		},
+		// only nodes_json: every optional input left to the server's default
+		// (instance_boot_option is "local" up to Rocky, null from Stein)
+		"input": map[string]any{"nodes_json": roundTrip(t, inv.Wire())},
 	}, post)
 	// the wire carries the real passwords (and only the wire)
 	assert.Equal(t, "Ipmi-Pa55word-ctl0", post["input"].(map[string]any)["nodes_json"].([]any)[0].(map[string]any)["pm_password"])
@@ -302,4 +299,22 @@ func TestPasswordNeverLeaksOnStartFailure(t *testing.T) {
 		assert.Contains(t, logs.String(), "retrying")
 		assert.NotContains(t, logs.String(), password)
 	})
+}
+
+// What the caller sets is sent, as set.
+func TestRegisterOrUpdateInputSetByCaller(t *testing.T) {
+	s := newSim(t, true)
+	inv := loadInventory(t, "ipmi.json")
+	s.OnStart(baremetal.WorkflowRegisterOrUpdate, func(id string, _ map[string]any) {
+		s.finish("tripleo", baremetal.WorkflowRegisterOrUpdate, id, "SUCCESS", "", map[string]any{"registered_nodes": []any{}})
+	})
+	run, err := baremetal.RegisterOrUpdate(context.Background(), s.c, baremetal.RegisterOpts{Nodes: inv, Remove: true,
+		InstanceBootOption: "netboot", InitialState: baremetal.StateAvailable, KernelName: "bm-deploy-kernel", RamdiskName: "bm-deploy-ramdisk"})
+	require.NoError(t, err)
+	_, err = run.Wait(context.Background())
+	require.NoError(t, err)
+	in := s.LastPost()["input"].(map[string]any)
+	delete(in, "nodes_json")
+	assert.Equal(t, map[string]any{"remove": true, "instance_boot_option": "netboot", "initial_state": "available",
+		"kernel_name": "bm-deploy-kernel", "ramdisk_name": "bm-deploy-ramdisk"}, in)
 }

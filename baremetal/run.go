@@ -3,6 +3,7 @@ package baremetal
 import (
 	"context"
 	"errors"
+	"regexp"
 	"slices"
 	"strconv"
 	"time"
@@ -26,6 +27,21 @@ func checkUUID(field, id string) error {
 	}
 	if _, err := uuid.Parse(id); err != nil || len(id) != 36 {
 		return tripleo.Invalid(field, "%q is not a node uuid", id)
+	}
+	return nil
+}
+
+// nodeNameChars are the characters of an Ironic logical node name (RFC 3986's unreserved).
+var nodeNameChars = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
+
+// checkNodeIdent reports a missing node, or one that is neither a uuid nor a
+// name Ironic could hold; Ironic (and the workflows that pass it on) accept both.
+func checkNodeIdent(field, id string) error {
+	if id == "" {
+		return tripleo.Invalid(field, "a node uuid or name is required")
+	}
+	if !nodeNameChars.MatchString(id) {
+		return tripleo.Invalid(field, "%q is neither a node uuid nor an Ironic node name (letters, digits, -._~)", id)
 	}
 	return nil
 }

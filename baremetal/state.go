@@ -18,7 +18,9 @@ var provisionVerbs = map[string]bool{
 
 // SetNodeStateOpts are the inputs of SetNodeState.
 type SetNodeStateOpts struct {
-	// NodeUUID is the node (required).
+	// NodeUUID is the node (required): its uuid or its name, both of which
+	// Ironic and the workflow accept. Node and Verified in the result are read
+	// back by the same identifier.
 	NodeUUID string
 	// StateAction is the Ironic verb: manage, provide, inspect, clean, active,
 	// deleted, rebuild, abort, adopt, rescue, unrescue (required).
@@ -36,7 +38,7 @@ type SetNodeStateOpts struct {
 
 // Validate reports every problem with the options, joined, as *tripleo.ValidationError.
 func (o SetNodeStateOpts) Validate() error {
-	errs := []error{checkUUID("node_uuid", o.NodeUUID)}
+	errs := []error{checkNodeIdent("node_uuid", o.NodeUUID)}
 	if !provisionVerbs[o.StateAction] {
 		errs = append(errs, tripleo.Invalid("state_action", "%q is not an Ironic provision action", o.StateAction))
 	}

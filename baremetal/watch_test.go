@@ -34,7 +34,6 @@ func TestManualCleanFailureSurfacedEarly(t *testing.T) {
 			"input": map[string]any{
 				"node_uuid":   uuid1,
 				"clean_steps": []any{map[string]any{"interface": "bios", "step": "apply_configuration", "args": map[string]any{"settings": []any{map[string]any{"name": "bogus", "value": ""}}}}},
-				"timeout":     float64(7200), "retry_delay": float64(10), "retry_count": float64(720),
 			},
 		}, s.LastPost())
 

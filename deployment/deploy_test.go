@@ -50,6 +50,20 @@ func deploySim(t *testing.T, h *heatSim, heat func()) (*tripleo.Client, *tripleo
 	return c, m
 }
 
+// The optional inputs the caller sets are sent; the others are not.
+func TestDeployPlanInputSetByCaller(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := newHeatSim()
+		c, m := deploySim(t, h, func() { h.stack(top, topID, "CREATE_IN_PROGRESS", "") })
+		run, err := deployment.DeployPlan(t.Context(), c, deployment.DeployPlanOpts{Container: top, Timeout: 90, SkipDeployIdentifier: true, RunValidations: true})
+		require.NoError(t, err)
+		_, err = run.Wait(t.Context())
+		require.NoError(t, err)
+		assert.Equal(t, map[string]any{"container": "overcloud", "timeout": float64(90), "skip_deploy_identifier": true, "run_validations": true},
+			m.LastPost()["input"])
+	})
+}
+
 func TestDeployPlanInputAndCreateResult(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHeatSim()
@@ -64,9 +78,7 @@ func TestDeployPlanInputAndCreateResult(t *testing.T) {
 		assert.Equal(t, map[string]any{
 			"id":            run.ExecutionID(), // client-chosen
 			"workflow_name": "tripleo.deployment.v1.deploy_plan",
-			"input": map[string]any{
-				"container": "overcloud", "timeout": float64(240), "skip_deploy_identifier": false, "run_validations": false,
-			},
+			"input":         map[string]any{"container": "overcloud"}, // the workflow's defaults for the rest
 		}, m.LastPost())
 		assert.Equal(t, deployment.DeployResult{
 			Plan: top, DeploymentStatus: deployment.DeploySuccess, Message: "Deployment started",

@@ -12,7 +12,8 @@ import (
 type DeployPlanOpts struct {
 	// Container is the plan to deploy (required); the Heat stack carries its name.
 	Container string
-	// Timeout is Heat's stack timeout in minutes (0 means DefaultTimeout, 240).
+	// Timeout is Heat's stack timeout in minutes (0 sends nothing: the workflow's
+	// default, DefaultTimeout, 240).
 	Timeout int
 	// SkipDeployIdentifier keeps DeployIdentifier unchanged, so that puppet
 	// configuration is not re-run on unchanged nodes.
@@ -38,17 +39,20 @@ func (o DeployPlanOpts) Validate() error {
 	return errors.Join(errs...)
 }
 
+// input is the workflow input: the container, and of the optional inputs only
+// those the caller set (the workflow's defaults apply to the others).
 func (o DeployPlanOpts) input() map[string]any {
-	timeout := o.Timeout
-	if timeout == 0 {
-		timeout = DefaultTimeout
+	in := map[string]any{"container": o.Container}
+	if o.Timeout != 0 {
+		in["timeout"] = o.Timeout
 	}
-	return map[string]any{
-		"container":              o.Container,
-		"timeout":                timeout,
-		"skip_deploy_identifier": o.SkipDeployIdentifier,
-		"run_validations":        o.RunValidations,
+	if o.SkipDeployIdentifier {
+		in["skip_deploy_identifier"] = true
 	}
+	if o.RunValidations {
+		in["run_validations"] = true
+	}
+	return in
 }
 
 // DeployResult is what a successful deploy_plan reports: Heat accepted the

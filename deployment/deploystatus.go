@@ -3,6 +3,7 @@ package deployment
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -14,10 +15,12 @@ type StatusSource string
 
 // Status sources.
 const (
-	// FromWorkflow: tripleo.deployment.v1.get_deployment_status (Rocky and later).
+	// FromWorkflow: tripleo.deployment.v1.get_deployment_status (Queens
+	// 8.7.0 and later), which found a recorded status.
 	FromWorkflow StatusSource = "workflow"
 	// FromHeat: derived from the Heat stack with tripleo-common's convert_status
-	// table, where the release has no such workflow (Queens).
+	// table, where the release has no such workflow (Pike, Queens before
+	// 8.7.0) or where it found nothing recorded (NotRecorded).
 	FromHeat StatusSource = "heat"
 )
 
@@ -26,17 +29,29 @@ type DeploymentStatus struct {
 	Plan   string
 	Status DeployStatus
 	Source StatusSource
-	// ExecutionID is the get_deployment_status execution (FromWorkflow).
+	// ExecutionID is the get_deployment_status execution (FromWorkflow, or
+	// NotRecorded).
 	ExecutionID string
+	// NotRecorded is true when get_deployment_status ran and found no status
+	// recorded for the plan: Queens keeps the last deploy workflow's status
+	// in <plan>-messages/deployment_status.yaml, which a plan never deployed
+	// (or deployed before 8.7.0) lacks, and the workflow then succeeds with
+	// an empty deployment_status. Status is then derived from Heat (Source
+	// FromHeat), as where the workflow does not exist.
+	NotRecorded bool
 	// StackStatus is the Heat stack's status, NO_STACK when there is none (FromHeat).
 	StackStatus string
 }
 
 // Status reads a plan's deployment status. Where the undercloud has the
-// tripleo.deployment.v1.get_deployment_status workflow (Rocky and later) it
-// runs it and waits for its deployment_status; where it has not (Queens: GET
-// of the workflow answers 404) it reads the plan's Heat stack and converts its
-// status (ConvertStackStatus; no stack is UNDEPLOYED). ctx bounds the call.
+// tripleo.deployment.v1.get_deployment_status workflow (Queens 8.7.0 and
+// later) it runs it and waits for its deployment_status; where it has not
+// (Pike, Queens before 8.7.0: GET of the workflow answers 404), or where the
+// workflow found no status recorded for the plan (NotRecorded), it reads the
+// plan's Heat stack and converts its status (ConvertStackStatus; no stack is
+// UNDEPLOYED). On Queens the recorded status is the last deploy_plan's
+// (DEPLOY_SUCCESS once Heat accepted the stack), not the stack's; from Rocky
+// the workflow reconciles it with the stack. ctx bounds the call.
 func Status(ctx context.Context, c *tripleo.Client, plan string) (*DeploymentStatus, error) {
 	if err := validatePlan("plan", plan); err != nil {
 		return nil, err
@@ -45,9 +60,13 @@ func Status(ctx context.Context, c *tripleo.Client, plan string) (*DeploymentSta
 		return nil, fmt.Errorf("deployment status of %s: workflow: %w", plan, tripleo.ErrNoService)
 	}
 	_, err := c.GetWorkflow(ctx, WorkflowGetDeploymentStatus)
+	var none *noStatusRecorded
 	switch {
 	case err == nil:
-		return statusFromWorkflow(ctx, c, plan)
+		st, err := statusFromWorkflow(ctx, c, plan)
+		if !errors.As(err, &none) {
+			return st, err
+		}
 	case !tripleo.IsNotFound(err):
 		return nil, err
 	}
@@ -55,6 +74,9 @@ func Status(ctx context.Context, c *tripleo.Client, plan string) (*DeploymentSta
 		return nil, fmt.Errorf("deployment status of %s: %w", plan, err)
 	}
 	out := &DeploymentStatus{Plan: plan, Source: FromHeat, StackStatus: NoStack}
+	if none != nil {
+		out.NotRecorded, out.ExecutionID = true, none.executionID
+	}
 	var st *Stack
 	err = c.Idempotent(ctx, "heat: get stack "+plan, func() (err error) { // an idempotent read
 		st, err = getStack(ctx, c, plan, "")
@@ -70,22 +92,44 @@ func Status(ctx context.Context, c *tripleo.Client, plan string) (*DeploymentSta
 	return out, nil
 }
 
+// noStatusRecorded is get_deployment_status succeeding with an empty or null
+// deployment_status: nothing recorded for the plan.
+type noStatusRecorded struct{ executionID string }
+
+func (e *noStatusRecorded) Error() string {
+	return WorkflowGetDeploymentStatus + " (execution " + e.executionID + "): no deployment status recorded"
+}
+
 func statusFromWorkflow(ctx context.Context, c *tripleo.Client, plan string) (*DeploymentStatus, error) {
 	decode := func(f *tripleo.Final) (DeployStatus, error) {
 		if s := finalDeployStatus(f); s != "" {
 			return s, nil
 		}
-		return "", fmt.Errorf("%s: result has no deployment_status", f.Workflow)
+		return "", &noStatusRecorded{executionID: f.ExecutionID}
 	}
 	run, err := tripleo.Start(ctx, c, WorkflowGetDeploymentStatus, map[string]any{"plan": plan}, decode, tripleo.StartOpts{})
 	if err != nil {
 		return nil, err
 	}
 	s, err := run.Wait(ctx)
+	var we *tripleo.WorkflowError
+	if errors.As(err, &we) && nothingRecorded(we) {
+		return nil, &noStatusRecorded{executionID: we.ExecutionID}
+	}
 	if err != nil {
 		return nil, err
 	}
 	return &DeploymentStatus{Plan: plan, Status: s, Source: FromWorkflow, ExecutionID: run.ExecutionID()}, nil
+}
+
+// nothingRecorded recognises Queens' answer for a plan with no status
+// recorded on Mistral releases that fail a workflow whose failed task only
+// on-complete follows: the execution ends ERROR, but its own final message
+// said SUCCESS with an empty deployment_status.
+func nothingRecorded(we *tripleo.WorkflowError) bool {
+	m := we.LastMessage
+	return we.State == tripleo.StateError && m != nil && m.Payload.ExecutionID == we.ExecutionID &&
+		m.Status() == tripleo.StatusSuccess && parseDeployStatus(m.Payload.DeploymentStatus) == ""
 }
 
 // finalDeployStatus reads deployment_status from the final message, else from

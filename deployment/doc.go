@@ -13,7 +13,9 @@
 //     lists each server's status code, stdout and stderr.
 //   - Status reads a plan's deployment status: from the
 //     tripleo.deployment.v1.get_deployment_status workflow where the undercloud
-//     has it (Rocky and later), else from the Heat stack (Queens).
+//     has it (Queens 8.7.0 and later) and it has a status recorded for the
+//     plan, else from the Heat stack (Pike, Queens before 8.7.0, or nothing
+//     recorded: DeploymentStatus.NotRecorded).
 //
 // Every Opts has a Validate method; the operations call it first and report
 // bad input as *tripleo.ValidationError before any request.

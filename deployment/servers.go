@@ -19,8 +19,8 @@ type DeployOnServersOpts struct {
 	ConfigName string
 	// Config is the configuration itself, e.g. a script (required).
 	Config string
-	// Group is the software config group: DefaultGroup ("script") when empty;
-	// any group Heat's agents know (script, ansible, puppet, salt, docker-cmd, …).
+	// Group is the software config group (empty sends nothing: the
+	// workflow's default, DefaultGroup, "script"); any group Heat's agents know (script, ansible, puppet, salt, docker-cmd, …).
 	Group string
 	// Queue is the Zaqar queue (empty: the Client's).
 	Queue string
@@ -78,15 +78,13 @@ func DeployOnServers(ctx context.Context, c *tripleo.Client, opts DeployOnServer
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	group := opts.Group
-	if group == "" {
-		group = DefaultGroup
-	}
 	input := map[string]any{
 		"server_name": opts.ServerName,
 		"config_name": opts.ConfigName,
 		"config":      opts.Config,
-		"group":       group,
+	}
+	if opts.Group != "" { // else the workflow's default, DefaultGroup
+		input["group"] = opts.Group
 	}
 	decode := func(f *tripleo.Final) ([]ServerResult, error) {
 		out := ServerResults(f.Events)

@@ -62,7 +62,7 @@ func TestDeployOnServersResultsFromSubWorkflowMessages(t *testing.T) {
 		res, err := run.Wait(t.Context())
 		require.NoError(t, err)
 		assert.Equal(t, map[string]any{
-			"server_name": "overcloud-controller", "config_name": "hello", "config": "#!/bin/sh\necho hello\n", "group": "script",
+			"server_name": "overcloud-controller", "config_name": "hello", "config": "#!/bin/sh\necho hello\n", // group: the default
 		}, m.LastPost()["input"])
 		assert.Equal(t, "tripleo.deployment.v1.deploy_on_servers", m.LastPost()["workflow_name"])
 		assert.Equal(t, []deployment.ServerResult{
@@ -149,6 +149,26 @@ func TestStatusReadsEveryShapeOfDeploymentStatus(t *testing.T) {
 			st, err := deployment.Status(t.Context(), c, top)
 			require.NoError(t, err)
 			assert.Equal(t, deployment.DeployFailed, st.Status)
+		})
+	}
+}
+
+func TestStatusNothingRecordedFallsBackToHeat(t *testing.T) {
+	for _, out := range []map[string]any{{"deployment_status": ""}, {"deployment_status": nil}, {}} {
+		synctest.Test(t, func(t *testing.T) {
+			c, mt := newMockClient(t)
+			m := tripleotest.NewMockMistral(mt, mistralURL)
+			m.AddWorkflow(deployment.WorkflowGetDeploymentStatus, "get_deployment_status:\n  input: [plan, queue_name: tripleo]\n  tasks: {}\n")
+			m.OnStart(deployment.WorkflowGetDeploymentStatus, func(id string, _ map[string]any) {
+				m.Set(id, "SUCCESS", "", out)
+			})
+			h := updateScenario()
+			h.setStatus(top, "UPDATE_FAILED", "boom")
+			h.register(mt)
+			st, err := deployment.Status(t.Context(), c, top)
+			require.NoError(t, err, "output %v", out)
+			assert.Equal(t, &deployment.DeploymentStatus{Plan: top, Status: deployment.DeployFailed, Source: deployment.FromHeat,
+				StackStatus: "UPDATE_FAILED", NotRecorded: true, ExecutionID: m.LastPost()["id"].(string)}, st)
 		})
 	}
 }

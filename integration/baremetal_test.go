@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -301,6 +302,46 @@ func TestBaremetal(t *testing.T) {
 		require.NoError(t, err)
 		rawJSON(t, ctx, http.MethodDelete, env.Ironic+"/v1/nodes/"+uuids[0]+"/maintenance", ironicHeaders(), nil, nil, 202, 204)
 		assert.False(t, ironicGet(t, ctx, uuids[0]).Maintenance)
+	})
+
+	step(t, "ManualClean failing, no Ironic on the client", func(t *testing.T) {
+		// no node watch: the workflow's own (short) timeout ends the run with
+		// "timed out"; the node's state comes from its wait_for_provision_state task
+		noIronic := newClient(t, viaREST)
+		noIronic.Baremetal = nil
+		crun, err := baremetal.ManualClean(ctx, noIronic, baremetal.CleanOpts{NodeUUID: uuids[0], Steps: []baremetal.CleanStep{bogusBIOSStep},
+			Timeout: 30 * time.Second, RetryDelay: time.Second, RetryCount: 3})
+		_, err = waitRun(t, ctx, crun, err)
+		var we *tripleo.WorkflowError
+		require.ErrorAs(t, err, &we)
+		assert.Equal(t, "Cleaning of node "+uuids[0]+" timed out.", we.LastMessage.Payload.Message)
+		var ne *baremetal.NodeError
+		require.ErrorAs(t, err, &ne, "read from Mistral's task: %v", err)
+		assert.Equal(t, uuids[0], ne.UUID)
+		assert.Equal(t, baremetal.StateCleanFailed, ne.ProvisionState)
+		assert.Contains(t, ne.LastError, "apply_configuration")
+		assert.True(t, ne.Maintenance)
+		assert.Equal(t, crun.ExecutionID(), ne.ExecutionID)
+
+		// back to manageable by the node's name, out of maintenance
+		run, err := baremetal.SetNodeState(ctx, noIronic, baremetal.SetNodeStateOpts{NodeUUID: prefix + "n0", StateAction: "manage", TargetState: baremetal.StateManageable})
+		_, err = waitRun(t, ctx, run, err)
+		require.NoError(t, err)
+		rawJSON(t, ctx, http.MethodDelete, env.Ironic+"/v1/nodes/"+uuids[0]+"/maintenance", ironicHeaders(), nil, nil, 202, 204)
+		assert.Equal(t, baremetal.StateManageable, ironicGet(t, ctx, uuids[0]).ProvisionState)
+	})
+
+	step(t, "SetNodeState of a node Ironic does not know", func(t *testing.T) {
+		// set_node_state posts nothing and ends with a bare fail (state_info
+		// null): Ironic's text is only in the execution's output
+		missing := uuid.NewString()
+		run, err := baremetal.SetNodeState(ctx, c, baremetal.SetNodeStateOpts{NodeUUID: missing, StateAction: "manage", TargetState: baremetal.StateManageable})
+		_, err = waitRun(t, ctx, run, err)
+		var we *tripleo.WorkflowError
+		require.ErrorAs(t, err, &we)
+		assert.Empty(t, we.StateInfo)
+		assert.Equal(t, "Node "+missing+" could not be found.", we.Reason)
+		assert.Contains(t, err.Error(), "ended ERROR: Node "+missing+" could not be found.")
 	})
 
 	step(t, "ManualClean", func(t *testing.T) {

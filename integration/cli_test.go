@@ -201,6 +201,17 @@ func TestTripleoCLI(t *testing.T) {
 	stdout, _, code = run("-f", "json", "execution", "show", id)
 	require.Equal(t, 0, code)
 	assert.Contains(t, stdout, "SUCCESS")
+
+	if env.Ironic != "" {
+		// set_node_state has no queue_name input: --queue is not applied to
+		// it; it ends with a bare fail whose reason is only in its output
+		missing := "5b1e2f4c-9d7a-4c3e-8f00-000000000404"
+		stdout, stderr, code = run("--queue", q, "workflow", "run", "tripleo.baremetal.v1.set_node_state",
+			`{"node_uuid": "`+missing+`", "state_action": "manage", "target_state": "manageable"}`)
+		assert.Equal(t, 1, code, "stdout %s\nstderr %s", stdout, stderr)
+		assert.Contains(t, stderr, "--queue not applied: tripleo.baremetal.v1.set_node_state has no queue_name input")
+		assert.Contains(t, stderr, "ended ERROR: Node "+missing+" could not be found.")
+	}
 }
 
 // firstString returns the first string value among keys.

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
@@ -332,6 +333,30 @@ func TestWorkflowFailure(t *testing.T) {
 			assert.Equal(t, err, evs[len(evs)-1].Err, "EventDone carries the run's error")
 		})
 	}
+}
+
+// A workflow that fails with a bare `fail` after a failed task, posting
+// nothing and declaring no output-on-error: Mistral 15 leaves state_info null
+// and the output's result null, so the reason is read from the failed task.
+func TestWorkflowFailureReasonFromTheFailedTask(t *testing.T) {
+	need(t, "ironic")
+	ctx := testCtx(t, time.Minute)
+	c := newClient(t, viaMistral)
+	missing := uuid.NewString()
+	run, err := tripleo.Start(ctx, c, wfBareFail, map[string]any{"url": env.Ironic + "/v1/nodes/" + missing},
+		tripleo.DecodeNothing, tripleo.StartOpts{NoQueue: true})
+	require.NoError(t, err)
+	_, err = run.Wait(ctx)
+	var we *tripleo.WorkflowError
+	require.ErrorAs(t, err, &we)
+	assert.Equal(t, tripleo.StateError, we.State)
+	assert.Empty(t, we.StateInfo, "a bare fail")
+	assert.Nil(t, we.LastMessage)
+	assert.Equal(t, "HTTP 404: Node "+missing+" could not be found.", we.Reason, "Ironic's message in the get task's result")
+	assert.Contains(t, err.Error(), "could not be found")
+	ex, gerr := c.GetExecution(ctx, run.ExecutionID())
+	require.NoError(t, gerr)
+	assert.Equal(t, "null", string(ex.Output["result"]), "nothing in the output either")
 }
 
 // A workflow that ends without posting its final message: the engine's

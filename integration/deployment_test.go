@@ -53,11 +53,16 @@ func TestDeploy(t *testing.T) {
 	withStack(p)
 
 	step(t, "Status before", func(t *testing.T) {
+		// Queens' get_deployment_status finds nothing recorded for a plan
+		// never deployed (it posts SUCCESS and Mistral ends it ERROR): the
+		// status comes from Heat
 		st, err := deployment.Status(ctx, c, p)
 		require.NoError(t, err)
 		assert.Equal(t, deployment.Undeployed, st.Status)
-		assert.Equal(t, deployment.FromWorkflow, st.Source, "this undercloud has get_deployment_status")
-		assert.NotEmpty(t, st.ExecutionID)
+		assert.True(t, st.NotRecorded)
+		assert.Equal(t, deployment.FromHeat, st.Source)
+		assert.Equal(t, deployment.NoStack, st.StackStatus)
+		assert.NotEmpty(t, st.ExecutionID, "this undercloud has get_deployment_status")
 	})
 
 	var created *deployment.Stack
@@ -115,6 +120,8 @@ func TestDeploy(t *testing.T) {
 		st, err := deployment.Status(ctx, c, p)
 		require.NoError(t, err)
 		assert.Equal(t, deployment.DeploySuccess, st.Status)
+		assert.Equal(t, deployment.FromWorkflow, st.Source, "recorded by deploy_plan")
+		assert.False(t, st.NotRecorded)
 	})
 
 	step(t, "Deploy update", func(t *testing.T) {
@@ -207,9 +214,12 @@ func TestDeploy(t *testing.T) {
 		assert.Equal(t, "UPDATE_FAILED", se.Failed[0].Status)
 		assert.Contains(t, se.Failed[0].Reason, "Test Resource failed")
 
+		// Queens records deploy_plan's own outcome (Heat accepted the update),
+		// not the stack's: the recorded status stays DEPLOY_SUCCESS
 		st, err := deployment.Status(ctx, c, p)
 		require.NoError(t, err)
-		assert.Equal(t, deployment.DeployFailed, st.Status)
+		assert.Equal(t, deployment.DeploySuccess, st.Status)
+		assert.Equal(t, deployment.FromWorkflow, st.Source)
 	})
 
 	step(t, "a failing resource on create", func(t *testing.T) {

@@ -43,6 +43,7 @@ var (
 	// testWorkbook is the name of the suite's own workbook, registered by TestMain.
 	testWorkbook = "tripleo_go_it.v1"
 	wfHold       = testWorkbook + ".hold"
+	wfBareFail   = testWorkbook + ".bare_fail"
 )
 
 const testWorkbookFile = "testdata/tripleo_go_it.v1.yaml"

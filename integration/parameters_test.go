@@ -79,6 +79,16 @@ func TestParameters(t *testing.T) {
 	assert.Equal(t, pw.Reveal(), planEnvInSwift(t, ctx, p)["parameter_defaults"].(map[string]any)["AdminPassword"])
 	checkNoSecret(t, pw, fmt.Sprintf("%v %+v", res.View.Environment, ap), fmtV(res.View))
 
+	// the server's action declares validate (Queens 8.7.0+), read from
+	// Mistral's own rendering of its inputs; the SDK sends it only for
+	// SkipValidation (Pike and older point releases would refuse it)
+	takes, err := c.ActionTakes(ctx, parameters.ActionUpdate, "validate")
+	require.NoError(t, err)
+	assert.True(t, takes)
+	a, err := c.GetAction(ctx, parameters.ActionUpdate)
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"container", "parameters", "key", "validate"}, a.InputNames(), a.InputText)
+
 	// another key, without validation: the whole plan environment comes back
 	res, err = parameters.Update(ctx, c, p, map[string]any{"NtpServer": []any{"ntp.example.com"}},
 		parameters.UpdateOpts{Key: "derived_parameters", SkipValidation: true})

@@ -18,8 +18,7 @@ import (
 )
 
 // fakeWS is an in-process Zaqar websocket transport over fakeZaqar: the
-// frames, replies and pushed notifications of the real server (see
-// reference/tripleo-workflows.md §11.2 and zaqar/transport/websocket), on
+// frames, replies and pushed notifications of the real server, on
 // the same httptest server as the REST API (path /ws).
 type fakeWS struct {
 	z   *fakeZaqar

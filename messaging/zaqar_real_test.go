@@ -2,8 +2,7 @@
 
 package messaging
 
-// Tests against a real Zaqar (REST and websocket), e.g. the lab of
-// /work/shared/undercloud-lab or scripts/undercloud:
+// Tests against a real Zaqar (REST and websocket), e.g. the one scripts/undercloud starts:
 //
 //	ZAQAR_URL=http://127.0.0.1:8888 ZAQAR_WS_URL=ws://127.0.0.1:9000 [ZAQAR_PROJECT_ID=admin] \
 //	  go test -tags integration -run Real ./messaging/

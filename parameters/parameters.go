@@ -30,10 +30,14 @@ type UpdateOpts struct {
 	Key string
 	// SkipValidation sends validate: false, so Heat does not validate the
 	// processed templates and the result is the plan environment instead of the
-	// parameter view. By default (false) the action validates, restores the
-	// previous environment when validation fails and answers "Error validating
-	// environment for plan ...". (The action's input is "validate"; the field
-	// is named for its zero value to mean the action's default.)
+	// parameter view. By default (false) validate is not sent: the action's
+	// default, validating, applies; it restores the previous environment when
+	// validation fails and answers "Error validating environment for plan
+	// ...". The input exists only from Queens 8.7.0, Rocky 9.6.0 and Stein
+	// 10.5.0: where the server's action lacks it, SkipValidation is a
+	// *tripleo.ValidationError before anything changes (the action's inputs
+	// are read from Mistral first). (The field is named for its zero value to
+	// mean the action's default.)
 	SkipValidation bool
 }
 
@@ -56,13 +60,43 @@ func (o UpdateOpts) key() string {
 	return o.Key
 }
 
-func (o UpdateOpts) validate() bool { return !o.SkipValidation }
+// input is the action's input: only what the caller set beside the plan and
+// the parameters (the key when not the default, validate when skipped).
+func (o UpdateOpts) input(container string, params map[string]any) map[string]any {
+	in := map[string]any{"container": container, "parameters": params}
+	if o.key() != DefaultKey {
+		in["key"] = o.key()
+	}
+	if o.SkipValidation {
+		in["validate"] = false
+	}
+	return in
+}
+
+// checkServer refuses SkipValidation where the server's action has no
+// validate input (Pike, and Queens, Rocky and Stein before 8.7.0, 9.6.0 and
+// 10.5.0), before anything changes.
+func (o UpdateOpts) checkServer(ctx context.Context, c *tripleo.Client) error {
+	if !o.SkipValidation {
+		return nil
+	}
+	ok, err := c.ActionTakes(ctx, ActionUpdate, "validate")
+	if err != nil {
+		return fmt.Errorf("%s: read its declared inputs: %w", ActionUpdate, err)
+	}
+	if !ok {
+		return tripleo.Invalid("validate", "this undercloud's %s has no validate input (added in Queens 8.7.0, Rocky 9.6.0 and Stein 10.5.0): SkipValidation cannot be honoured", ActionUpdate)
+	}
+	return nil
+}
 
 // UpdateResult is what tripleo.parameters.update returns.
 type UpdateResult struct {
-	// View is the flattened parameter view, when the update was validated.
+	// View is the flattened parameter view, when the server validated the
+	// update (Queens and later, without SkipValidation).
 	View *View
-	// Environment is the whole plan environment, when it was not.
+	// Environment is the whole plan environment, when it did not
+	// (SkipValidation, or Pike, whose action never validates).
 	Environment *plan.Environment
 }
 
@@ -82,20 +116,24 @@ func Update(ctx context.Context, c *tripleo.Client, container string, params map
 	if err := c.Need("workflow"); err != nil {
 		return nil, err
 	}
+	if err := opts.checkServer(ctx, c); err != nil {
+		return nil, err
+	}
+	return update(ctx, c, container, params, opts)
+}
+
+func update(ctx context.Context, c *tripleo.Client, container string, params map[string]any, opts UpdateOpts) (*UpdateResult, error) {
 	if params == nil {
 		params = map[string]any{}
 	}
-	in := map[string]any{
-		"container":  container,
-		"parameters": params,
-		"key":        opts.key(),
-		"validate":   opts.validate(),
-	}
 	var raw json.RawMessage
-	if err := c.RunAction(ctx, ActionUpdate, in, &raw); err != nil {
+	if err := c.RunAction(ctx, ActionUpdate, opts.input(container, params), &raw); err != nil {
 		return nil, err
 	}
-	if !opts.validate() {
+	var shape struct {
+		Tree json.RawMessage `json:"heat_resource_tree"`
+	}
+	if json.Unmarshal(raw, &shape) != nil || len(shape.Tree) == 0 || string(shape.Tree) == "null" {
 		env, err := plan.ParseEnvironment(raw)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", ActionUpdate, err)
@@ -155,7 +193,11 @@ func reset(ctx context.Context, c *tripleo.Client, container, key string) error 
 	if err := c.Need("workflow"); err != nil {
 		return err
 	}
-	return c.RunAction(ctx, ActionReset, map[string]any{"container": container, "key": key}, nil)
+	in := map[string]any{"container": container}
+	if key != DefaultKey {
+		in["key"] = key
+	}
+	return c.RunAction(ctx, ActionReset, in, nil)
 }
 
 // SetError is the error of Set when the reset succeeded but the update did
@@ -183,10 +225,16 @@ func Set(ctx context.Context, c *tripleo.Client, container string, params map[st
 	if err := checkInput(container, params, opts); err != nil {
 		return nil, err
 	}
+	if err := c.Need("workflow"); err != nil {
+		return nil, err
+	}
+	if err := opts.checkServer(ctx, c); err != nil {
+		return nil, err
+	}
 	if err := reset(ctx, c, container, opts.key()); err != nil {
 		return nil, fmt.Errorf("set parameters of plan %s: reset (nothing changed): %w", container, err)
 	}
-	res, err := Update(ctx, c, container, params, opts)
+	res, err := update(ctx, c, container, params, opts)
 	if err != nil {
 		return nil, &SetError{Container: container, Key: opts.key(), Err: err}
 	}

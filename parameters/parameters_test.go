@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"testing"
 
@@ -48,15 +49,14 @@ func TestUpdateRequestAndView(t *testing.T) {
 	}, parameters.UpdateOpts{})
 	require.NoError(t, err)
 
-	// The exact request: defaults key and validate sent explicitly, the Secret revealed on the wire only.
+	// The exact request: the default key and validate are not sent (validate
+	// exists only from Queens 8.7.0), the Secret revealed on the wire only.
 	assert.Equal(t, []map[string]any{{
 		"name": "tripleo.parameters.update",
 		"input": map[string]any{
 			"container": "overcloud",
 			"parameters": map[string]any{"ControllerCount": float64(3), "AdminPassword": "s3cr3t-admin-value",
 				"NtpServer": []any{"pool.ntp.org"}},
-			"key":      "parameter_defaults",
-			"validate": true,
 		},
 		"params": syncParams,
 	}}, a.ActionCalls())
@@ -119,9 +119,22 @@ func TestUpdateErrorRedactsSecrets(t *testing.T) {
 	assert.NotContains(t, err.Error(), "s3cr3t-admin-value")
 }
 
+// updateDefinition answers GET /v2/actions/tripleo.parameters.update with the
+// inputs of Queens 8.7.0 and later (validate) or of Pike (none).
+func updateDefinition(mt *httpmock.MockTransport, withValidate bool) {
+	in := "parameters, container=overcloud, key=parameter_defaults"
+	if withValidate {
+		in += ", validate=True"
+	}
+	mt.RegisterResponder(http.MethodGet, mistralURL+"/actions/"+parameters.ActionUpdate, func(r *http.Request) (*http.Response, error) {
+		return tripleotest.JSONResponse(r, http.StatusOK, map[string]any{"name": parameters.ActionUpdate, "input": in, "is_system": true}), nil
+	})
+}
+
 func TestUpdateWithoutValidation(t *testing.T) {
 	c, mt := newMockClient(t)
 	a := tripleotest.NewMockMistral(mt, mistralURL)
+	updateDefinition(mt, true)
 	a.OnAction(parameters.ActionUpdate, func(map[string]any) (string, any) {
 		return "SUCCESS", map[string]any{
 			"version": 1.0, "name": "overcloud", "template": "overcloud.yaml",
@@ -157,7 +170,7 @@ func TestResetAndGet(t *testing.T) {
 	v, err := parameters.Get(context.Background(), c, "overcloud")
 	require.NoError(t, err)
 	assert.Equal(t, []map[string]any{
-		{"name": "tripleo.parameters.reset", "input": map[string]any{"container": "overcloud", "key": "parameter_defaults"}, "params": syncParams},
+		{"name": "tripleo.parameters.reset", "input": map[string]any{"container": "overcloud"}, "params": syncParams},
 		{"name": "tripleo.parameters.get_flatten", "input": map[string]any{"container": "overcloud"}, "params": syncParams},
 	}, a.ActionCalls())
 	ap, ok := v.Parameter("AdminPassword")
@@ -194,6 +207,39 @@ func TestMissingPlan(t *testing.T) {
 	require.ErrorAs(t, parameters.Reset(context.Background(), c, "nope"), &ae)
 	_, err = parameters.Update(context.Background(), c, "nope", map[string]any{"A": 1}, parameters.UpdateOpts{})
 	require.ErrorAs(t, err, &ae)
+}
+
+// Pike's action has no validate input (it never validates and answers the
+// plan environment): nothing asks for validate, and SkipValidation is refused
+// before anything changes.
+func TestUpdateOnAnActionWithoutValidate(t *testing.T) {
+	c, mt := newMockClient(t)
+	a := tripleotest.NewMockMistral(mt, mistralURL)
+	updateDefinition(mt, false)
+	a.OnAction(parameters.ActionReset, func(map[string]any) (string, any) { return "SUCCESS", map[string]any{} })
+	a.OnAction(parameters.ActionUpdate, func(map[string]any) (string, any) {
+		return "SUCCESS", map[string]any{"name": "overcloud", "template": "overcloud.yaml", "parameter_defaults": map[string]any{"ComputeCount": 2}}
+	})
+	res, err := parameters.Update(context.Background(), c, "overcloud", map[string]any{"ComputeCount": 2}, parameters.UpdateOpts{})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"container": "overcloud", "parameters": map[string]any{"ComputeCount": float64(2)}}, a.ActionCalls()[0]["input"])
+	require.NotNil(t, res.Environment, "an environment answer is read as one")
+	assert.EqualValues(t, 2, res.Environment.ParameterDefaults["ComputeCount"])
+
+	for _, call := range []func() (*parameters.UpdateResult, error){
+		func() (*parameters.UpdateResult, error) {
+			return parameters.Update(context.Background(), c, "overcloud", map[string]any{"A": 1}, parameters.UpdateOpts{SkipValidation: true})
+		},
+		func() (*parameters.UpdateResult, error) {
+			return parameters.Set(context.Background(), c, "overcloud", map[string]any{"A": 1}, parameters.UpdateOpts{SkipValidation: true})
+		},
+	} {
+		_, err = call()
+		require.ErrorIs(t, err, tripleo.ErrInvalidInput)
+		require.Len(t, tripleo.Problems(err), 1)
+		assert.Equal(t, "validate", tripleo.Problems(err)[0].Field)
+	}
+	assert.Len(t, a.ActionCalls(), 1, "no reset, no update after the refusal")
 }
 
 func TestSet(t *testing.T) {

@@ -242,6 +242,10 @@ type WorkflowError struct {
 	State       string   // Mistral state: ERROR or CANCELLED (FAILED when only the final message was seen)
 	StateInfo   string   // Mistral's state_info, if any
 	LastMessage *Message // the last Zaqar message of the execution itself, if one arrived
+	// Reason is why the execution failed when neither a message nor StateInfo
+	// says so: its output on error, else its failed tasks' state_info or
+	// result (see Client.FailureReason), redacted of secrets.
+	Reason string
 }
 
 // Error implements the error interface.
@@ -254,6 +258,9 @@ func (e *WorkflowError) Error() string {
 	}
 	if detail == "" {
 		detail = e.StateInfo
+	}
+	if detail == "" {
+		detail = e.Reason
 	}
 	if detail != "" {
 		b.WriteString(": ")

@@ -224,6 +224,8 @@ func (f *follower[T]) decide(ctx context.Context, ex *Execution) {
 		}
 		if outcome == Cancelled {
 			we.State = StateCancelled
+		} else if we.StateInfo == "" && (we.LastMessage == nil || we.LastMessage.Payload.Message == "") {
+			we.Reason = Redact(f.c.FailureReason(ctx, ex), f.secrets...)
 		}
 		f.fail(we)
 	default:

@@ -198,8 +198,11 @@ func (m *Message) Status() string {
 }
 
 // RenderMessage turns a payload "message" (string, list of strings or of
-// {"result": ...} dicts, dict, number, null) into display text. Values of keys
-// that look secret (password, secret, token, key) are masked.
+// {"result": ...} dicts, dict, number, null) into display text. Entries of a
+// list that hold nothing (null, "", {}, [], {"result": null}) are dropped: a
+// with-items task's list of sub-workflow outputs has {} for each that
+// succeeded. Values of keys that look secret (password, secret, token, key)
+// are masked.
 func RenderMessage(raw json.RawMessage) string {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -226,6 +229,9 @@ func renderValue(v any) string {
 					it = r
 				}
 			}
+			if empty(it) {
+				continue
+			}
 			if s := renderValue(it); s != "" {
 				parts = append(parts, s)
 			}
@@ -247,6 +253,26 @@ func renderValue(v any) string {
 	default:
 		return fmt.Sprint(t)
 	}
+}
+
+// empty reports whether a decoded JSON value holds nothing to show.
+func empty(v any) bool {
+	switch t := v.(type) {
+	case nil:
+		return true
+	case string:
+		return strings.TrimSpace(t) == ""
+	case map[string]any:
+		return len(t) == 0
+	case []any:
+		for _, x := range t {
+			if !empty(x) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 var secretKey = regexp.MustCompile(`(?i)(pass(word|wd)?|secret|token|_key$|^key$|credential|private)`)

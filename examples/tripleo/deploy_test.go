@@ -33,6 +33,12 @@ func TestDeployFollow(t *testing.T) {
 	require.Equal(t, 0, r.code, r)
 	golden(t, "stack-watch.json", normalize(r.stdout))
 	golden(t, "stack-status.txt", normalize(ok(t, u, "stack", "status", "overcloud")))
+	// a plan never deployed: get_deployment_status has nothing recorded; Heat has no stack
+	r = cli(t, u, "stack", "status", "never-deployed", "-f", "json")
+	require.Equal(t, 0, r.code, r)
+	assert.Contains(t, r.stdout, `"Not recorded": true`)
+	assert.Contains(t, r.stdout, `"Source": "heat"`)
+	assert.Contains(t, r.stdout, `"Deployment status": "UNDEPLOYED"`)
 
 	// deploy without --follow: Heat accepted the update; how to follow it.
 	r = cli(t, u, "deploy", "overcloud", "-f", "json", "-c", "Plan", "-c", "Action", "-c", "Deployment status")

@@ -151,11 +151,11 @@ registered nodes, as "openstack overcloud node import --introspect --provide".`,
 	fl.BoolVar(&validateOnly, "validate-only", false, "only check the file: print every problem (exit 2) or the nodes")
 	fl.BoolVar(&introspect, "introspect", false, "introspect the registered nodes")
 	fl.BoolVar(&provide, "provide", false, "make the nodes available at the end")
-	fl.StringVar(&reg.InitialState, "initial-state", "", "state new nodes end in: manageable (default), available or enroll")
+	fl.StringVar(&reg.InitialState, "initial-state", "", "state new nodes end in: manageable (the workflow default), available or enroll")
 	fl.BoolVar(&reg.Remove, "remove", false, "delete the Ironic nodes that are not in the file")
 	fl.StringVar(&reg.KernelName, "kernel-name", "", "Glance image of the deploy kernel")
 	fl.StringVar(&reg.RamdiskName, "ramdisk-name", "", "Glance image of the deploy ramdisk")
-	fl.StringVar(&reg.InstanceBootOption, "instance-boot-option", "", "local (default) or netboot")
+	fl.StringVar(&reg.InstanceBootOption, "instance-boot-option", "", "local or netboot (unset: the workflow's default, local up to Rocky, Ironic's choice from Stein)")
 	return cmd
 }
 

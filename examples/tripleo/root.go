@@ -103,7 +103,7 @@ with "tripleo execution attach ID").`,
 	pf.BoolVar(&a.showSecrets, "show-secrets", false, "print passwords and other secret values instead of ***")
 	pf.BoolVarP(&a.quiet, "quiet", "q", false, "do not print progress")
 	pf.BoolVar(&a.debug, "debug", false, "log requests and runs to stderr")
-	pf.StringVar(&a.queue, "queue", "", "Zaqar queue the workflows post to (default tripleo)")
+	pf.StringVar(&a.queue, "queue", "", "Zaqar queue the workflows post to (default tripleo; only workflows with a queue_name input take one)")
 	for _, f := range []string{"zaqar-poll", "no-keepalive"} {
 		_ = pf.MarkHidden(f)
 	}

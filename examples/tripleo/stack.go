@@ -66,15 +66,15 @@ resources and their reasons). Ctrl-C stops watching; Heat goes on.`,
 func (a *app) stackStatusCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "status PLAN",
-		Short: "Show a plan's deployment status (from get_deployment_status, or from Heat on Queens)",
+		Short: "Show a plan's deployment status (from get_deployment_status, or from Heat where it is absent or has nothing recorded)",
 		Args:  exactArgs(1, "PLAN"),
 		RunE: a.onPlan(func(ctx context.Context, c *tripleo.Client, args []string) error {
 			s, err := deployment.Status(ctx, c, args[0])
 			if err != nil {
 				return err
 			}
-			return a.record([]string{"Plan", "Deployment status", "Source", "Stack status", "Execution ID"},
-				[]any{s.Plan, string(s.Status), string(s.Source), s.StackStatus, s.ExecutionID})
+			return a.record([]string{"Plan", "Deployment status", "Source", "Stack status", "Execution ID", "Not recorded"},
+				[]any{s.Plan, string(s.Status), string(s.Source), s.StackStatus, s.ExecutionID, s.NotRecorded})
 		}),
 	}
 }

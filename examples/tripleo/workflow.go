@@ -138,7 +138,11 @@ A failed workflow exits with status 1 and its message; Ctrl-C stops following
 			if err != nil {
 				return err
 			}
-			opts := tripleo.StartOpts{Queue: a.queue, CheckInput: !noCheck, ExecutionID: id, Description: description, Params: p}
+			queue, err := a.queueFor(ctx, c, args[0])
+			if err != nil {
+				return err
+			}
+			opts := tripleo.StartOpts{Queue: queue, CheckInput: !noCheck, ExecutionID: id, Description: description, Params: p}
 			if noWait {
 				return a.startNoWait(ctx, c, args[0], input, opts)
 			}
@@ -161,6 +165,24 @@ A failed workflow exits with status 1 and its message; Ctrl-C stops following
 	fl.StringVar(&description, "description", "", "execution description")
 	fl.StringVar(&params, "params", "", "execution params as a JSON object (e.g. '{\"env\": {...}}')")
 	return cmd
+}
+
+// queueFor returns the global --queue for workflow name, or "" when the
+// workflow has no queue_name input to send it in (Mistral refuses unknown
+// inputs; such a workflow posts nowhere the flag could choose).
+func (a *app) queueFor(ctx context.Context, c *tripleo.Client, name string) (string, error) {
+	if a.queue == "" {
+		return "", nil
+	}
+	if err := tripleo.ValidateQueueName(a.queue); err != nil {
+		return "", err
+	}
+	takes, err := c.WorkflowTakes(ctx, name, "queue_name")
+	if err != nil || takes {
+		return a.queue, err
+	}
+	a.note("--queue not applied: %s has no queue_name input", name)
+	return "", nil
 }
 
 // startNoWait starts the execution without following it: no queue is

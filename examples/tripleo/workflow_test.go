@@ -90,6 +90,24 @@ func TestWorkflowRunFailedExitsOneWithMessage(t *testing.T) {
 	assert.Contains(t, r.stderr, "No manageable nodes to introspect")
 }
 
+// set_node_state posts nothing and ends with a bare fail: its reason is in its
+// output; it has no queue_name input, so --queue is not applied to it.
+func TestWorkflowRunReasonOfABareFailAndQueueOnlyWhereTaken(t *testing.T) {
+	t.Parallel()
+	u := tripleotest.NewT(t)
+	const missing = "0d7c1f0e-8b43-4d0c-9d1e-000000000404"
+	r := cli(t, u, "workflow", "run", "tripleo.baremetal.v1.set_node_state",
+		`{"node_uuid": "`+missing+`", "state_action": "manage", "target_state": "manageable"}`, "--queue", "mine")
+	assert.Equal(t, 1, r.code, r)
+	assert.Contains(t, r.stderr, "--queue not applied: tripleo.baremetal.v1.set_node_state has no queue_name input")
+	assert.NotContains(t, r.stderr, "no such input")
+	assert.Contains(t, r.stderr, "ended ERROR: IronicAction.node.set_provision_state failed: Node "+missing+" could not be found. (HTTP 404)\n")
+
+	// a workflow that takes queue_name posts to the chosen queue
+	ok(t, u, "workflow", "run", planWF, `{"container": "q1"}`, "--queue", "mine", "-q")
+	assert.NotEmpty(t, u.Messages("mine"))
+}
+
 func TestWorkflowRunBadInputExitsTwoBeforeAnyExecution(t *testing.T) {
 	t.Parallel()
 	u := tripleotest.NewT(t)

@@ -42,6 +42,13 @@ type wfResult struct {
 	extra   map[string]any // extra payload keys (also published)
 	// stateInfo is the ERROR state_info of a silent (no queue) workflow.
 	stateInfo string
+	// bare: a silent workflow ended by a bare `fail` whose output-on-error is
+	// {result: message}: Mistral 15 leaves state_info null.
+	bare bool
+	// unhandled is a task that failed with only on-complete (and
+	// publish-on-error) after it: the workflow posts its message and goes
+	// on, then Mistral ends it ERROR ("Failure caused by error in tasks").
+	unhandled *taskEx
 	// planName and deploymentStatus fill the standard envelope.
 	planName, deploymentStatus string
 }
@@ -52,6 +59,12 @@ func success(message any, extra map[string]any) wfResult {
 
 func failed(message any, extra map[string]any) wfResult {
 	return wfResult{status: "FAILED", message: message, extra: extra}
+}
+
+// bareFail ends a silent workflow as `publish: message` then a bare `fail`
+// with `output-on-error: {result: <% $.message %>}` does.
+func bareFail(message string) wfResult {
+	return wfResult{status: "FAILED", message: message, bare: true}
 }
 
 // flow is a running execution as its workflow function sees it.
@@ -174,38 +187,6 @@ func (u *Undercloud) execDictLocked(ex *execution) map[string]any {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return deepCopy(u.execDict(ex)).(map[string]any)
-}
-
-// send is tripleo.messaging.v1.send: a child execution that posts
-// {type, payload: {status, message, root_execution_id, execution_id, plan_name,
-// deployment_status, ...extra}}, records the message in <plan>-messages when
-// plan_name is set, and fails when the status is FAILED. It returns the send
-// execution and its task.
-func (f *flow) send(status string, message any, extra map[string]any, planName, deploymentStatus string, final bool) (*execution, *taskEx) {
-	u := f.u
-	payload := map[string]any{"status": status, "message": message, "root_execution_id": nullable(f.ex.rootID),
-		"execution_id": f.ex.id, "plan_name": nullable(planName), "deployment_status": nullable(deploymentStatus)}
-	for k, v := range extra {
-		payload[k] = v
-	}
-	body := map[string]any{"type": f.msgType(), "payload": payload}
-	t := f.task("send_message", "WORKFLOW", "RUNNING", nil)
-	sendDef := u.wfByName["tripleo.messaging.v1.send"]
-	in := withDefaults(sendDef.inputs, map[string]any{"queue_name": f.queue(), "type": f.msgType(), "execution": map[string]any{"id": f.ex.id, "name": f.ex.wfName},
-		"status": status, "message": message, "payload": extra, "plan_name": nullable(planName), "deployment_status": nullable(deploymentStatus)})
-	child := u.newExecution(sendDef, in, f.rootOf(), t.id, "")
-	u.deliver(f.def.name, f.queue(), body, final)
-	if planName != "" {
-		u.recordPlanMessage(planName, f.msgType(), body, deploymentStatus)
-	}
-	if status == "FAILED" {
-		u.endExecution(child, "ERROR", "Workflow failed due to message status", map[string]any{"result": "Workflow failed due to message status"})
-		u.finishTask(t, "ERROR", "Workflow failed due to message status", nil)
-	} else {
-		u.endExecution(child, "SUCCESS", "", map[string]any{"type": f.msgType(), "payload": payload})
-		u.finishTask(t, "SUCCESS", "", nil)
-	}
-	return child, t
 }
 
 func (f *flow) rootOf() string {
@@ -347,6 +328,13 @@ func (u *Undercloud) runFlow(ctx context.Context, ex *execution) wfResult {
 	case standard:
 		sendEx, sendTask = f.send(res.status, res.message, res.extra, res.planName, res.deploymentStatus, true)
 	}
+	if res.status == "SUCCESS" && res.unhandled != nil {
+		t := res.unhandled
+		info := fmt.Sprintf("Failure caused by error in tasks: %s\n\n  %s [task_ex_id=%s] -> %s\n", t.name, t.name, t.id, t.stateInfo)
+		pub["result"] = info
+		u.endExecution(ex, "ERROR", info, pub)
+		return wfResult{status: "FAILED", message: res.message}
+	}
 	if res.status == "SUCCESS" {
 		u.endExecution(ex, "SUCCESS", "", pub)
 		return res
@@ -359,6 +347,10 @@ func (u *Undercloud) runFlow(ctx context.Context, ex *execution) wfResult {
 		info := fmt.Sprintf("Failure caused by error in tasks: send_message\n\n  send_message [task_ex_id=%s] -> Workflow failed due to message status\n    [wf_ex_id=%s, idx=0]: Workflow failed due to message status\n", sendTask.id, sendEx.id)
 		u.endExecution(ex, "ERROR", info, map[string]any{"result": info})
 	default:
+		if res.bare {
+			u.endExecution(ex, "ERROR", "", map[string]any{"result": res.message})
+			break
+		}
 		info := res.stateInfo
 		if info == "" {
 			info = asString(res.message)

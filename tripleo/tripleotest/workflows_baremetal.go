@@ -3,7 +3,6 @@ package tripleotest
 import (
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 )
 
@@ -17,152 +16,6 @@ const (
 	setStateDelay     = 3 * time.Second // set_node_state's retry delay (count 400)
 	powerDelay        = 6 * time.Second // set_power_state's retry delay (count 20)
 )
-
-func ironicActionError(method, msg string) string {
-	return "IronicAction." + method + " failed: " + msg
-}
-
-// nodeState reads a node's provision state and last error ("" when gone).
-func (u *Undercloud) nodeState(id string) (state, lastErr, power string, reserved, ok bool) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	n := u.nodeLocked(id)
-	if n == nil {
-		return "", "", "", false, false
-	}
-	return n.provisionState, n.lastError, n.powerState, n.reservation != "", true
-}
-
-func noneIfEmpty(s string) string {
-	if s == "" {
-		return "None"
-	}
-	return s
-}
-
-// wfSetNodeState: node_set_provision_state, then node_get every 3 s (400
-// tries) until target_state or one of error_states.
-func wfSetNodeState(f *flow) wfResult {
-	u := f.u
-	id, action, target := f.str("node_uuid"), f.str("state_action"), f.str("target_state")
-	errStates := asStrings(f.in["error_states"])
-	u.mu.Lock()
-	n := u.nodeLocked(id)
-	msg := "Node " + id + " could not be found."
-	if n != nil {
-		_, msg = u.provisionLocked(n, action, nil)
-	}
-	u.mu.Unlock()
-	if msg != "" {
-		return wfResult{status: "FAILED", stateInfo: ironicActionError("node.set_provision_state", msg)}
-	}
-	state, lastErr := "", ""
-	for try := 0; try < 400; try++ {
-		var ok bool
-		state, lastErr, _, _, ok = u.nodeState(id)
-		if !ok || state == target || slices.Contains(errStates, state) {
-			break
-		}
-		if !f.sleep(setStateDelay) {
-			return wfResult{}
-		}
-	}
-	if state != target {
-		return wfResult{status: "FAILED", stateInfo: fmt.Sprintf(`Node %s did not reach state "%s", the state is "%s", error: %s`, id, target, state, noneIfEmpty(lastErr))}
-	}
-	return success(nil, nil)
-}
-
-// wfSetPowerState: node_set_power_state, then poll every 6 s (20 tries) until
-// the power state is reached and the node is not reserved.
-func wfSetPowerState(f *flow) wfResult {
-	u := f.u
-	id, action, target := f.str("node_uuid"), f.str("state_action"), f.str("target_state")
-	u.mu.Lock()
-	n := u.nodeLocked(id)
-	msg := "Node " + id + " could not be found."
-	if n != nil {
-		msg = ""
-		verb := map[string]string{"on": "power on", "off": "power off", "reboot": "rebooting"}[action]
-		if verb == "" {
-			verb = action
-		}
-		final, ok := powerTargets[verb]
-		switch {
-		case !ok:
-			msg = invalidAction(verb, n)
-		case n.reservation != "":
-			msg = lockedMsg(n)
-		default:
-			u.setPowerLocked(n, verb, final)
-		}
-	}
-	u.mu.Unlock()
-	if msg != "" {
-		return wfResult{status: "FAILED", stateInfo: ironicActionError("node.set_power_state", msg)}
-	}
-	power := ""
-	for try := 0; try < 20; try++ {
-		if !f.sleep(powerDelay) {
-			return wfResult{}
-		}
-		var reserved bool
-		_, _, power, reserved, _ = u.nodeState(id)
-		if (power == target || power == f.str("error_state")) && !reserved {
-			break
-		}
-	}
-	if power != target {
-		return wfResult{status: "FAILED", stateInfo: fmt.Sprintf(`Node %s did not reach power state "%s", the current state is "%s".`, id, target, power)}
-	}
-	return success(nil, nil)
-}
-
-func wfCellV2Discovery(f *flow) wfResult {
-	if !f.sleep(cellDiscoveryTime) {
-		return wfResult{}
-	}
-	return success(nil, nil)
-}
-
-// withItems runs one sub-workflow per item, at most concurrency at a time
-// (0 = all), and returns the failed items' results ({"result": state_info}).
-func (f *flow) withItems(items []string, concurrency int, name string, input func(item string) map[string]any) (failed []any, failedItems []string) {
-	if concurrency <= 0 {
-		concurrency = len(items)
-	}
-	sem := make(chan struct{}, max(concurrency, 1))
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	results := make([]*execution, len(items))
-	oks := make([]bool, len(items))
-	for i, it := range items {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-f.ctx.Done():
-				return
-			}
-			defer func() { <-sem }()
-			ex, res := f.sub(name, input(it))
-			mu.Lock()
-			results[i], oks[i] = ex, res.status == "SUCCESS"
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	for i, ex := range results {
-		if ex != nil && !oks[i] {
-			f.u.mu.Lock()
-			failed = append(failed, map[string]any{"result": ex.stateInfo})
-			f.u.mu.Unlock()
-			failedItems = append(failedItems, items[i])
-		}
-	}
-	return failed, failedItems
-}
 
 // wfManage: set_node_state(manage → manageable, error_states enroll/error) per node.
 func wfManage(f *flow) wfResult {
@@ -470,37 +323,6 @@ func wfIntrospectManageable(f *flow) wfResult {
 		return failed(out, map[string]any{"introspected_nodes": []any{}})
 	}
 	return success("", map[string]any{"introspected_nodes": res.extra["introspected_nodes"]})
-}
-
-// wfManualCleaning: clean with clean_steps, then poll every retry_delay until
-// "manageable" or the timeout. Like the real one it does not notice "clean
-// failed": a failed clean burns the whole (scaled) timeout.
-func wfManualCleaning(f *flow) wfResult {
-	u := f.u
-	id := f.str("node_uuid")
-	u.mu.Lock()
-	n := u.nodeLocked(id)
-	msg := "Node " + id + " could not be found."
-	if n != nil {
-		_, msg = u.provisionLocked(n, "clean", asList(f.in["clean_steps"]))
-	}
-	u.mu.Unlock()
-	if msg != "" {
-		return failed(ironicActionError("node.set_provision_state", msg), nil)
-	}
-	delay := time.Duration(f.integer("retry_delay", 10)) * time.Second
-	timeout := time.Duration(f.integer("timeout", 7200)) * time.Second
-	count := f.integer("retry_count", 720)
-	for try, waited := 0, time.Duration(0); try <= count && waited < timeout; try++ {
-		if state, _, _, _, _ := u.nodeState(id); state == "manageable" {
-			return success("", nil)
-		}
-		if !f.sleep(delay) {
-			return wfResult{}
-		}
-		waited += delay
-	}
-	return failed(fmt.Sprintf("Cleaning of node %s timed out.", id), nil)
 }
 
 func actValidateNodes(a *actCtx) (any, error) {

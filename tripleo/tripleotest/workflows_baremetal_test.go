@@ -207,8 +207,9 @@ func TestProvideAndCleaning(t *testing.T) {
 		t.Errorf("provide of a failing node: %v %q", err, msgLines(evs))
 	}
 	for _, ex := range u.Executions() {
-		if ex.Workflow == "tripleo.baremetal.v1.set_node_state" && ex.State == "ERROR" && ex.StateInfo != want {
-			t.Errorf("set_node_state state_info %q", ex.StateInfo)
+		// a bare fail: state_info null, the reason in output-on-error's result
+		if ex.Workflow == "tripleo.baremetal.v1.set_node_state" && ex.State == "ERROR" && (ex.StateInfo != "" || ex.Output["result"] != want) {
+			t.Errorf("set_node_state state_info %q, output %v", ex.StateInfo, ex.Output)
 		}
 	}
 }
@@ -227,8 +228,25 @@ func TestSetNodeState(t *testing.T) {
 	}
 	_, err = r.Wait(ctx)
 	var we *tripleo.WorkflowError
-	if !errors.As(err, &we) || we.State != "ERROR" || !strings.Contains(we.StateInfo, `The requested action "provide" can not be performed on node "`+n.UUID+`" while it is in state "enroll".`) {
+	refused := `The requested action "provide" can not be performed on node "` + n.UUID + `" while it is in state "enroll".`
+	if !errors.As(err, &we) || we.State != "ERROR" || we.StateInfo != "" || !strings.Contains(we.Reason, refused) || !strings.Contains(err.Error(), refused) {
 		t.Errorf("invalid transition: %v", err)
+	}
+	// the failed task holds Ironic's text too
+	tasks, err := c.ListTasks(ctx, r.ExecutionID())
+	if err != nil || len(tasks) == 0 || tasks[0].Name != "set_provision_state" || tasks[0].State != "ERROR" || !strings.Contains(tasks[0].Result, refused) {
+		t.Errorf("tasks: %v %+v", err, tasks)
+	}
+	// a node Ironic does not know: Ironic's 404 text
+	missing := "0d7c1f0e-8b43-4d0c-9d1e-000000000404"
+	r, err = tripleo.Start(ctx, c, "tripleo.baremetal.v1.set_node_state", map[string]any{"node_uuid": missing, "state_action": "manage", "target_state": "manageable"},
+		tripleo.DecodeFinal, tripleo.StartOpts{NoQueue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.Wait(ctx)
+	if err == nil || !strings.Contains(err.Error(), "Node "+missing+" could not be found. (HTTP 404)") {
+		t.Errorf("unknown node: %v", err)
 	}
 	if len(u.Messages("tripleo")) != 0 {
 		t.Error("an internal helper posted a message")

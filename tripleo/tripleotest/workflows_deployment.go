@@ -217,13 +217,23 @@ func wfDeployOnServers(f *flow) wfResult {
 
 // wfGetDeploymentStatus reads <plan>-messages/deployment_status.yaml; the
 // payload's deployment_status is that whole document, as Queens posts it.
+// With nothing recorded the Swift read fails (the task's state_info and
+// result say so): the workflow still posts SUCCESS, with message "No
+// deployment status found for plan <plan>" and deployment_status "", and
+// then ends ERROR, the failed task handled only by on-complete.
 func wfGetDeploymentStatus(f *flow) wfResult {
 	plan := f.str("plan")
 	b, err := f.u.swiftGetObject(plan+"-messages", "deployment_status.yaml")
 	if err != nil {
 		msg := fmt.Sprintf("Failed to run action [action_ex_id=%s, action_cls='<class 'mistral.actions.action_factory.SwiftAction'>', attributes='{'client_method_name': 'get_object'}', params='{'container': '%s-messages', 'obj': 'deployment_status.yaml'}']\n SwiftAction.get_object failed: %s",
 			newID(), plan, swiftClientError("Object GET failed", f.u.swiftURL()+"/"+plan+"-messages/deployment_status.yaml", 404))
-		return failed(msg, nil)
+		// publish-on-error, then on-complete: send_message still posts
+		// SUCCESS, and then Mistral ends the execution ERROR (seen on Mistral 15)
+		t := f.task("get_deployment_status", "ACTION", "RUNNING", nil)
+		f.u.finishTask(t, "ERROR", msg, msg)
+		res := success("No deployment status found for plan "+plan, map[string]any{"deployment_status": ""})
+		res.unhandled = t
+		return res
 	}
 	v, _ := yamlLoad(b)
 	return success("", map[string]any{"deployment_status": v})

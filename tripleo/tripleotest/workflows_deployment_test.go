@@ -28,6 +28,20 @@ func TestDeployPlan(t *testing.T) {
 	if err := c.RunAction(testCtx(t), "tripleo.parameters.update", map[string]any{"parameters": map[string]any{"ControllerCount": 3, "ComputeCount": 2}}, nil); err != nil {
 		t.Fatal(err)
 	}
+	// nothing recorded yet: a SUCCESS message with an empty deployment_status,
+	// then ERROR (the failed Swift read had only on-complete after it)
+	_, evs, err := runWF(t, c, "tripleo.deployment.v1.get_deployment_status", nil)
+	wantMessages(t, evs, "tripleo.deployment.v1.get_deployment_status SUCCESS: No deployment status found for plan overcloud")
+	var we *tripleo.WorkflowError
+	if !errors.As(err, &we) || !strings.HasPrefix(we.StateInfo, "Failure caused by error in tasks: get_deployment_status") || we.LastMessage.Payload.DeploymentStatus != "" {
+		t.Fatalf("nothing recorded: %v", err)
+	}
+	if ex, _ := u.Execution(we.ExecutionID); ex.Output["deployment_status"] != "" || ex.Output["message"] != "No deployment status found for plan overcloud" {
+		t.Errorf("output %v", ex.Output)
+	}
+	if tasks, err := c.ListTasks(testCtx(t), we.ExecutionID); err != nil || len(tasks) == 0 || tasks[0].State != "ERROR" || !strings.Contains(tasks[0].Result, "404") {
+		t.Errorf("tasks %v %+v", err, tasks)
+	}
 	f, evs := mustRun(t, c, "tripleo.deployment.v1.deploy_plan", map[string]any{"container": "overcloud"})
 	got := msgLines(evs)
 	if len(got) != 2 || got[0] != "tripleo.deployment.v1.deploy_plan RUNNING: Workflow Started" || !strings.HasPrefix(got[1], `tripleo.deployment.v1.deploy_plan SUCCESS: {"stack":{"id":`) {
@@ -101,7 +115,7 @@ func TestDeployPlan(t *testing.T) {
 			}
 		}
 	}
-	_, evs, err := runWF(t, c, "tripleo.deployment.v1.deploy_on_servers", map[string]any{"server_name": "novacompute-1", "config_name": "bad", "config": "echo oops >&2\nexit 3"})
+	_, evs, err = runWF(t, c, "tripleo.deployment.v1.deploy_on_servers", map[string]any{"server_name": "novacompute-1", "config_name": "bad", "config": "echo oops >&2\nexit 3"})
 	if err == nil || len(msgLines(evs)) != 2 {
 		t.Errorf("failing config: %v %q", err, msgLines(evs))
 	}
