@@ -238,9 +238,6 @@ func decodeNumber(b []byte) (any, error) {
 	return v, err
 }
 
-// maxServerMessage bounds ServerMessage's text (512 bytes and "...").
-const maxServerMessage = 515
-
 func FuzzServerMessage(f *testing.F) {
 	for _, s := range []string{
 		`{"faultcode": "Client", "faultstring": "Workflow not found [name=x]", "debuginfo": null}`,
@@ -251,6 +248,8 @@ func FuzzServerMessage(f *testing.F) {
 		`<html><h1>Conflict</h1><p>There was a conflict</p></html>`,
 		"<html>\n<head><title>503 Service Unavailable</title></head>\n<body>No server is available to handle this request.</body></html>",
 		strings.Repeat("é", 300),
+		"<p>Stack update failed: x" + strings.Repeat("€", 200) + "</p>",
+		`{"error": {"message": "` + strings.Repeat("Property error: resources.Controller.properties.count: ", 12) + `", "type": "StackValidationFailed"}}`,
 		`{"message": ""}`,
 	} {
 		f.Add([]byte(s))
@@ -260,7 +259,7 @@ func FuzzServerMessage(f *testing.F) {
 		if utf8.Valid(body) && !utf8.ValidString(msg) {
 			t.Fatalf("valid UTF-8 in, invalid out: %q", msg)
 		}
-		if len(msg) > maxServerMessage {
+		if len(msg) > maxServerMessage+len("...") {
 			t.Fatalf("message of %d bytes", len(msg))
 		}
 	})
