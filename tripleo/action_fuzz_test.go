@@ -30,7 +30,7 @@ func FuzzRunActionResult(f *testing.F) {
 			f.Fatal(err)
 		}
 		f.Add(b, secret)
-		// SEED-E f.Add(b, secret+"é")
+		f.Add(b, secret+"é")
 	}
 	for _, s := range []string{
 		`{"state": "ERROR", "output": "{\"result\": \"wrong password Fz-S3cret-Pw9\"}"}`,

@@ -238,6 +238,19 @@ func TestRunActionDecodesResultAndErrors(t *testing.T) {
 	assert.Equal(t, "Action not found [action_name=tripleo.nope]", api.Message)
 }
 
+func TestRunActionErrorObjectIsMaskedAndRedactedInEveryForm(t *testing.T) {
+	c, mt := newMockClient(t)
+	// Mistral's output is Python's json.dumps: non-ASCII as \uXXXX, quotes escaped.
+	output := `{"result": {"error": "bad password \"p\u00e4ss\"w0rd\" for admin", "password": "p\u00e4ss\"w0rd", "n": 1.50}}`
+	mt.RegisterResponder("POST", mistralURL+"/action_executions", func(r *http.Request) (*http.Response, error) {
+		return tripleotest.JSONResponse(r, 201, map[string]any{"id": "a1", "state": "ERROR", "output": output}), nil
+	})
+	err := c.RunAction(context.Background(), "tripleo.x", map[string]any{"password": tripleo.Secret(`päss"w0rd`)}, nil)
+	var ae *tripleo.ActionError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, `{"error":"bad password \"***\" for admin","n":1.50,"password":"***"}`, ae.Result)
+}
+
 func TestRunActionRetriesOnlyWhenSurelyNotProcessed(t *testing.T) {
 	c, mt := newMockClient(t)
 	calls := 0
