@@ -133,6 +133,8 @@ func FuzzBulkUploadReport(f *testing.F) {
 		`{"Response Status": "400 Bad Request", "Response Body": "Invalid Tar File: truncated header", "Number Files Created": 1, "Errors": [["/v1/AUTH_x/overcloud/environments/a%20b.yaml", "413 Request Entity Too Large"], ["overcloud/roles_data.yaml", "400 Bad Request"]]}`,
 		`{"Response Status": "503 Service Unavailable", "Response Body": "", "Number Files Created": 0, "Errors": []}`,
 		`{"Response Status": "201 Created", "Number Files Created": 9, "Errors": [[], ["x"], ["overcloud.yaml", "", "extra"]]}`,
+		"   \n{\"Response Status\": \"200 OK\", \"Number Files Created\": 2}",
+		`{"Response Status": "201 Created", "Number Files Created": -1}`,
 		``,
 	} {
 		f.Add([]byte(s))
