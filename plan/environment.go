@@ -85,7 +85,7 @@ func ParseEnvironment(data []byte) (*Environment, error) {
 				for _, m := range list {
 					ent := EnvironmentEntry{}
 					ent.Path, _ = m["path"].(string)
-					if d, ok := m["data"].(map[string]any); ok {
+					if d, ok := stringKeys(m["data"]).(map[string]any); ok {
 						ent.Data = d
 					}
 					e.Environments = append(e.Environments, ent)
@@ -115,7 +115,49 @@ func ParseEnvironment(data []byte) (*Environment, error) {
 			return nil, fmt.Errorf("plan environment: %s: %w", key, err)
 		}
 	}
+	for _, m := range []*map[string]any{&e.ParameterDefaults, &e.ResourceRegistry, &e.DerivedParameters, &e.WorkflowParameters, &e.Other} {
+		*m = stringKeys(*m).(map[string]any)
+	}
 	return e, nil
+}
+
+// stringKeys turns the mappings that YAML decodes with keys other than
+// strings (map[any]any: 1, true, null, ...) into map[string]any at any depth,
+// the keys written as JSON would write them, so that the environment marshals
+// to JSON (and prints) like tripleo-common's json.dumps of the same file. A
+// string key wins over another key written the same.
+func stringKeys(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			t[k] = stringKeys(x)
+		}
+	case map[any]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			if s, ok := k.(string); ok {
+				out[s] = stringKeys(x)
+			}
+		}
+		for k, x := range t {
+			if _, ok := k.(string); ok {
+				continue
+			}
+			key := "null"
+			if k != nil {
+				key = fmt.Sprint(k)
+			}
+			if _, taken := out[key]; !taken {
+				out[key] = stringKeys(x)
+			}
+		}
+		return out
+	case []any:
+		for i := range t {
+			t[i] = stringKeys(t[i])
+		}
+	}
+	return v
 }
 
 // decodePasswords turns the passwords mapping into Secrets: scalars as their
@@ -142,7 +184,7 @@ func decodePasswords(node *yaml.Node) (map[string]tripleo.Secret, error) {
 		if err := v.Decode(&x); err != nil {
 			return nil, fmt.Errorf("line %d: password %s: cannot be decoded", v.Line, k)
 		}
-		b, err := json.Marshal(x)
+		b, err := json.Marshal(stringKeys(x))
 		if err != nil {
 			return nil, fmt.Errorf("line %d: password %s: cannot be encoded as JSON", v.Line, k)
 		}

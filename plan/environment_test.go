@@ -111,3 +111,17 @@ func TestParseEnvironmentErrors(t *testing.T) {
 	require.NoError(t, err, "JSON is YAML")
 	assert.Equal(t, []any{1}, env.Other["custom_key"])
 }
+
+func TestParseEnvironmentKeysThatAreNotStrings(t *testing.T) {
+	env, err := plan.ParseEnvironment([]byte("parameter_defaults:\n  NodeMap: {1: a, true: b, ~: c}\n  Hosts: [{0: x}]\n" +
+		"passwords:\n  KeystoneFernetKeys: {0: {content: fernet-zero}}\n0: {0: o}\n"))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"1": "a", "true": "b", "null": "c"}, env.ParameterDefaults["NodeMap"])
+	assert.Equal(t, []any{map[string]any{"0": "x"}}, env.ParameterDefaults["Hosts"])
+	assert.Equal(t, map[string]any{"0": map[string]any{"0": "o"}}, env.Other)
+	assert.Equal(t, `{"0":{"content":"fernet-zero"}}`, env.Passwords["KeystoneFernetKeys"].Reveal())
+	s := env.String()
+	assert.Contains(t, s, `parameter_defaults: {"Hosts":[{"0":"x"}],"NodeMap":{"1":"a","null":"c","true":"b"}}`)
+	assert.Contains(t, s, `other: {"0":{"0":"o"}}`)
+	assert.NotContains(t, s, "fernet-zero")
+}
