@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -64,7 +65,7 @@ type EnvironmentEntry struct {
 func ParseEnvironment(data []byte) (*Environment, error) {
 	var raw map[string]yaml.Node
 	if err := yaml.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("plan environment: %w", err)
+		return nil, fmt.Errorf("plan environment: %w", yamlError(err))
 	}
 	e := &Environment{}
 	for key, node := range raw {
@@ -111,14 +112,37 @@ func ParseEnvironment(data []byte) (*Environment, error) {
 			}
 		}
 		if err != nil {
-			// yaml errors quote no values of their own beyond types and lines.
-			return nil, fmt.Errorf("plan environment: %s: %w", key, err)
+			return nil, fmt.Errorf("plan environment: %s: %w", key, yamlError(err))
 		}
 	}
 	for _, m := range []*map[string]any{&e.ParameterDefaults, &e.ResourceRegistry, &e.DerivedParameters, &e.WorkflowParameters, &e.Other} {
 		*m = stringKeys(*m).(map[string]any)
 	}
 	return e, nil
+}
+
+// yamlTypeError reads one message of a *yaml.TypeError: "line N: cannot
+// unmarshal !!tag `value` into type" (the value cut to 7 bytes and "...").
+var yamlTypeError = regexp.MustCompile(`(?s)^(line \d+: cannot unmarshal \S+)(?: .*)? (into .+)$`)
+
+// yamlError returns err, except that a *yaml.TypeError, which quotes the start
+// of the values it could not decode (a password, in a malformed file), is
+// replaced by the same messages without the values (and without the chain
+// that would still hold them).
+func yamlError(err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	msgs := make([]string, len(te.Errors))
+	for i, m := range te.Errors {
+		if g := yamlTypeError.FindStringSubmatch(m); g != nil {
+			msgs[i] = g[1] + " " + g[2]
+		} else {
+			msgs[i] = "a value of the wrong type"
+		}
+	}
+	return errors.New("yaml: unmarshal errors: " + strings.Join(msgs, "; "))
 }
 
 // stringKeys turns the mappings that YAML decodes with keys other than

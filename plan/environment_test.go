@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
@@ -124,4 +126,19 @@ func TestParseEnvironmentKeysThatAreNotStrings(t *testing.T) {
 	assert.Contains(t, s, `parameter_defaults: {"Hosts":[{"0":"x"}],"NodeMap":{"1":"a","null":"c","true":"b"}}`)
 	assert.Contains(t, s, `other: {"0":{"0":"o"}}`)
 	assert.NotContains(t, s, "fernet-zero")
+}
+
+func TestParseEnvironmentErrorsQuoteNoValue(t *testing.T) {
+	for doc, want := range map[string]string{
+		"generated-admin-pw":                     "plan environment: yaml: unmarshal errors: line 1: cannot unmarshal !!str into map[string]yaml.Node",
+		"parameter_defaults: user-pw-1234\n":     "plan environment: parameter_defaults: yaml: unmarshal errors: line 1: cannot unmarshal !!str into map[string]interface {}",
+		"environments: [pw-12345, 'a into b']\n": "plan environment: environments: yaml: unmarshal errors: line 1: cannot unmarshal !!str into map[string]interface {}; line 1: cannot unmarshal !!str into map[string]interface {}",
+		"name: [1]\n":                            "plan environment: name: yaml: unmarshal errors: line 1: cannot unmarshal !!seq into string",
+	} {
+		_, err := plan.ParseEnvironment([]byte(doc))
+		require.Error(t, err)
+		assert.Equal(t, want, err.Error())
+		var te *yaml.TypeError
+		assert.False(t, errors.As(err, &te), "the chain keeps no error quoting the value")
+	}
 }
