@@ -21,6 +21,7 @@ func FuzzParseView(f *testing.F) {
 	}
 	f.Add(b)
 	for _, s := range []string{
+		`{"heat_resource_tree": {"parameters": {"": {"name": "A"}, "A": {"type": "String"}}}}`,
 		`{"heat_resource_tree": {"parameters": {"Db": {"noEcho": "TRUE", "default": {"a": [1]}, "value": 5}}, "resources": {"r1": {"name": "Root", "parameters": ["Db"], "resources": ["r2"]}, "r2": {"id": "x", "type": "OS::Heat::ResourceGroup"}}}, "environment_parameters": {"Db": "v", "RabbitCookie": ["c"], "plain": null}}`,
 		`{"heat_resource_tree": {"parameters": {"P": null}}, "environment_parameters": null}`,
 		`{"heat_resource_tree": null}`,
