@@ -370,3 +370,21 @@ func TestListExecutionsNextPageKeepsIncludeOutput(t *testing.T) {
 	assert.JSONEq(t, "1", string(list[0].Output["n"]))
 	assert.JSONEq(t, "2", string(list[1].Output["n"]), "the second page was asked with include_output=true")
 }
+
+// A "next" link back to a page already read (here the first one, once the
+// first request's query is put back) ends the list with an error instead of
+// reading the same pages forever.
+func TestListExecutionsStopsAtANextLinkBackToAReadPage(t *testing.T) {
+	c, mt := newMockClient(t)
+	n := 0
+	mt.RegisterResponder("GET", mistralURL+"/executions", func(r *http.Request) (*http.Response, error) {
+		n++
+		return tripleotest.JSONResponse(r, 200, map[string]any{"next": mistralURL + "/executions?limit=1", "executions": []any{
+			tripleotest.ExecutionJSON("e1", "wf", "SUCCESS", "", nil, nil)}}), nil
+	})
+	_, err := c.ListExecutions(context.Background(), tripleo.ListExecutionsOpts{WorkflowName: "wf", Limit: 1})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "mistral: list executions: the next link")
+	assert.Contains(t, err.Error(), "leads back to a page already read")
+	assert.Equal(t, 1, n)
+}

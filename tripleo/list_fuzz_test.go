@@ -25,8 +25,10 @@ const maxListPages = 10
 // page read.
 func FuzzMistralList(f *testing.F) {
 	for _, s := range []string{
+		`{"executions": [{"id": "6c4c0b1e-0000-4000-8000-000000000001", "workflow_name": "tripleo.plan_management.v1.create_deployment_plan", "state": "SUCCESS", "input": "{\"container\": \"overcloud\"}", "output": "{}", "params": "{}"}], "next": "http://mistral.test/v2/executions?marker=6c4c0b1e-0000-4000-8000-000000000001&limit=1&sort_keys=created_at&sort_dirs=asc"}`,
 		`{"executions": []}`,
 		`{"executions": [{"id": "a"}, {"id": "b", "output": null}]}`,
+		`{"executions": [{"id": "a"}], "next": "http://mistral.test/v2/executions?limit=1"}`,
 		`{"executions": [{"id": "a"}], "next": "%zz"}`,
 		`{"executions": {"id": "a"}}`,
 		`{"executions": [{"input": "[1]"}]}`,

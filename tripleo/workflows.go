@@ -46,26 +46,37 @@ type mistralPage struct {
 	// carry holds the first request's query: Mistral's "next" links drop some
 	// parameters (Mistral 15 drops include_output), which NextPageURL puts back.
 	carry url.Values
+	// read holds the URLs of the pages read so far by the pager.
+	read map[string]bool
 }
 
 // NextPageURL is Mistral's "next" link with the first request's query
-// parameters it lacks added back.
+// parameters it lacks added back. A link to a page already read is an error
+// (following it would read the same pages forever).
 func (p mistralPage) NextPageURL() (string, error) {
 	next, err := p.LinkedPageBase.NextPageURL()
-	if err != nil || next == "" || len(p.carry) == 0 {
+	if err != nil || next == "" {
 		return next, err
 	}
 	u, err := url.Parse(next)
 	if err != nil {
 		return next, nil
 	}
-	q := u.Query()
-	for k, vs := range p.carry {
-		if _, ok := q[k]; !ok {
-			q[k] = vs
+	if len(p.carry) > 0 {
+		q := u.Query()
+		for k, vs := range p.carry {
+			if _, ok := q[k]; !ok {
+				q[k] = vs
+			}
 		}
+		u.RawQuery = q.Encode()
 	}
-	u.RawQuery = q.Encode()
+	if p.read[u.String()] {
+		return "", fmt.Errorf("the next link %q leads back to a page already read", next)
+	}
+	if len(p.carry) == 0 {
+		return next, nil
+	}
 	return u.String(), nil
 }
 
@@ -84,8 +95,10 @@ func listMistral[T any](ctx context.Context, sc *gophercloud.ServiceClient, op, 
 	if u, err := url.Parse(first); err == nil {
 		carry = u.Query()
 	}
+	read := map[string]bool{}
 	pager := pagination.NewPager(sc, first, func(r pagination.PageResult) pagination.Page {
-		return mistralPage{LinkedPageBase: pagination.LinkedPageBase{PageResult: r, LinkPath: []string{"next"}}, key: key, carry: carry}
+		read[r.URL.String()] = true
+		return mistralPage{LinkedPageBase: pagination.LinkedPageBase{PageResult: r, LinkPath: []string{"next"}}, key: key, carry: carry, read: read}
 	})
 	err := pager.EachPage(ctx, func(_ context.Context, p pagination.Page) (bool, error) {
 		var items []T
