@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
+	"github.com/gophercloud/gophercloud/v2/openstack/orchestration/v1/stackevents"
 	"github.com/gophercloud/gophercloud/v2/pagination"
 
 	"github.com/tripleo-go/sdk/tripleo"
@@ -21,11 +22,15 @@ import (
 
 // fuzzHeat answers every request with status and body (no socket).
 type fuzzHeat struct {
-	status int
-	body   []byte
+	status   int
+	body     []byte
+	requests int
 }
 
 func (h *fuzzHeat) RoundTrip(r *http.Request) (*http.Response, error) {
+	if h.requests++; h.requests > maxEventPages {
+		return &http.Response{StatusCode: 418, Status: "418 I'm a teapot", Request: r, Body: io.NopCloser(bytes.NewReader(nil))}, nil
+	}
 	return &http.Response{
 		StatusCode: h.status, Status: http.StatusText(h.status), Request: r,
 		Header: http.Header{"Content-Type": {"application/json"}},
@@ -50,10 +55,16 @@ func seedFile(f *testing.F, name string) []byte {
 	return b
 }
 
+// maxEventPages bounds the requests of one fuzzed input: the test Heat
+// answers every page request with the same body.
+const maxEventPages = 10
+
 // FuzzHeatEventPage reads a Heat events page as the watch does (the body as
 // gophercloud decodes it) and feeds its events to a follower: a page is either
 // read whole or reported; the marker is the last event's id; times read back;
-// the resource counters never go negative nor exceed the resources seen.
+// the resource counters never go negative nor exceed the resources seen; and
+// paging (eachEventPage, the same body for every marker) does not read the
+// same page again and again.
 func FuzzHeatEventPage(f *testing.F) {
 	f.Add(seedFile(f, "events-page.json"))
 	for _, s := range []string{
@@ -67,9 +78,19 @@ func FuzzHeatEventPage(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	c := fuzzClient(f, &fuzzHeat{status: 200, body: []byte(`{}`)})
+	h := &fuzzHeat{status: 200}
+	c := fuzzClient(f, h)
 
 	f.Fuzz(func(t *testing.T, data []byte) {
+		h.body, h.requests = data, 0
+		err := eachEventPage(context.Background(), c, "overcloud", "sid", eventQuery{SortDir: "asc", Limit: 2}, func([]stackevents.Event) bool { return true })
+		if h.requests > maxEventPages {
+			t.Fatalf("the same page was read %d times", h.requests)
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), "heat: list events of stack overcloud: ") {
+			t.Fatalf("error without the operation: %v", err)
+		}
+
 		var body any
 		if json.Unmarshal(data, &body) != nil {
 			return // gophercloud reports a body that is not JSON
