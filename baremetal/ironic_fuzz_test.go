@@ -75,7 +75,7 @@ func FuzzIronicNodes(f *testing.F) {
 			var page struct {
 				Nodes []NodeState `json:"nodes"`
 			}
-			if err := json.Unmarshal(data, &page); err != nil {
+			if err := json.NewDecoder(bytes.NewReader(data)).Decode(&page); err != nil { // as gophercloud reads a body
 				t.Fatalf("listed %d nodes from a body that does not decode: %v", len(nodes), err)
 			}
 			if !slices.Equal(nodes, page.Nodes) && len(nodes)+len(page.Nodes) > 0 {
