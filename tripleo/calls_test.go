@@ -108,6 +108,12 @@ func TestParseInputsForms(t *testing.T) {
 	assert.Equal(t, []tripleo.Input{{Name: "container", Required: true}, {Name: "generate_passwords", Default: true}}, in)
 	_, err = tripleo.ParseInputs("::: not yaml", "x")
 	assert.Error(t, err)
+	// several pairs in one entry: sorted by name, the same on every call
+	for range 20 {
+		in, err = tripleo.ParseInputs("input: [a, {c: [x], b: 1, d: null}]\n", "x")
+		require.NoError(t, err)
+		assert.Equal(t, []tripleo.Input{{Name: "a", Required: true}, {Name: "b", Default: 1}, {Name: "c", Default: []any{"x"}}, {Name: "d"}}, in)
+	}
 }
 
 func TestCreateExecutionSendsIDInputAndRevealsSecretsOnlyOnTheWire(t *testing.T) {

@@ -171,8 +171,15 @@ func ParseInputs(definition, name string) ([]Input, error) {
 		case string:
 			inputs = append(inputs, Input{Name: t, Required: true})
 		case map[string]any:
-			for k, v := range t {
-				inputs = append(inputs, Input{Name: k, Default: v})
+			// One pair as a rule; several in one entry come sorted by name
+			// (a map has no order), so the same definition reads the same.
+			names := make([]string, 0, len(t))
+			for k := range t {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			for _, k := range names {
+				inputs = append(inputs, Input{Name: k, Default: t[k]})
 			}
 		default:
 			return nil, fmt.Errorf("input entry %v is neither a name nor a name: default pair", it)
