@@ -125,24 +125,39 @@ func ParseEnvironment(data []byte) (*Environment, error) {
 // unmarshal !!tag `value` into type" (the value cut to 7 bytes and "...").
 var yamlTypeError = regexp.MustCompile(`(?s)^(line \d+: cannot unmarshal \S+)(?: .*)? (into .+)$`)
 
-// yamlError returns err, except that a *yaml.TypeError, which quotes the start
-// of the values it could not decode (a password, in a malformed file), is
-// replaced by the same messages without the values (and without the chain
-// that would still hold them).
+// yamlQuoted is text a yaml message quotes from the input: an anchor name
+// ("unknown anchor 'x' referenced", where "*x" was meant as a value), a key.
+var yamlQuoted = regexp.MustCompile("'[^']*'|\"[^\"]*\"|`[^`]*`")
+
+// yamlError returns err's message without the input it quotes: a
+// *yaml.TypeError quotes the start of the values it could not decode (a
+// password, in a malformed file), a syntax error the name of an unknown
+// anchor (a password starting with "*" written without quotes). Type errors
+// keep their line, YAML tag and Go type; quoted text longer than 3 bytes
+// becomes "…". The yaml error is not kept in the chain.
 func yamlError(err error) error {
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
-		return err
+		return errors.New(maskQuoted(err.Error()))
 	}
 	msgs := make([]string, len(te.Errors))
 	for i, m := range te.Errors {
 		if g := yamlTypeError.FindStringSubmatch(m); g != nil {
 			msgs[i] = g[1] + " " + g[2]
 		} else {
-			msgs[i] = "a value of the wrong type"
+			msgs[i] = maskQuoted(m)
 		}
 	}
 	return errors.New("yaml: unmarshal errors: " + strings.Join(msgs, "; "))
+}
+
+func maskQuoted(s string) string {
+	return yamlQuoted.ReplaceAllStringFunc(s, func(q string) string {
+		if len(q) <= 5 {
+			return q
+		}
+		return q[:1] + "…" + q[len(q)-1:]
+	})
 }
 
 // stringKeys turns the mappings that YAML decodes with keys other than

@@ -130,10 +130,12 @@ func TestParseEnvironmentKeysThatAreNotStrings(t *testing.T) {
 
 func TestParseEnvironmentErrorsQuoteNoValue(t *testing.T) {
 	for doc, want := range map[string]string{
-		"generated-admin-pw":                     "plan environment: yaml: unmarshal errors: line 1: cannot unmarshal !!str into map[string]yaml.Node",
-		"parameter_defaults: user-pw-1234\n":     "plan environment: parameter_defaults: yaml: unmarshal errors: line 1: cannot unmarshal !!str into map[string]interface {}",
-		"environments: [pw-12345, 'a into b']\n": "plan environment: environments: yaml: unmarshal errors: line 1: cannot unmarshal !!str into map[string]interface {}; line 1: cannot unmarshal !!str into map[string]interface {}",
-		"name: [1]\n":                            "plan environment: name: yaml: unmarshal errors: line 1: cannot unmarshal !!seq into string",
+		"generated-admin-pw":                      "plan environment: yaml: unmarshal errors: line 1: cannot unmarshal !!str into map[string]yaml.Node",
+		"parameter_defaults: user-pw-1234\n":      "plan environment: parameter_defaults: yaml: unmarshal errors: line 1: cannot unmarshal !!str into map[string]interface {}",
+		"environments: [pw-12345, 'a into b']\n":  "plan environment: environments: yaml: unmarshal errors: line 1: cannot unmarshal !!str into map[string]interface {}; line 1: cannot unmarshal !!str into map[string]interface {}",
+		"name: [1]\n":                             "plan environment: name: yaml: unmarshal errors: line 1: cannot unmarshal !!seq into string",
+		"passwords: {AdminPassword: *pw-12345}\n": "plan environment: yaml: unknown anchor '…' referenced",
+		"parameter_defaults: {a: 1, a: 2}\n":      "plan environment: parameter_defaults: yaml: unmarshal errors: line 1: mapping key \"a\" already defined at line 1",
 	} {
 		_, err := plan.ParseEnvironment([]byte(doc))
 		require.Error(t, err)
