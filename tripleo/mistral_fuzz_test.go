@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -32,7 +33,7 @@ func addSeeds(f *testing.F, pattern string) {
 }
 
 // maxInputsError bounds the text of a ParseInputs error beyond the workflow
-// name: it ends up in a CLI's one-line error.
+// name (which it may quote): it ends up in a CLI's one-line error.
 const maxInputsError = 1024
 
 func FuzzParseInputs(f *testing.F) {
@@ -66,7 +67,7 @@ func FuzzParseInputs(f *testing.F) {
 			if inputs != nil {
 				t.Fatalf("inputs and an error")
 			}
-			if n := len(err.Error()) - len(name); n > maxInputsError {
+			if n := len(err.Error()) - len(strconv.Quote(name)); n > maxInputsError {
 				t.Fatalf("error text of %d bytes: %.200s...", n, err)
 			}
 			return
