@@ -3,6 +3,7 @@ package baremetal
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"sync"
@@ -34,6 +35,21 @@ var listFields = []string{
 // stop after the first page (Ironic's api.max_limit, 1000 nodes by default).
 type nodePage struct {
 	pagination.LinkedPageBase
+	// read holds the URLs of the pages read so far by the pager.
+	read map[string]bool
+}
+
+// NextPageURL is Ironic's "next" link; a link to a page already read is an
+// error (following it would read the same pages forever).
+func (p nodePage) NextPageURL() (string, error) {
+	next, err := p.LinkedPageBase.NextPageURL()
+	if err != nil || next == "" {
+		return next, err
+	}
+	if u, perr := url.Parse(next); perr == nil && p.read[u.String()] {
+		return "", fmt.Errorf("the next link %q leads back to a page already read", next)
+	}
+	return next, nil
 }
 
 // IsEmpty reports a page without nodes.
@@ -53,8 +69,10 @@ func listPager(sc *gophercloud.ServiceClient, q url.Values) pagination.Pager {
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
+	read := map[string]bool{}
 	return pagination.NewPager(sc, u, func(r pagination.PageResult) pagination.Page {
-		return nodePage{pagination.LinkedPageBase{PageResult: r, LinkPath: []string{"next"}}}
+		read[r.URL.String()] = true
+		return nodePage{LinkedPageBase: pagination.LinkedPageBase{PageResult: r, LinkPath: []string{"next"}}, read: read}
 	})
 }
 

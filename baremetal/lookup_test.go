@@ -65,6 +65,24 @@ func node(id, name, state string, maintenance bool, instance string) map[string]
 	return n
 }
 
+// A "next" link back to a page already read ends the listing with an error
+// instead of reading the same pages forever.
+func TestListNodesStopsAtANextLinkBackToAReadPage(t *testing.T) {
+	first := listFieldsQuery + "&limit=2"
+	next := "fields=uuid&limit=2&marker=" + uuid2
+	m := newIronicMock(t, map[string]map[string]any{
+		first: {"nodes": []any{node(uuid1, "controller-0", "manageable", false, ""), node(uuid2, "compute-0", "manageable", false, "")},
+			"next": ironicURL + "/nodes?" + next},
+		next: {"nodes": []any{node(uuid3, "compute-1", "manageable", false, ""), node(uuid4, "compute-2", "available", true, "")},
+			"next": ironicURL + "/nodes?" + first},
+	})
+	_, err := baremetal.ListNodes(context.Background(), m.c, baremetal.ListNodesOpts{Limit: 2})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "ironic: list nodes: ")
+	assert.Contains(t, err.Error(), "leads back to a page already read")
+	assert.Equal(t, []string{"GET " + first, "GET " + next}, m.reqs)
+}
+
 // ListNodes reads both pages: it follows Ironic's top-level "next" (which
 // keeps the fields but drops provision_state and maintenance=false, as
 // Ironic's does) and filters the later pages itself.

@@ -263,9 +263,11 @@ func str(m map[string]any, k string) string {
 
 // eachEventPage lists events of stack name/id with q, one request per page,
 // marker = the last event id of the previous page, until a page holds fewer
-// than q.Limit events (or fn returns false).
+// than q.Limit events (or fn returns false). A full page ending at a marker
+// already used is an error: asking again would get the same page forever.
 func eachEventPage(ctx context.Context, c *tripleo.Client, name, id string, q eventQuery, fn func([]stackevents.Event) bool) error {
 	pager := stackevents.List(c.Orchestration, name, id, q).WithPageCreator(newEventPage)
+	markers := map[string]bool{q.Marker: true}
 	err := pager.EachPage(ctx, func(_ context.Context, p pagination.Page) (bool, error) {
 		evs, err := p.(eventPage).events()
 		if err != nil {
@@ -274,7 +276,15 @@ func eachEventPage(ctx context.Context, c *tripleo.Client, name, id string, q ev
 		if !fn(evs) {
 			return false, nil
 		}
-		return q.Limit > 0 && len(evs) >= q.Limit, nil
+		if q.Limit <= 0 || len(evs) < q.Limit {
+			return false, nil
+		}
+		last := evs[len(evs)-1].ID
+		if markers[last] {
+			return false, fmt.Errorf("heat: a page of events ends at marker %q again (the marker is not honoured)", last)
+		}
+		markers[last] = true
+		return true, nil
 	})
 	return tripleo.WrapHTTP("heat: list events of stack "+name, err)
 }

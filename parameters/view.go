@@ -118,6 +118,9 @@ func parseView(raw []byte, secret map[string]bool) (*View, error) {
 	for name, p := range r.Tree.Parameters {
 		if name == "" {
 			name, _ = p["name"].(string)
+			if _, keyed := r.Tree.Parameters[name]; keyed && name != "" {
+				continue // the parameter under its own key wins: one entry per name
+			}
 		}
 		par := Parameter{Name: name}
 		par.Type, _ = p["type"].(string)

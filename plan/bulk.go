@@ -68,6 +68,10 @@ type bulkResponse struct {
 	Errors  [][]string `json:"Errors"`
 }
 
+// errNotCreated is the status of a file that a bulk report neither lists as
+// an error nor counts as created.
+const errNotCreated = "not counted as created by the bulk report"
+
 // errNotBulk says the server answered the archive PUT without the bulk
 // middleware (a plain container PUT answers 201/202 with no JSON report).
 var errNotBulk = errors.New("the server did not extract the archive (no bulk middleware report)")
@@ -189,23 +193,30 @@ func (u *uploader) sendArchive(ctx context.Context, batch []*file) error {
 		failed[bulkName(u.container, e[0])] = status
 	}
 	var fe []FileError
-	created := rep.Created
+	// Files the report neither lists as errors nor counts as created (a
+	// count short of the batch, or negative) are failures too: a report of
+	// success must not hide a file that is not in the container.
+	created, batchFailed := max(rep.Created, 0), 0
 	for _, f := range batch {
 		if status, bad := failed[f.name]; bad {
 			fe = append(fe, FileError{Name: f.name, Status: status})
 			delete(failed, f.name)
+			batchFailed++
 			continue
 		}
 		if created > 0 {
 			created--
 			u.stats.Files++
 			u.stats.Bytes += f.size
+			continue
 		}
+		fe = append(fe, FileError{Name: f.name, Status: errNotCreated})
+		batchFailed++
 	}
 	for name, status := range failed { // names that match no file of the batch
 		fe = append(fe, FileError{Name: name, Status: status})
 	}
-	u.stats.Failed += len(batch) - min(rep.Created, len(batch))
+	u.stats.Failed += batchFailed
 	u.reportLocked(UploadProgress{Mode: UploadBulk})
 	if len(fe) > 0 || !strings.HasPrefix(rep.Status, "2") {
 		return fail(fe, nil)

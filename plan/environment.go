@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -64,7 +65,7 @@ type EnvironmentEntry struct {
 func ParseEnvironment(data []byte) (*Environment, error) {
 	var raw map[string]yaml.Node
 	if err := yaml.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("plan environment: %w", err)
+		return nil, fmt.Errorf("plan environment: %w", yamlError(err))
 	}
 	e := &Environment{}
 	for key, node := range raw {
@@ -85,7 +86,7 @@ func ParseEnvironment(data []byte) (*Environment, error) {
 				for _, m := range list {
 					ent := EnvironmentEntry{}
 					ent.Path, _ = m["path"].(string)
-					if d, ok := m["data"].(map[string]any); ok {
+					if d, ok := stringKeys(m["data"]).(map[string]any); ok {
 						ent.Data = d
 					}
 					e.Environments = append(e.Environments, ent)
@@ -111,11 +112,91 @@ func ParseEnvironment(data []byte) (*Environment, error) {
 			}
 		}
 		if err != nil {
-			// yaml errors quote no values of their own beyond types and lines.
-			return nil, fmt.Errorf("plan environment: %s: %w", key, err)
+			return nil, fmt.Errorf("plan environment: %s: %w", key, yamlError(err))
 		}
 	}
+	for _, m := range []*map[string]any{&e.ParameterDefaults, &e.ResourceRegistry, &e.DerivedParameters, &e.WorkflowParameters, &e.Other} {
+		*m = stringKeys(*m).(map[string]any)
+	}
 	return e, nil
+}
+
+// yamlTypeError reads one message of a *yaml.TypeError: "line N: cannot
+// unmarshal !!tag `value` into type" (the value cut to 7 bytes and "...").
+var yamlTypeError = regexp.MustCompile(`(?s)^(line \d+: cannot unmarshal \S+)(?: .*)? (into .+)$`)
+
+// yamlQuoted is text a yaml message quotes from the input: an anchor name
+// ("unknown anchor 'x' referenced", where "*x" was meant as a value), a key.
+var yamlQuoted = regexp.MustCompile("'[^']*'|\"[^\"]*\"|`[^`]*`")
+
+// yamlError returns err's message without the input it quotes: a
+// *yaml.TypeError quotes the start of the values it could not decode (a
+// password, in a malformed file), a syntax error the name of an unknown
+// anchor (a password starting with "*" written without quotes). Type errors
+// keep their line, YAML tag and Go type; quoted text longer than 3 bytes
+// becomes "…". The yaml error is not kept in the chain.
+func yamlError(err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return errors.New(maskQuoted(err.Error()))
+	}
+	msgs := make([]string, len(te.Errors))
+	for i, m := range te.Errors {
+		if g := yamlTypeError.FindStringSubmatch(m); g != nil {
+			msgs[i] = g[1] + " " + g[2]
+		} else {
+			msgs[i] = maskQuoted(m)
+		}
+	}
+	return errors.New("yaml: unmarshal errors: " + strings.Join(msgs, "; "))
+}
+
+func maskQuoted(s string) string {
+	return yamlQuoted.ReplaceAllStringFunc(s, func(q string) string {
+		if len(q) <= 5 {
+			return q
+		}
+		return q[:1] + "…" + q[len(q)-1:]
+	})
+}
+
+// stringKeys turns the mappings that YAML decodes with keys other than
+// strings (map[any]any: 1, true, null, ...) into map[string]any at any depth,
+// the keys written as JSON would write them, so that the environment marshals
+// to JSON (and prints) like tripleo-common's json.dumps of the same file. A
+// string key wins over another key written the same.
+func stringKeys(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			t[k] = stringKeys(x)
+		}
+	case map[any]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			if s, ok := k.(string); ok {
+				out[s] = stringKeys(x)
+			}
+		}
+		for k, x := range t {
+			if _, ok := k.(string); ok {
+				continue
+			}
+			key := "null"
+			if k != nil {
+				key = fmt.Sprint(k)
+			}
+			if _, taken := out[key]; !taken {
+				out[key] = stringKeys(x)
+			}
+		}
+		return out
+	case []any:
+		for i := range t {
+			t[i] = stringKeys(t[i])
+		}
+	}
+	return v
 }
 
 // decodePasswords turns the passwords mapping into Secrets: scalars as their
@@ -142,7 +223,7 @@ func decodePasswords(node *yaml.Node) (map[string]tripleo.Secret, error) {
 		if err := v.Decode(&x); err != nil {
 			return nil, fmt.Errorf("line %d: password %s: cannot be decoded", v.Line, k)
 		}
-		b, err := json.Marshal(x)
+		b, err := json.Marshal(stringKeys(x))
 		if err != nil {
 			return nil, fmt.Errorf("line %d: password %s: cannot be encoded as JSON", v.Line, k)
 		}

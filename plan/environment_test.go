@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
@@ -132,4 +134,35 @@ func TestGetEnvironmentRetries503(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "overcloud", env.Name)
 	assert.Equal(t, 2, gets)
+}
+
+func TestParseEnvironmentKeysThatAreNotStrings(t *testing.T) {
+	env, err := plan.ParseEnvironment([]byte("parameter_defaults:\n  NodeMap: {1: a, true: b, ~: c}\n  Hosts: [{0: x}]\n" +
+		"passwords:\n  KeystoneFernetKeys: {0: {content: fernet-zero}}\n0: {0: o}\n"))
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"1": "a", "true": "b", "null": "c"}, env.ParameterDefaults["NodeMap"])
+	assert.Equal(t, []any{map[string]any{"0": "x"}}, env.ParameterDefaults["Hosts"])
+	assert.Equal(t, map[string]any{"0": map[string]any{"0": "o"}}, env.Other)
+	assert.Equal(t, `{"0":{"content":"fernet-zero"}}`, env.Passwords["KeystoneFernetKeys"].Reveal())
+	s := env.String()
+	assert.Contains(t, s, `parameter_defaults: {"Hosts":[{"0":"x"}],"NodeMap":{"1":"a","null":"c","true":"b"}}`)
+	assert.Contains(t, s, `other: {"0":{"0":"o"}}`)
+	assert.NotContains(t, s, "fernet-zero")
+}
+
+func TestParseEnvironmentErrorsQuoteNoValue(t *testing.T) {
+	for doc, want := range map[string]string{
+		"generated-admin-pw":                      "plan environment: yaml: unmarshal errors: line 1: cannot unmarshal !!str into map[string]yaml.Node",
+		"parameter_defaults: user-pw-1234\n":      "plan environment: parameter_defaults: yaml: unmarshal errors: line 1: cannot unmarshal !!str into map[string]interface {}",
+		"environments: [pw-12345, 'a into b']\n":  "plan environment: environments: yaml: unmarshal errors: line 1: cannot unmarshal !!str into map[string]interface {}; line 1: cannot unmarshal !!str into map[string]interface {}",
+		"name: [1]\n":                             "plan environment: name: yaml: unmarshal errors: line 1: cannot unmarshal !!seq into string",
+		"passwords: {AdminPassword: *pw-12345}\n": "plan environment: yaml: unknown anchor '…' referenced",
+		"parameter_defaults: {a: 1, a: 2}\n":      "plan environment: parameter_defaults: yaml: unmarshal errors: line 1: mapping key \"a\" already defined at line 1",
+	} {
+		_, err := plan.ParseEnvironment([]byte(doc))
+		require.Error(t, err)
+		assert.Equal(t, want, err.Error())
+		var te *yaml.TypeError
+		assert.False(t, errors.As(err, &te), "the chain keeps no error quoting the value")
+	}
 }

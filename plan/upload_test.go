@@ -569,3 +569,40 @@ func TestUploadCancelled(t *testing.T) {
 		assert.Less(t, st.Files, len(want))
 	})
 }
+
+func TestUploadBulkReportShortOfTheBatchIsAnError(t *testing.T) {
+	for _, tc := range []struct {
+		report     string
+		files      int
+		unreported []string
+	}{
+		{`{"Response Status": "200 OK", "Number Files Created": 2}`, 2, []string{"roles_data.yaml"}},
+		{`{"Response Status": "201 Created", "Number Files Created": -1}`, 0, []string{"environments/a b.yaml", "overcloud.yaml", "roles_data.yaml"}},
+	} {
+		c, mt := newMockClient(t)
+		mt.RegisterRegexpResponder("PUT", mustRe(`extract-archive`), func(r *http.Request) (*http.Response, error) {
+			resp := httpmock.NewStringResponse(201, tc.report)
+			resp.Request = r
+			return resp, nil
+		})
+		sw := newFakeSwift("/v1/AUTH_x", true)
+		sw.register(mt)
+		sw.mkContainer("overcloud", nil)
+		fsys := fstest.MapFS{
+			"overcloud.yaml":        {Data: []byte("heat_template_version: queens\n")},
+			"roles_data.yaml":       {Data: []byte("- name: Controller\n")},
+			"environments/a b.yaml": {Data: []byte("parameter_defaults: {}\n")},
+		}
+		st, err := plan.UploadTemplates(context.Background(), c, "overcloud", fsys, plan.UploadOpts{Mode: plan.UploadBulk, Force: true, MaxRetryTime: time.Second})
+		var ue *plan.UploadError
+		require.ErrorAs(t, err, &ue, tc.report)
+		var names []string
+		for _, f := range ue.Files {
+			assert.Equal(t, "not counted as created by the bulk report", f.Status)
+			names = append(names, f.Name)
+		}
+		assert.Equal(t, tc.unreported, names, tc.report)
+		assert.Equal(t, tc.files, st.Files, tc.report)
+		assert.Equal(t, 3-tc.files, st.Failed, tc.report)
+	}
+}

@@ -1,7 +1,9 @@
 package tripleo
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"sort"
@@ -114,11 +116,50 @@ func (c *Client) RunAction(ctx context.Context, name string, input map[string]an
 		}
 		return nil
 	case Failed, Cancelled:
-		text := ax.Output.String("result")
+		text := actionErrorText(ax.Output["result"], secrets)
 		if text == "" {
-			text = ax.StateInfo
+			text = Redact(ax.StateInfo, secrets...)
 		}
-		return &ActionError{Action: name, Result: Redact(text, secrets...)}
+		return &ActionError{Action: name, Result: text}
 	}
 	return fmt.Errorf("%s: action did not run synchronously (state %q)", op, ax.State)
+}
+
+// actionErrorText renders a failed action's result, redacted of secrets: a
+// string as it is; any other value as compact JSON with secret-looking keys
+// masked, re-encoded so that the secrets' values show as written (Mistral's
+// JSON escapes non-ASCII as \uXXXX, which Redact would not find) and masked
+// in their JSON-escaped form too.
+func actionErrorText(raw json.RawMessage, secrets []Secret) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return Redact(s, secrets...)
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil {
+		return Redact(string(raw), secrets...)
+	}
+	text := jsonText(MaskSecrets(v))
+	for _, sec := range secrets {
+		if len(sec) >= 3 {
+			quoted := jsonText(string(sec))
+			text = Redact(text, sec, Secret(quoted[1:len(quoted)-1]))
+		}
+	}
+	return text
+}
+
+// jsonText is v as compact JSON without HTML escaping.
+func jsonText(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return strings.TrimSuffix(b.String(), "\n")
 }

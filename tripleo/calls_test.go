@@ -108,6 +108,12 @@ func TestParseInputsForms(t *testing.T) {
 	assert.Equal(t, []tripleo.Input{{Name: "container", Required: true}, {Name: "generate_passwords", Default: true}}, in)
 	_, err = tripleo.ParseInputs("::: not yaml", "x")
 	assert.Error(t, err)
+	// several pairs in one entry: sorted by name, the same on every call
+	for range 20 {
+		in, err = tripleo.ParseInputs("input: [a, {c: [x], b: 1, d: null}]\n", "x")
+		require.NoError(t, err)
+		assert.Equal(t, []tripleo.Input{{Name: "a", Required: true}, {Name: "b", Default: 1}, {Name: "c", Default: []any{"x"}}, {Name: "d"}}, in)
+	}
 }
 
 func TestCreateExecutionSendsIDInputAndRevealsSecretsOnlyOnTheWire(t *testing.T) {
@@ -238,6 +244,19 @@ func TestRunActionDecodesResultAndErrors(t *testing.T) {
 	assert.Equal(t, "Action not found [action_name=tripleo.nope]", api.Message)
 }
 
+func TestRunActionErrorObjectIsMaskedAndRedactedInEveryForm(t *testing.T) {
+	c, mt := newMockClient(t)
+	// Mistral's output is Python's json.dumps: non-ASCII as \uXXXX, quotes escaped.
+	output := `{"result": {"error": "bad password \"p\u00e4ss\"w0rd\" for admin", "password": "p\u00e4ss\"w0rd", "n": 1.50}}`
+	mt.RegisterResponder("POST", mistralURL+"/action_executions", func(r *http.Request) (*http.Response, error) {
+		return tripleotest.JSONResponse(r, 201, map[string]any{"id": "a1", "state": "ERROR", "output": output}), nil
+	})
+	err := c.RunAction(context.Background(), "tripleo.x", map[string]any{"password": tripleo.Secret(`päss"w0rd`)}, nil)
+	var ae *tripleo.ActionError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, `{"error":"bad password \"***\" for admin","n":1.50,"password":"***"}`, ae.Result)
+}
+
 func TestRunActionRetriesOnlyWhenSurelyNotProcessed(t *testing.T) {
 	c, mt := newMockClient(t)
 	calls := 0
@@ -356,4 +375,22 @@ func TestListExecutionsNextPageKeepsIncludeOutput(t *testing.T) {
 	require.Len(t, list, 2)
 	assert.JSONEq(t, "1", string(list[0].Output["n"]))
 	assert.JSONEq(t, "2", string(list[1].Output["n"]), "the second page was asked with include_output=true")
+}
+
+// A "next" link back to a page already read (here the first one, once the
+// first request's query is put back) ends the list with an error instead of
+// reading the same pages forever.
+func TestListExecutionsStopsAtANextLinkBackToAReadPage(t *testing.T) {
+	c, mt := newMockClient(t)
+	n := 0
+	mt.RegisterResponder("GET", mistralURL+"/executions", func(r *http.Request) (*http.Response, error) {
+		n++
+		return tripleotest.JSONResponse(r, 200, map[string]any{"next": mistralURL + "/executions?limit=1", "executions": []any{
+			tripleotest.ExecutionJSON("e1", "wf", "SUCCESS", "", nil, nil)}}), nil
+	})
+	_, err := c.ListExecutions(context.Background(), tripleo.ListExecutionsOpts{WorkflowName: "wf", Limit: 1})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "mistral: list executions: the next link")
+	assert.Contains(t, err.Error(), "leads back to a page already read")
+	assert.Equal(t, 1, n)
 }

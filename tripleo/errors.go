@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gophercloud/gophercloud/v2"
 )
@@ -162,15 +163,32 @@ func (e *redactedError) Unwrap() error { return e.err }
 // ServerMessage extracts the human message from an OpenStack error body:
 // Mistral {"faultstring"}, Zaqar {"title","description"}, Heat {"error":{"message"}},
 // Ironic {"error_message": "<json with faultstring>"}; otherwise the trimmed text
-// (HTML tags dropped).
-func ServerMessage(body []byte) string {
+// (HTML tags dropped). The message is cut to maxServerMessage bytes (at a
+// character boundary) and "...".
+func ServerMessage(body []byte) string { return clipMessage(serverMessage(body)) }
+
+// maxServerMessage bounds the message ServerMessage takes from a body.
+const maxServerMessage = 512
+
+func clipMessage(s string) string {
+	if len(s) <= maxServerMessage {
+		return s
+	}
+	cut := maxServerMessage
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
+func serverMessage(body []byte) string {
 	var m map[string]any
 	if err := json.Unmarshal(body, &m); err == nil {
 		if s, ok := m["faultstring"].(string); ok && s != "" {
 			return s
 		}
 		if s, ok := m["error_message"].(string); ok && s != "" {
-			if inner := ServerMessage([]byte(s)); inner != "" {
+			if inner := serverMessage([]byte(s)); inner != "" {
 				return inner
 			}
 			return s
@@ -198,11 +216,7 @@ func ServerMessage(body []byte) string {
 	if strings.Contains(text, "<") {
 		text = stripTags(text)
 	}
-	text = strings.Join(strings.Fields(text), " ")
-	if len(text) > 512 {
-		text = text[:512] + "..."
-	}
-	return text
+	return strings.Join(strings.Fields(text), " ")
 }
 
 func stripTags(s string) string {

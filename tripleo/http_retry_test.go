@@ -2,6 +2,9 @@ package tripleo_test
 
 import (
 	"context"
+	"errors"
+	"io"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -169,4 +172,14 @@ func TestAttachReportsEveryProblemAtOnce(t *testing.T) {
 	assert.ElementsMatch(t, []string{"execution", "decode", "queue", "watchers[0]"}, fields, "%v", err)
 	after, _ := p.count("")
 	assert.Equal(t, before, after, "no request sent")
+}
+
+// A request whose URL does not parse fails the same way every time: it is not
+// retried, while a failure to send it is.
+func TestRetryableURLErrors(t *testing.T) {
+	parse := &url.Error{Op: "parse", URL: "%zz", Err: errors.New(`invalid URL escape "%zz"`)}
+	assert.False(t, tripleo.Retryable(parse, true))
+	sent := &url.Error{Op: "Get", URL: "http://127.0.0.1:1/v2", Err: io.ErrUnexpectedEOF}
+	assert.True(t, tripleo.Retryable(sent, true))
+	assert.False(t, tripleo.Retryable(sent, false), "a POST that may have been processed")
 }

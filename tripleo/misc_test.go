@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -165,4 +167,14 @@ func TestSeenBounded(t *testing.T) {
 	}
 	assert.Equal(t, tripleo.DefaultSeenSize, zero.Len(), "the zero value remembers DefaultSeenSize ids")
 	assert.False(t, zero.Has("0"))
+}
+
+func TestServerMessageIsBoundedAndCutBetweenCharacters(t *testing.T) {
+	long := strings.Repeat("Property error: resources.Controller.properties.count: ", 12)
+	msg := tripleo.ServerMessage([]byte(`{"error": {"message": "` + long + `", "type": "StackValidationFailed"}}`))
+	assert.Equal(t, long[:512]+"...", msg, "a JSON message is cut like a text one")
+
+	msg = tripleo.ServerMessage([]byte("<p>x" + strings.Repeat("€", 200) + "</p>"))
+	assert.True(t, utf8.ValidString(msg), "cut inside a character: %q", msg)
+	assert.Equal(t, "x"+strings.Repeat("€", 170)+"...", msg)
 }

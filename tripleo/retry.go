@@ -49,7 +49,9 @@ func Retryable(err error, idempotent bool) bool {
 	case errors.Is(err, ErrMalformedResponse):
 		return false
 	}
-	return errors.As(err, &urr)
+	// A *url.Error from sending the request is a connection failure; one from
+	// parsing its URL ("parse") would fail the same way every time.
+	return errors.As(err, &urr) && urr.Op != "parse"
 }
 
 // max500Retries bounds the retries of an HTTP 500: unlike 502-504 it is often

@@ -46,26 +46,38 @@ type mistralPage struct {
 	// carry holds the first request's query: Mistral's "next" links drop some
 	// parameters (Mistral 15 drops include_output), which NextPageURL puts back.
 	carry url.Values
+	// read holds the URLs of the pages read so far by the pager.
+	read map[string]bool
 }
 
 // NextPageURL is Mistral's "next" link with the first request's query
-// parameters it lacks added back.
+// parameters it lacks added back. A link to a page already read is an error
+// (following it would read the same pages forever), and so is one that is
+// not a URL.
 func (p mistralPage) NextPageURL() (string, error) {
 	next, err := p.LinkedPageBase.NextPageURL()
-	if err != nil || next == "" || len(p.carry) == 0 {
+	if err != nil || next == "" {
 		return next, err
 	}
 	u, err := url.Parse(next)
 	if err != nil {
+		return "", fmt.Errorf("%w: the next link %q is not a URL", ErrMalformedResponse, next)
+	}
+	if len(p.carry) > 0 {
+		q := u.Query()
+		for k, vs := range p.carry {
+			if _, ok := q[k]; !ok {
+				q[k] = vs
+			}
+		}
+		u.RawQuery = q.Encode()
+	}
+	if p.read[u.String()] {
+		return "", fmt.Errorf("the next link %q leads back to a page already read", next)
+	}
+	if len(p.carry) == 0 {
 		return next, nil
 	}
-	q := u.Query()
-	for k, vs := range p.carry {
-		if _, ok := q[k]; !ok {
-			q[k] = vs
-		}
-	}
-	u.RawQuery = q.Encode()
 	return u.String(), nil
 }
 
@@ -85,6 +97,7 @@ func listMistral[T any](ctx context.Context, c *Client, op, first, key string) (
 	if u, err := url.Parse(first); err == nil {
 		carry = u.Query()
 	}
+	read := map[string]bool{}
 	next := first
 	for next != "" {
 		var page mistralPage
@@ -97,7 +110,8 @@ func listMistral[T any](ctx context.Context, c *Client, op, first, key string) (
 			if err != nil {
 				return WrapHTTP(op, err)
 			}
-			page = mistralPage{LinkedPageBase: pagination.LinkedPageBase{PageResult: r, LinkPath: []string{"next"}}, key: key, carry: carry}
+			read[r.URL.String()] = true
+			page = mistralPage{LinkedPageBase: pagination.LinkedPageBase{PageResult: r, LinkPath: []string{"next"}}, key: key, carry: carry, read: read}
 			return nil
 		})
 		if err != nil {
@@ -181,8 +195,15 @@ func ParseInputs(definition, name string) ([]Input, error) {
 		case string:
 			inputs = append(inputs, Input{Name: t, Required: true})
 		case map[string]any:
-			for k, v := range t {
-				inputs = append(inputs, Input{Name: k, Default: v})
+			// One pair as a rule; several in one entry come sorted by name
+			// (a map has no order), so the same definition reads the same.
+			names := make([]string, 0, len(t))
+			for k := range t {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			for _, k := range names {
+				inputs = append(inputs, Input{Name: k, Default: t[k]})
 			}
 		default:
 			return nil, fmt.Errorf("input entry %v is neither a name nor a name: default pair", it)
