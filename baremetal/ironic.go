@@ -12,6 +12,7 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack/baremetal/v1/nodes"
 	"github.com/gophercloud/gophercloud/v2/pagination"
 
+	"github.com/tripleo-go/sdk/internal/httpx"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -40,13 +41,21 @@ type nodePage struct {
 }
 
 // NextPageURL is Ironic's "next" link; a link to a page already read is an
-// error (following it would read the same pages forever).
+// error (following it would read the same pages forever), and one to another
+// origin a *tripleo.RedirectError (the token is never sent there).
 func (p nodePage) NextPageURL() (string, error) {
 	next, err := p.LinkedPageBase.NextPageURL()
 	if err != nil || next == "" {
 		return next, err
 	}
-	if u, perr := url.Parse(next); perr == nil && p.read[u.String()] {
+	u, err := url.Parse(next)
+	if err != nil {
+		return "", fmt.Errorf("%w: the next link %q is not a URL", tripleo.ErrMalformedResponse, next)
+	}
+	if from, to := httpx.Origin(&p.URL), httpx.Origin(u); from != to {
+		return "", &tripleo.RedirectError{From: from, To: to} // the token stays with Ironic
+	}
+	if p.read[u.String()] {
 		return "", fmt.Errorf("the next link %q leads back to a page already read", next)
 	}
 	return next, nil

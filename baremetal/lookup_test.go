@@ -253,3 +253,18 @@ func walk(err error) func(func(error) bool) {
 		rec(err)
 	}
 }
+
+// A "next" link to another origin ends the listing with a
+// *tripleo.RedirectError: the token never goes there.
+func TestListNodesRefusesANextLinkToAnotherOrigin(t *testing.T) {
+	first := listFieldsQuery + "&limit=2"
+	m := newIronicMock(t, map[string]map[string]any{
+		first: {"nodes": []any{node(uuid1, "controller-0", "manageable", false, ""), node(uuid2, "compute-0", "manageable", false, "")},
+			"next": "http://elsewhere.test:6385/v1/nodes?marker=" + uuid2},
+	})
+	_, err := baremetal.ListNodes(context.Background(), m.c, baremetal.ListNodesOpts{Limit: 2})
+	var re *tripleo.RedirectError
+	require.ErrorAs(t, err, &re)
+	assert.Equal(t, "http://elsewhere.test:6385", re.To)
+	assert.Equal(t, []string{"GET " + first}, m.reqs)
+}

@@ -189,3 +189,20 @@ func TestUndercloudClientRefusesCrossOriginRedirects(t *testing.T) {
 	same, _ := http.NewRequest("GET", u.URL()+"/mistral/v2/executions?x=1", nil)
 	require.NoError(t, c.Workflow.HTTPClient.CheckRedirect(same, []*http.Request{from}))
 }
+
+// A Mistral list whose "next" link leads to another origin ends with a
+// *RedirectError: the token never goes there.
+func TestListNextLinkToAnotherOriginIsRefused(t *testing.T) {
+	leakCheck(t)
+	evil := newRecorder(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v2/workflows", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"workflows": [{"id": "w1", "name": "tripleo.a"}], "next": "` + evil.srv.URL + `/v2/workflows?marker=w1"}`))
+	})
+	srv := serve(t, mux)
+	c := hostileClient(t, tripleo.Endpoints{Mistral: srv.URL + "/v2", Token: leakyToken})
+	_, err := c.ListWorkflows(context.Background(), "*")
+	assertRefused(t, err, srv.URL, evil.srv.URL)
+	assert.Empty(t, evil.requests(), "the other origin received a request")
+}

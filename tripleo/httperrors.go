@@ -12,9 +12,10 @@ import (
 // not the JSON the SDK expects (cut short, not JSON, or of the wrong type).
 var ErrMalformedResponse = errors.New("malformed response")
 
-// RedirectError is a redirect the SDK refused to follow because it leads to
-// another origin (scheme, host or port) than the request it answers: the
-// token and the request body are never sent there. It names origins only.
+// RedirectError is a redirect (or a list's "next" link) the SDK refused to
+// follow because it leads to another origin (scheme, host or port) than the
+// request it answers: the token and the request body are never sent there.
+// It names origins only.
 type RedirectError struct {
 	// From is the origin of the request, e.g. "http://127.0.0.1:8989".
 	From string

@@ -3,7 +3,6 @@ package tripleo
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
+
+	"github.com/tripleo-go/sdk/internal/httpx"
 )
 
 // Defaults of the HTTP guard every Client's requests go through.
@@ -135,7 +136,7 @@ func redactURL(u *url.URL) string {
 // *RedirectError.
 func sameOrigin(prev func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
-		from, to := origin(via[0].URL), origin(req.URL)
+		from, to := httpx.Origin(via[0].URL), httpx.Origin(req.URL)
 		if from != to {
 			return &RedirectError{From: from, To: to}
 		}
@@ -147,21 +148,6 @@ func sameOrigin(prev func(*http.Request, []*http.Request) error) func(*http.Requ
 		}
 		return nil
 	}
-}
-
-// origin is scheme://host:port, lower case, with the scheme's default port made explicit.
-func origin(u *url.URL) string {
-	scheme := strings.ToLower(u.Scheme)
-	port := u.Port()
-	if port == "" {
-		switch scheme {
-		case "https", "wss":
-			port = "443"
-		default:
-			port = "80"
-		}
-	}
-	return scheme + "://" + net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
 // harden installs the guard and the redirect check on pc's HTTP client (a

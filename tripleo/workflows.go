@@ -10,6 +10,8 @@ import (
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/pagination"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tripleo-go/sdk/internal/httpx"
 )
 
 // Workflow is a Mistral workflow definition.
@@ -53,7 +55,8 @@ type mistralPage struct {
 // NextPageURL is Mistral's "next" link with the first request's query
 // parameters it lacks added back. A link to a page already read is an error
 // (following it would read the same pages forever), and so is one that is
-// not a URL.
+// not a URL; one to another origin is a *RedirectError (the token is never
+// sent there).
 func (p mistralPage) NextPageURL() (string, error) {
 	next, err := p.LinkedPageBase.NextPageURL()
 	if err != nil || next == "" {
@@ -62,6 +65,9 @@ func (p mistralPage) NextPageURL() (string, error) {
 	u, err := url.Parse(next)
 	if err != nil {
 		return "", fmt.Errorf("%w: the next link %q is not a URL", ErrMalformedResponse, next)
+	}
+	if from, to := httpx.Origin(&p.URL), httpx.Origin(u); from != to {
+		return "", &RedirectError{From: from, To: to} // the token stays with Mistral
 	}
 	if len(p.carry) > 0 {
 		q := u.Query()
