@@ -19,8 +19,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/tripleo-go/sdk/baremetal"
-	"github.com/tripleo-go/sdk/examples/internal/progress"
-	"github.com/tripleo-go/sdk/examples/internal/undercloud"
+	"github.com/tripleo-go/sdk/tripleo/progress"
+	"github.com/tripleo-go/sdk/tripleo/connect"
 )
 
 //go:embed instackenv.yaml
@@ -31,7 +31,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 func run(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("nodes", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	conn := undercloud.Flags(flags)
+	conn := connect.Flags(flags)
 	file := flags.String("nodes", "", "instackenv file (default: the sample shipped with the example)")
 	validateOnly := flags.Bool("validate-only", false, "only validate the file")
 	if flags.Parse(args) != nil {
@@ -65,12 +65,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	c, where, closeFn, err := conn.Connect(ctx)
+	cn, err := connect.Connect(ctx, *conn)
 	if err != nil {
 		fmt.Fprintln(stderr, "nodes:", err)
 		return 1
 	}
-	defer closeFn()
+	defer cn.Close()
+	c, where := cn.Client, cn.Where
 	out := progress.New(stdout)
 	out.Stage("Undercloud: %s", where)
 	r, err := baremetal.Enroll(ctx, c, baremetal.EnrollOpts{Nodes: inv})

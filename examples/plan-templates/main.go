@@ -18,8 +18,8 @@ import (
 	"os/signal"
 	"sort"
 
-	"github.com/tripleo-go/sdk/examples/internal/progress"
-	"github.com/tripleo-go/sdk/examples/internal/undercloud"
+	"github.com/tripleo-go/sdk/tripleo/progress"
+	"github.com/tripleo-go/sdk/tripleo/connect"
 	"github.com/tripleo-go/sdk/parameters"
 	"github.com/tripleo-go/sdk/plan"
 )
@@ -32,7 +32,7 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 func run(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("plan-templates", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	conn := undercloud.Flags(flags)
+	conn := connect.Flags(flags)
 	name := flags.String("plan", "my-cloud", "plan name")
 	dir := flags.String("templates", "", "templates directory (default: the sample tree shipped with the example)")
 	if flags.Parse(args) != nil {
@@ -46,12 +46,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	c, where, closeFn, err := conn.Connect(ctx)
+	cn, err := connect.Connect(ctx, *conn)
 	if err != nil {
 		fmt.Fprintln(stderr, "plan-templates:", err)
 		return 1
 	}
-	defer closeFn()
+	defer cn.Close()
+	c, where := cn.Client, cn.Where
 	out := progress.New(stdout)
 	out.Stage("Undercloud: %s", where)
 	out.Stage("Create plan %q from templates", *name)

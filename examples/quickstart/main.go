@@ -24,8 +24,8 @@ import (
 
 	"github.com/tripleo-go/sdk/baremetal"
 	"github.com/tripleo-go/sdk/deployment"
-	"github.com/tripleo-go/sdk/examples/internal/progress"
-	"github.com/tripleo-go/sdk/examples/internal/undercloud"
+	"github.com/tripleo-go/sdk/tripleo/progress"
+	"github.com/tripleo-go/sdk/tripleo/connect"
 	"github.com/tripleo-go/sdk/parameters"
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
@@ -41,7 +41,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	conn := undercloud.Flags(fs)
+	conn := connect.Flags(fs)
 	planName := fs.String("plan", "overcloud", "plan (and Heat stack) name")
 	nodesFile := fs.String("nodes", "", "instackenv file (JSON or YAML); default: the three nodes shipped with the example")
 	if err := fs.Parse(args); err != nil {
@@ -54,13 +54,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	c, where, closeFn, err := conn.Connect(ctx)
+	cn, err := connect.Connect(ctx, *conn)
 	if err != nil {
 		fmt.Fprintln(stderr, "quickstart:", err)
 		return 1
 	}
-	defer closeFn()
-	f := &flow{c: c, plan: *planName, inv: inv, fastFollow: conn.Embedded(), out: progress.New(stdout)}
+	defer cn.Close()
+	c, where := cn.Client, cn.Where
+	f := &flow{c: c, plan: *planName, inv: inv, fastFollow: cn.Undercloud != nil, out: progress.New(stdout)}
 	f.out.Stage("Undercloud: %s", where)
 	return f.run(ctx, stdout, stderr)
 }

@@ -3,7 +3,7 @@ package main
 import (
 	"context"
 
-	"github.com/tripleo-go/sdk/examples/internal/progress"
+	"github.com/tripleo-go/sdk/tripleo/progress"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 

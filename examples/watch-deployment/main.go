@@ -21,8 +21,8 @@ import (
 
 	"github.com/tripleo-go/sdk/baremetal"
 	"github.com/tripleo-go/sdk/deployment"
-	"github.com/tripleo-go/sdk/examples/internal/progress"
-	"github.com/tripleo-go/sdk/examples/internal/undercloud"
+	"github.com/tripleo-go/sdk/tripleo/progress"
+	"github.com/tripleo-go/sdk/tripleo/connect"
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
 )
@@ -32,25 +32,26 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 func run(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("watch-deployment", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	conn := undercloud.Flags(flags)
+	conn := connect.Flags(flags)
 	stack := flags.String("stack", "", "stack to watch (default: deploy a plan on the embedded undercloud and watch it)")
 	if flags.Parse(args) != nil {
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	c, where, closeFn, err := conn.Connect(ctx)
+	cn, err := connect.Connect(ctx, *conn)
 	if err != nil {
 		fmt.Fprintln(stderr, "watch-deployment:", err)
 		return 1
 	}
-	defer closeFn()
+	defer cn.Close()
+	c, where := cn.Client, cn.Where
 	out := progress.New(stdout)
 	out.Stage("Undercloud: %s", where)
 
 	follow := deployment.FollowOpts{}
 	if *stack == "" {
-		if !conn.Embedded() {
+		if cn.Undercloud == nil {
 			fmt.Fprintln(stderr, "watch-deployment: -stack is required on a real undercloud")
 			return 2
 		}

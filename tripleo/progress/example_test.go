@@ -3,7 +3,7 @@ package progress_test
 import (
 	"os"
 
-	"github.com/tripleo-go/sdk/examples/internal/progress"
+	"github.com/tripleo-go/sdk/tripleo/progress"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
