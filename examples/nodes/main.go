@@ -19,8 +19,8 @@ import (
 	"text/tabwriter"
 
 	"github.com/tripleo-go/sdk/baremetal"
-	"github.com/tripleo-go/sdk/tripleo/progress"
 	"github.com/tripleo-go/sdk/tripleo/connect"
+	"github.com/tripleo-go/sdk/tripleo/progress"
 )
 
 //go:embed instackenv.yaml

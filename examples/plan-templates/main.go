@@ -18,10 +18,10 @@ import (
 	"os/signal"
 	"sort"
 
-	"github.com/tripleo-go/sdk/tripleo/progress"
-	"github.com/tripleo-go/sdk/tripleo/connect"
 	"github.com/tripleo-go/sdk/parameters"
 	"github.com/tripleo-go/sdk/plan"
+	"github.com/tripleo-go/sdk/tripleo/connect"
+	"github.com/tripleo-go/sdk/tripleo/progress"
 )
 
 //go:embed templates

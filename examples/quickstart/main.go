@@ -24,11 +24,11 @@ import (
 
 	"github.com/tripleo-go/sdk/baremetal"
 	"github.com/tripleo-go/sdk/deployment"
-	"github.com/tripleo-go/sdk/tripleo/progress"
-	"github.com/tripleo-go/sdk/tripleo/connect"
 	"github.com/tripleo-go/sdk/parameters"
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/connect"
+	"github.com/tripleo-go/sdk/tripleo/progress"
 )
 
 //go:embed instackenv.json

@@ -12,11 +12,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tripleo-go/sdk/tripleo/progress"
-	"github.com/tripleo-go/sdk/tripleo/connect"
 	"github.com/tripleo-go/sdk/messaging"
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/connect"
+	"github.com/tripleo-go/sdk/tripleo/progress"
 )
 
 // app is one invocation of the CLI: its flags, streams and (lazily) its client.
@@ -42,10 +42,10 @@ type app struct {
 
 	queue string
 
-	ran     bool // the command's RunE was reached: later errors are not usage errors
-	client  *tripleo.Client
-	where   string
-	cn      *connect.Conn
+	ran    bool // the command's RunE was reached: later errors are not usage errors
+	client *tripleo.Client
+	where  string
+	cn     *connect.Conn
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {

@@ -21,10 +21,10 @@ import (
 
 	"github.com/tripleo-go/sdk/baremetal"
 	"github.com/tripleo-go/sdk/deployment"
-	"github.com/tripleo-go/sdk/tripleo/progress"
-	"github.com/tripleo-go/sdk/tripleo/connect"
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/connect"
+	"github.com/tripleo-go/sdk/tripleo/progress"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }

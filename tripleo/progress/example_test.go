@@ -3,8 +3,8 @@ package progress_test
 import (
 	"os"
 
-	"github.com/tripleo-go/sdk/tripleo/progress"
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/progress"
 )
 
 // Events print as one line each; on a terminal a live bar follows the counters.
