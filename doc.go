@@ -56,7 +56,7 @@
 //
 //	_, err = parameters.Update(ctx, c, "overcloud", map[string]any{"ComputeCount": 2}, parameters.UpdateOpts{})
 //
-//	inv, err := baremetal.LoadInventory("instackenv.json") // validated locally by Enroll
+//	inv, err := instackenv.Load("instackenv.json") // validated locally by Enroll
 //	nodes, err := baremetal.Enroll(ctx, c, baremetal.EnrollOpts{Nodes: inv})
 //	for ev := range nodes.Events() {
 //		fmt.Println(ev)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -23,7 +24,7 @@ const (
 // EnrollOpts are the inputs of Enroll.
 type EnrollOpts struct {
 	// Nodes is the inventory (required, validated locally first).
-	Nodes *Inventory
+	Nodes *instackenv.Inventory
 	// Introspect introspects the registered manageable nodes (nil: true).
 	Introspect *bool
 	// Provide makes the nodes available at the end (nil: true). Without it
@@ -53,7 +54,7 @@ func (o EnrollOpts) introspect(uuids []string) IntrospectOpts {
 }
 
 // Validate reports every problem with the options, joined (the inventory's
-// *NodeProblem values and *tripleo.ValidationError for the other fields).
+// *instackenv.Problem values and *tripleo.ValidationError for the other fields).
 func (o EnrollOpts) Validate() error {
 	in := o.introspect([]string{"00000000-0000-0000-0000-000000000000"})
 	return errors.Join(o.register().Validate(), in.Validate())

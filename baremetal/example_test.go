@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/tripleo"
 	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
@@ -14,7 +15,7 @@ import (
 // Reading an instackenv and validating it locally: every problem at once,
 // and never a password in print.
 func ExampleInventory_Validate() {
-	inv, err := baremetal.ReadInventory(strings.NewReader(`{"nodes": [
+	inv, err := instackenv.Read(strings.NewReader(`{"nodes": [
 	  {"name": "controller-0", "pm_type": "ipmi", "pm_addr": "192.168.24.11", "pm_user": "admin",
 	   "pm_password": "s3cr3t", "mac": ["52:54:00:aa:00:01"]},
 	  {"name": "compute-0", "pm_type": "idrac", "pm_addr": "192.168.24.12",
@@ -24,7 +25,7 @@ func ExampleInventory_Validate() {
 		fmt.Println(err)
 		return
 	}
-	for _, p := range baremetal.Problems(inv.Validate()) {
+	for _, p := range instackenv.Problems(inv.Validate()) {
 		fmt.Println(p)
 	}
 	fmt.Printf("%v\n", inv.Nodes[0].PMPassword)
@@ -47,7 +48,7 @@ func ExampleEnroll() {
 		return
 	}
 	ctx := context.Background()
-	inv, err := baremetal.LoadInventory("testdata/ipmi.json")
+	inv, err := instackenv.Load("testdata/ipmi.json")
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -15,7 +16,7 @@ import (
 type RegisterOpts struct {
 	// Nodes is the inventory to register (required, at least one node). It is
 	// validated locally (Inventory.Validate) before any request.
-	Nodes *Inventory
+	Nodes *instackenv.Inventory
 	// Remove deletes the Ironic nodes that are not in Nodes.
 	Remove bool
 	// KernelName and RamdiskName are the Glance images of the deploy kernel
@@ -35,7 +36,7 @@ type RegisterOpts struct {
 }
 
 // Validate reports every problem with the options, joined: the inventory's
-// *NodeProblem values and *tripleo.ValidationError for the other fields.
+// *instackenv.Problem values and *tripleo.ValidationError for the other fields.
 func (o RegisterOpts) Validate() error {
 	var errs []error
 	switch {
@@ -68,7 +69,7 @@ func (o RegisterOpts) Validate() error {
 func (o RegisterOpts) input() map[string]any {
 	nodes := make([]any, len(o.Nodes.Nodes))
 	for i := range o.Nodes.Nodes {
-		nodes[i] = o.Nodes.Nodes[i].wire(false)
+		nodes[i] = o.Nodes.Nodes[i].Fields()
 	}
 	in := map[string]any{"nodes_json": nodes}
 	if o.Remove {

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/deployment"
 	"github.com/tripleo-go/sdk/parameters"
 	"github.com/tripleo-go/sdk/plan"
@@ -288,7 +289,7 @@ func TestDeployOnServers(t *testing.T) {
 	c := newClient(t, viaWS)
 	prefix := name("srv-")
 	t.Cleanup(func() { ironicDeleteNodesNamed(context.Background(), prefix) })
-	inv := &baremetal.Inventory{Nodes: []baremetal.Node{
+	inv := &instackenv.Inventory{Nodes: []instackenv.Node{
 		fakeNode(prefix+"b", "fake-hardware", randMAC()), fakeNode(prefix+"a", "fake-hardware", randMAC())}}
 	run, err := baremetal.RegisterOrUpdate(ctx, c, baremetal.RegisterOpts{Nodes: inv, InitialState: baremetal.StateEnroll})
 	reg, err := waitRun(t, ctx, run, err)

@@ -19,6 +19,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/tripleo/connect"
 	"github.com/tripleo-go/sdk/tripleo/progress"
 )
@@ -37,19 +38,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if flags.Parse(args) != nil {
 		return 2
 	}
-	var inv *baremetal.Inventory
+	var inv *instackenv.Inventory
 	var err error
 	if *file == "" {
-		inv, err = baremetal.ReadInventory(bytes.NewReader(sample))
+		inv, err = instackenv.Read(bytes.NewReader(sample))
 	} else {
-		inv, err = baremetal.LoadInventory(*file)
+		inv, err = instackenv.Load(*file)
 	}
 	if err == nil {
 		err = inv.Validate()
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "nodes: the inventory is not valid:")
-		if probs := baremetal.Problems(err); len(probs) > 0 {
+		if probs := instackenv.Problems(err); len(probs) > 0 {
 			for _, p := range probs {
 				fmt.Fprintln(stderr, "  ", p)
 			}

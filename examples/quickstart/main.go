@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/deployment"
 	"github.com/tripleo-go/sdk/parameters"
 	"github.com/tripleo-go/sdk/plan"
@@ -70,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 type flow struct {
 	c          *tripleo.Client
 	plan       string
-	inv        *baremetal.Inventory
+	inv        *instackenv.Inventory
 	fastFollow bool // the embedded stack completes in about a second: poll Heat often
 	out        *progress.Printer
 
@@ -193,9 +194,9 @@ func (f *flow) deploy(ctx context.Context) (string, error) {
 	return fmt.Sprintf("stack %s %s", st.Name, st.Status), nil
 }
 
-func readInventory(path string) (*baremetal.Inventory, error) {
+func readInventory(path string) (*instackenv.Inventory, error) {
 	if path == "" {
-		return baremetal.ReadInventory(bytes.NewReader(defaultInstackenv))
+		return instackenv.Read(bytes.NewReader(defaultInstackenv))
 	}
-	return baremetal.LoadInventory(path)
+	return instackenv.Load(path)
 }

@@ -14,7 +14,7 @@ import (
 func deployable(t *testing.T, opts ...tripleotest.Option) *tripleotest.Undercloud {
 	u := tripleotest.NewT(t, opts...)
 	ok(t, u, "plan", "create", "overcloud", "-q")
-	ok(t, u, "nodes", "import", instackenv, "--provide", "-q")
+	ok(t, u, "nodes", "import", instackenvFile, "--provide", "-q")
 	return u
 }
 

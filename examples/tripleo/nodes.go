@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -94,7 +95,7 @@ registered nodes, as "openstack overcloud node import --introspect --provide".`,
 		Args: exactArgs(1, "INSTACKENV"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := args[0]
-			inv, err := baremetal.LoadInventory(path)
+			inv, err := instackenv.Load(path)
 			if err == nil {
 				err = inv.Validate()
 			}
@@ -162,7 +163,7 @@ registered nodes, as "openstack overcloud node import --introspect --provide".`,
 // invalidInventory prints every problem of an instackenv and exits with status 2.
 func (a *app) invalidInventory(path string, err error) error {
 	var lines []string
-	if nps := baremetal.Problems(err); len(nps) > 0 {
+	if nps := instackenv.Problems(err); len(nps) > 0 {
 		for _, p := range nps {
 			lines = append(lines, p.Error())
 		}
@@ -177,7 +178,7 @@ func (a *app) invalidInventory(path string, err error) error {
 	return &reportedError{status: exitUsage, err: err}
 }
 
-func (a *app) printInventory(inv *baremetal.Inventory) error {
+func (a *app) printInventory(inv *instackenv.Inventory) error {
 	rows := make([][]any, len(inv.Nodes))
 	for i, n := range inv.Nodes {
 		rows[i] = []any{i, n.Name, n.PMType, n.PMAddr, n.MACs, n.Capabilities.String()}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/deployment"
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
@@ -99,7 +100,7 @@ func prepare(ctx context.Context, c *tripleo.Client, out *progress.Printer) (*de
 	if _, err := pr.Wait(ctx); err != nil {
 		return nil, err
 	}
-	inv, err := baremetal.ReadInventory(strings.NewReader(`[
+	inv, err := instackenv.Read(strings.NewReader(`[
 	 {"name": "controller-0", "pm_type": "fake-hardware", "mac": ["52:54:00:c0:00:01"], "capabilities": "profile:control"},
 	 {"name": "compute-0", "pm_type": "fake-hardware", "mac": ["52:54:00:c0:00:02"], "capabilities": "profile:compute"}]`))
 	if err != nil {

@@ -1,4 +1,4 @@
-package baremetal
+package instackenv
 
 import (
 	"bytes"
@@ -51,7 +51,7 @@ func benchReadValidate(b *testing.B, n int, asYAML bool) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		inv, err := ReadInventory(bytes.NewReader(data))
+		inv, err := Read(bytes.NewReader(data))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -77,7 +77,7 @@ func BenchmarkReadValidateYAML10000(b *testing.B) { benchReadValidate(b, 10000, 
 
 // BenchmarkValidate10000 measures Validate alone on 10,000 nodes.
 func BenchmarkValidate10000(b *testing.B) {
-	inv, err := ReadInventory(bytes.NewReader(genInventory(b, 10000, false)))
+	inv, err := Read(bytes.NewReader(genInventory(b, 10000, false)))
 	if err != nil {
 		b.Fatal(err)
 	}

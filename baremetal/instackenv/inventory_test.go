@@ -1,4 +1,4 @@
-package baremetal
+package instackenv
 
 import (
 	"bytes"
@@ -34,7 +34,7 @@ var samples = []struct {
 func TestSamplesReadAndValidateClean(t *testing.T) {
 	for _, s := range samples {
 		t.Run(s.file, func(t *testing.T) {
-			inv, err := LoadInventory(filepath.Join("testdata", s.file))
+			inv, err := Load(filepath.Join("testdata", s.file))
 			require.NoError(t, err)
 			require.Len(t, inv.Nodes, s.nodes)
 			require.NoError(t, inv.Validate())
@@ -47,7 +47,7 @@ func TestSamplesReadAndValidateClean(t *testing.T) {
 }
 
 func TestReadIPMISampleStringNumerics(t *testing.T) {
-	inv, err := LoadInventory("testdata/ipmi.json")
+	inv, err := Load("testdata/ipmi.json")
 	require.NoError(t, err)
 	n := inv.Nodes[0]
 	assert.Equal(t, "controller-0", n.Name)
@@ -70,7 +70,7 @@ func TestReadIPMISampleStringNumerics(t *testing.T) {
 }
 
 func TestReadRedfishSampleYAML(t *testing.T) {
-	inv, err := LoadInventory("testdata/redfish.yaml")
+	inv, err := Load("testdata/redfish.yaml")
 	require.NoError(t, err)
 	n := inv.Nodes[0]
 	assert.Equal(t, "https://192.168.111.1:8000", n.PMAddr)
@@ -104,7 +104,7 @@ func TestReadShapes(t *testing.T) {
 	want := Node{PMType: "ipmi", PMAddr: "10.0.0.1", PMPassword: "pw-shape-1", MACs: []string{"aa:bb:cc:dd:ee:01"}}
 	for name, doc := range docs {
 		t.Run(name, func(t *testing.T) {
-			inv, err := ReadInventory(strings.NewReader(doc))
+			inv, err := Read(strings.NewReader(doc))
 			require.NoError(t, err)
 			require.Equal(t, []Node{want}, inv.Nodes)
 		})
@@ -128,7 +128,7 @@ func TestReadLenientValues(t *testing.T) {
   capabilities: ""
   ipmi_password: 0777
 `
-	inv, err := ReadInventory(strings.NewReader(doc))
+	inv, err := Read(strings.NewReader(doc))
 	require.NoError(t, err)
 	n := inv.Nodes[0]
 	assert.Equal(t, "0123", n.PMPassword.Reveal(), "literal YAML text kept")
@@ -150,7 +150,7 @@ func TestReadPorts(t *testing.T) {
 		{"address": "aa:bb:cc:dd:ee:01", "physical_network": "ctlplane",
 		 "local_link_connection": {"switch_id": "0a:1b:2c:3d:4e:5f", "port_id": "Eth1/7"}, "pxe_enabled": true},
 		{"address": "aa:bb:cc:dd:ee:02"}]}]`
-	inv, err := ReadInventory(strings.NewReader(doc))
+	inv, err := Read(strings.NewReader(doc))
 	require.NoError(t, err)
 	assert.Equal(t, []Port{
 		{Address: "aa:bb:cc:dd:ee:01", PhysicalNetwork: "ctlplane",
@@ -167,13 +167,13 @@ func TestReadPorts(t *testing.T) {
 }
 
 // readProblems reads doc, requiring it to fail with node problems only.
-func readProblems(t *testing.T, doc string) []NodeProblem {
+func readProblems(t *testing.T, doc string) []Problem {
 	t.Helper()
-	inv, err := ReadInventory(strings.NewReader(doc))
+	inv, err := Read(strings.NewReader(doc))
 	require.Error(t, err)
 	require.Nil(t, inv)
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
-	var out []NodeProblem
+	var out []Problem
 	for _, p := range Problems(err) {
 		out = append(out, *p)
 	}
@@ -190,7 +190,7 @@ func TestReadTypeErrors(t *testing.T) {
 	  {"name": "n3", "ports": [1, {"address": [1]}, {"local_link_connection": "sw1"}], "mac": {"a": "b"}},
 	  {"name": "n4", "cpu": "99999999999999999999", "memory": 1e12, "disk": "0x10", "pm_port": "62.5"}
 	]}`
-	assert.Equal(t, []NodeProblem{
+	assert.Equal(t, []Problem{
 		{0, "n0", "pm_addr", "must be a string, got an object"},
 		{0, "n0", "pm_password", "must be a string, got a list"},
 		{0, "n0", "pm_port", "must be an integer, got a boolean"},
@@ -240,10 +240,10 @@ func TestReadDocumentErrors(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ReadInventory(strings.NewReader(c.doc))
+			_, err := Read(strings.NewReader(c.doc))
 			require.Error(t, err)
 			require.ErrorIs(t, err, tripleo.ErrInvalidInput)
-			var ie *InventoryError
+			var ie *DocumentError
 			require.ErrorAs(t, err, &ie)
 			assert.Equal(t, c.reason, ie.Reason)
 			assert.Equal(t, c.line, ie.Line)
@@ -261,25 +261,25 @@ func TestReadAliasBomb(t *testing.T) {
 		fmt.Fprintf(&b, "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
 	}
 	b.WriteString("nodes: *a29\n")
-	_, err := ReadInventory(strings.NewReader(b.String()))
+	_, err := Read(strings.NewReader(b.String()))
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
 	assert.Contains(t, err.Error(), "too many values")
 }
 
 func TestLoadInventoryErrors(t *testing.T) {
-	_, err := LoadInventory(filepath.Join(t.TempDir(), "missing.json"))
+	_, err := Load(filepath.Join(t.TempDir(), "missing.json"))
 	require.ErrorIs(t, err, fs.ErrNotExist)
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
 	assert.Contains(t, err.Error(), "missing.json")
 
 	bad := filepath.Join(t.TempDir(), "bad.yaml")
 	require.NoError(t, os.WriteFile(bad, []byte("nodes: 3\n"), 0o600))
-	_, err = LoadInventory(bad)
+	_, err = Load(bad)
 	assert.EqualError(t, err, "instackenv "+bad+`: "nodes" must be a list, got a number`)
 
 	badNode := filepath.Join(t.TempDir(), "node.yaml")
 	require.NoError(t, os.WriteFile(badNode, []byte("- cpu: many\n"), 0o600))
-	_, err = LoadInventory(badNode)
+	_, err = Load(badNode)
 	assert.EqualError(t, err, "instackenv "+badNode+": node #0: cpu: must be an integer, got a non-numeric string")
 	require.Len(t, Problems(err), 1)
 }
@@ -329,7 +329,7 @@ func TestWire(t *testing.T) {
 
 	// The wire form of every sample is plain data, JSON-encodable, with the real passwords.
 	for _, s := range samples {
-		inv, err := LoadInventory(filepath.Join("testdata", s.file))
+		inv, err := Load(filepath.Join("testdata", s.file))
 		require.NoError(t, err)
 		w := inv.Wire()
 		require.Len(t, w, len(inv.Nodes))
@@ -349,11 +349,11 @@ func TestWire(t *testing.T) {
 func TestWireRoundTrip(t *testing.T) {
 	// Wire output read back gives the same nodes.
 	for _, s := range samples {
-		inv, err := LoadInventory(filepath.Join("testdata", s.file))
+		inv, err := Load(filepath.Join("testdata", s.file))
 		require.NoError(t, err)
 		b, err := json.Marshal(map[string]any{"nodes": inv.Wire()})
 		require.NoError(t, err)
-		back, err := ReadInventory(bytes.NewReader(b))
+		back, err := Read(bytes.NewReader(b))
 		require.NoError(t, err)
 		require.Equal(t, len(inv.Nodes), len(back.Nodes))
 		for i := range inv.Nodes {
@@ -363,7 +363,7 @@ func TestWireRoundTrip(t *testing.T) {
 }
 
 func TestWireKeepsInvalidValues(t *testing.T) {
-	inv, err := ReadInventory(strings.NewReader(`[{"pm_type": "fake", "capabilities": "profile", "root_device": ["sda"]}]`))
+	inv, err := Read(strings.NewReader(`[{"pm_type": "fake", "capabilities": "profile", "root_device": ["sda"]}]`))
 	require.NoError(t, err)
 	w := inv.Nodes[0].Wire()
 	assert.Equal(t, "profile", w["capabilities"])
@@ -410,7 +410,7 @@ func assertPlain(t *testing.T, v any) {
 }
 
 func TestJSONAndYAMLMarshalMaskSecrets(t *testing.T) {
-	inv, err := LoadInventory("testdata/ipmi.json")
+	inv, err := Load("testdata/ipmi.json")
 	require.NoError(t, err)
 	b, err := json.Marshal(inv)
 	require.NoError(t, err)
@@ -452,7 +452,7 @@ func secretsOf(inv *Inventory) []string {
 func TestNodesPrintSafely(t *testing.T) {
 	for _, s := range samples {
 		t.Run(s.file, func(t *testing.T) {
-			inv, err := LoadInventory(filepath.Join("testdata", s.file))
+			inv, err := Load(filepath.Join("testdata", s.file))
 			require.NoError(t, err)
 			inv.Nodes[0].Extra = map[string]any{"ipmi_password": tripleo.Secret("Extra-Secret-Value-1")}
 			secrets := secretsOf(inv)
@@ -525,7 +525,7 @@ func TestErrorsNeverContainPasswords(t *testing.T) {
 		pw,
 	}
 	for _, doc := range docs {
-		_, err := ReadInventory(strings.NewReader(doc))
+		_, err := Read(strings.NewReader(doc))
 		require.Error(t, err, doc)
 		require.ErrorIs(t, err, tripleo.ErrInvalidInput, doc)
 		require.NotContains(t, err.Error(), pw, doc)
@@ -548,12 +548,12 @@ func TestErrorsNeverContainPasswords(t *testing.T) {
 }
 
 func TestInventoryErrorText(t *testing.T) {
-	e := &InventoryError{Path: "nodes.json", Line: 3, Column: 7, Reason: "invalid JSON: x"}
+	e := &DocumentError{Path: "nodes.json", Line: 3, Column: 7, Reason: "invalid JSON: x"}
 	assert.Equal(t, "instackenv nodes.json: line 3, column 7: invalid JSON: x", e.Error())
-	e = &InventoryError{Reason: "cannot read the inventory", Err: errors.New("boom")}
+	e = &DocumentError{Reason: "cannot read the inventory", Err: errors.New("boom")}
 	assert.Equal(t, "instackenv: cannot read the inventory: boom", e.Error())
 
-	_, err := ReadInventory(errReader{})
+	_, err := Read(errReader{})
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
 	require.ErrorIs(t, err, errBoom)
 }

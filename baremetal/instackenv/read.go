@@ -1,4 +1,4 @@
-package baremetal
+package instackenv
 
 import (
 	"bytes"
@@ -18,14 +18,14 @@ import (
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
-// InventoryError reports an instackenv document that could not be read as a
+// DocumentError reports an instackenv document that could not be read as a
 // whole: unreadable, not JSON or YAML, or not shaped like an inventory.
-// Problems with single nodes are *NodeProblem values instead. It matches
+// Problems with single nodes are *Problem values instead. It matches
 // errors.Is(err, tripleo.ErrInvalidInput) and errors.As into a
 // *tripleo.ValidationError (Field "instackenv"). Its text never quotes the
 // document's values: decoder messages are stripped of the input they cite.
-type InventoryError struct {
-	// Path is the file's path, when the inventory was read by LoadInventory.
+type DocumentError struct {
+	// Path is the file's path, when the inventory was read by Load.
 	Path string
 	// Line and Column locate the problem (from 1), when known; 0 otherwise.
 	Line, Column int
@@ -36,7 +36,7 @@ type InventoryError struct {
 }
 
 // Error renders the error as "instackenv [<path>][: line L, column C]: <reason>[: <io error>]".
-func (e *InventoryError) Error() string {
+func (e *DocumentError) Error() string {
 	var b strings.Builder
 	b.WriteString("instackenv")
 	if e.Path != "" {
@@ -61,7 +61,7 @@ func (e *InventoryError) Error() string {
 // Unwrap returns a *tripleo.ValidationError for the document (so errors.Is
 // matches tripleo.ErrInvalidInput and tripleo.Problems lists it) and the
 // underlying I/O error, if any.
-func (e *InventoryError) Unwrap() []error {
+func (e *DocumentError) Unwrap() []error {
 	v := &tripleo.ValidationError{Field: "instackenv", Reason: e.Reason}
 	if e.Err != nil {
 		return []error{v, e.Err}
@@ -69,7 +69,7 @@ func (e *InventoryError) Unwrap() []error {
 	return []error{v}
 }
 
-// ReadInventory reads an instackenv document, JSON or YAML (detected from the
+// Read reads an instackenv document, JSON or YAML (detected from the
 // content), holding either the {"nodes": [...]} object (other top-level keys
 // are ignored) or a bare list of nodes.
 //
@@ -81,28 +81,28 @@ func (e *InventoryError) Unwrap() []error {
 // type; the rules of tripleo-common's validate_nodes are Inventory.Validate's.
 //
 // Every error matches errors.Is(err, tripleo.ErrInvalidInput): an
-// *InventoryError for the document, or one *NodeProblem per bad node field,
+// *DocumentError for the document, or one *Problem per bad node field,
 // all joined with errors.Join (see Problems). No error ever contains a
 // password.
-func ReadInventory(r io.Reader) (*Inventory, error) {
+func Read(r io.Reader) (*Inventory, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, &InventoryError{Reason: "cannot read the inventory", Err: err}
+		return nil, &DocumentError{Reason: "cannot read the inventory", Err: err}
 	}
-	return parseInventory(data)
+	return parse(data)
 }
 
-// LoadInventory reads the instackenv file at path with ReadInventory's rules.
-// Errors name the file; an unreadable file gives an *InventoryError that also
+// Load reads the instackenv file at path with Read's rules.
+// Errors name the file; an unreadable file gives an *DocumentError that also
 // matches the os error (e.g. errors.Is(err, fs.ErrNotExist)).
-func LoadInventory(path string) (*Inventory, error) {
+func Load(path string) (*Inventory, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, &InventoryError{Path: path, Reason: "cannot read the file", Err: errors.Unwrap(err)}
+		return nil, &DocumentError{Path: path, Reason: "cannot read the file", Err: errors.Unwrap(err)}
 	}
-	inv, err := parseInventory(data)
+	inv, err := parse(data)
 	if err != nil {
-		if ie, ok := err.(*InventoryError); ok {
+		if ie, ok := err.(*DocumentError); ok {
 			ie.Path = path
 			return nil, ie
 		}
@@ -111,11 +111,11 @@ func LoadInventory(path string) (*Inventory, error) {
 	return inv, nil
 }
 
-// parseInventory decodes data and builds the inventory.
-func parseInventory(data []byte) (inv *Inventory, err error) {
+// parse decodes data and builds the inventory.
+func parse(data []byte) (inv *Inventory, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			inv, err = nil, &InventoryError{Reason: "malformed document"}
+			inv, err = nil, &DocumentError{Reason: "malformed document"}
 		}
 	}()
 	doc, err := decodeDocument(data)
@@ -135,7 +135,7 @@ func decodeDocument(data []byte) (any, error) {
 	data = bytes.TrimPrefix(data, utf8BOM)
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) == 0 {
-		return nil, &InventoryError{Reason: "the document is empty"}
+		return nil, &DocumentError{Reason: "the document is empty"}
 	}
 	if trimmed[0] == '{' || trimmed[0] == '[' {
 		v, jerr := decodeJSON(data)
@@ -160,23 +160,23 @@ func decodeJSON(data []byte) (any, error) {
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		line, col := lineCol(data, dec.InputOffset())
-		return nil, &InventoryError{Line: line, Column: col, Reason: "invalid JSON: unexpected data after the top-level value"}
+		return nil, &DocumentError{Line: line, Column: col, Reason: "invalid JSON: unexpected data after the top-level value"}
 	}
 	return v, nil
 }
 
-// jsonError turns a decoder error into an *InventoryError located by line
+// jsonError turns a decoder error into an *DocumentError located by line
 // and column, without the input it may quote.
 func jsonError(data []byte, err error) error {
 	var se *json.SyntaxError
 	switch {
 	case errors.As(err, &se):
 		line, col := lineCol(data, se.Offset)
-		return &InventoryError{Line: line, Column: col, Reason: "invalid JSON: " + sanitizeMessage(se.Error())}
+		return &DocumentError{Line: line, Column: col, Reason: "invalid JSON: " + sanitizeMessage(se.Error())}
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return &InventoryError{Reason: "invalid JSON: unexpected end of input"}
+		return &DocumentError{Reason: "invalid JSON: unexpected end of input"}
 	}
-	return &InventoryError{Reason: "invalid JSON: " + sanitizeMessage(err.Error())}
+	return &DocumentError{Reason: "invalid JSON: " + sanitizeMessage(err.Error())}
 }
 
 // lineCol converts a byte offset into a 1-based line and column.
@@ -195,7 +195,7 @@ func lineCol(data []byte, off int64) (int, int) {
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): `)
 
-// yamlError turns a yaml.v3 error into an *InventoryError, keeping the line
+// yamlError turns a yaml.v3 error into an *DocumentError, keeping the line
 // number and dropping any input it quotes.
 func yamlError(err error) error {
 	msg := err.Error()
@@ -206,7 +206,7 @@ func yamlError(err error) error {
 	} else {
 		msg = strings.TrimPrefix(msg, "yaml: ")
 	}
-	return &InventoryError{Line: line, Reason: "invalid YAML: " + sanitizeMessage(msg)}
+	return &DocumentError{Line: line, Reason: "invalid YAML: " + sanitizeMessage(msg)}
 }
 
 // sanitizeMessage masks what a decoder message quotes from the input: any
@@ -250,7 +250,7 @@ func decodeYAML(data []byte) (any, error) {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if err == io.EOF {
-			return nil, &InventoryError{Reason: "the document is empty"}
+			return nil, &DocumentError{Reason: "the document is empty"}
 		}
 		return nil, yamlError(err)
 	}
@@ -264,7 +264,7 @@ func decodeYAML(data []byte) (any, error) {
 			return nil, yamlError(err)
 		}
 		if len(next.Content) > 0 && next.Content[0].ShortTag() != "!!null" {
-			return nil, &InventoryError{Line: next.Line, Reason: "invalid YAML: the stream holds more than one document"}
+			return nil, &DocumentError{Line: next.Line, Reason: "invalid YAML: the stream holds more than one document"}
 		}
 	}
 	c := yamlConv{budget: 2*len(data) + 10000}
@@ -280,7 +280,7 @@ type yamlConv struct {
 }
 
 func (c *yamlConv) fail(n *yaml.Node, reason string) error {
-	return &InventoryError{Line: n.Line, Column: n.Column, Reason: "invalid YAML: " + reason}
+	return &DocumentError{Line: n.Line, Column: n.Column, Reason: "invalid YAML: " + reason}
 }
 
 func (c *yamlConv) conv(n *yaml.Node) (any, error) {
@@ -406,26 +406,26 @@ func inventoryFrom(v any) (*Inventory, error) {
 	case map[string]any:
 		nv, ok := x["nodes"]
 		if !ok {
-			return nil, &InventoryError{Reason: `the document has no "nodes" list`}
+			return nil, &DocumentError{Reason: `the document has no "nodes" list`}
 		}
 		l, ok := nv.([]any)
 		if !ok {
-			return nil, &InventoryError{Reason: `"nodes" must be a list, got ` + kindOf(nv)}
+			return nil, &DocumentError{Reason: `"nodes" must be a list, got ` + kindOf(nv)}
 		}
 		list = l
 	case []any:
 		list = x
 	case nil:
-		return nil, &InventoryError{Reason: "the document is empty"}
+		return nil, &DocumentError{Reason: "the document is empty"}
 	default:
-		return nil, &InventoryError{Reason: `the document must be an object with a "nodes" list or a list of nodes, got ` + kindOf(v)}
+		return nil, &DocumentError{Reason: `the document must be an object with a "nodes" list or a list of nodes, got ` + kindOf(v)}
 	}
 	inv := &Inventory{Nodes: make([]Node, len(list))}
 	var errs []error
 	for i, e := range list {
 		m, ok := e.(map[string]any)
 		if !ok {
-			errs = append(errs, &NodeProblem{Index: i, Reason: "a node must be an object, got " + kindOf(e)})
+			errs = append(errs, &Problem{Index: i, Reason: "a node must be an object, got " + kindOf(e)})
 			continue
 		}
 		var nerrs []error
@@ -457,7 +457,7 @@ func nodeFromMap(index int, m map[string]any) (Node, []error) {
 	}
 	var errs []error
 	bad := func(key, reason string) {
-		errs = append(errs, &NodeProblem{Index: index, Name: n.Name, Field: key, Reason: reason})
+		errs = append(errs, &Problem{Index: index, Name: n.Name, Field: key, Reason: reason})
 	}
 	for k, v := range m {
 		idx, known := fieldIndex[k]
@@ -578,7 +578,7 @@ func nodeFromMap(index int, m map[string]any) (Node, []error) {
 
 // fieldRank orders read problems by the canonical field order.
 func fieldRank(err error) int {
-	if p, ok := err.(*NodeProblem); ok {
+	if p, ok := err.(*Problem); ok {
 		if i, ok := fieldIndex[p.Field]; ok {
 			return i
 		}

@@ -1,4 +1,4 @@
-package baremetal
+package instackenv
 
 import (
 	"bytes"
@@ -60,7 +60,7 @@ func FuzzReadInventory(f *testing.F) {
 	}
 
 	f.Fuzz(func(t *testing.T, data []byte) {
-		inv, err := ReadInventory(bytes.NewReader(data))
+		inv, err := Read(bytes.NewReader(data))
 		if err != nil {
 			checkReadError(t, data, err)
 			return
@@ -72,7 +72,7 @@ func FuzzReadInventory(f *testing.F) {
 // checkReadError: typed, and no password of the input in the text except as
 // part of a node name.
 func checkReadError(t *testing.T, data []byte, err error) {
-	if inv, _ := ReadInventory(bytes.NewReader(data)); inv != nil {
+	if inv, _ := Read(bytes.NewReader(data)); inv != nil {
 		t.Fatalf("an inventory and an error")
 	}
 	if !isInvalidInput(err) {
@@ -99,7 +99,7 @@ func isInvalidInput(err error) bool {
 	var walk func(error) bool
 	walk = func(e error) bool {
 		switch u := e.(type) {
-		case *InventoryError, *NodeProblem, *tripleo.ValidationError:
+		case *DocumentError, *Problem, *tripleo.ValidationError:
 			return true
 		case interface{ Unwrap() []error }:
 			for _, x := range u.Unwrap() {
@@ -155,7 +155,7 @@ func checkInventory(t *testing.T, inv *Inventory) {
 	if err != nil {
 		t.Fatalf("wire form does not marshal: %v", err)
 	}
-	back, err := ReadInventory(bytes.NewReader(wire))
+	back, err := Read(bytes.NewReader(wire))
 	if err != nil {
 		t.Fatalf("wire form does not read back: %v\n%s", err, wire)
 	}

@@ -1,4 +1,4 @@
-package baremetal
+package instackenv
 
 import (
 	"encoding/json"
@@ -12,9 +12,9 @@ import (
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
-// NodeProblem is one problem with one node of an inventory: a validation rule
+// Problem is one problem with one node of an inventory: a validation rule
 // of tripleo-common's validate_nodes that the node breaks, or (from
-// ReadInventory) a field whose value has an unusable type. Its Error() reads
+// Read) a field whose value has an unusable type. Its Error() reads
 // like tripleo-common's "node #<index>: <problem>" lines, with the name and
 // the field added:
 //
@@ -23,7 +23,7 @@ import (
 // It matches errors.Is(err, tripleo.ErrInvalidInput), and errors.As finds a
 // *tripleo.ValidationError whose Field is "nodes[<index>].<field>". Reason
 // never contains a password.
-type NodeProblem struct {
+type Problem struct {
 	// Index is the node's position in the inventory, from 0 (as tripleo-common counts).
 	Index int
 	// Name is the node's name, if it has one.
@@ -39,7 +39,7 @@ type NodeProblem struct {
 
 // Error renders the problem as "node #<index> (<name>): <field>: <reason>",
 // leaving out the name and the field when they are empty.
-func (p *NodeProblem) Error() string {
+func (p *Problem) Error() string {
 	var b strings.Builder
 	b.Grow(len(p.Name) + len(p.Field) + len(p.Reason) + 24)
 	b.WriteString("node #")
@@ -61,7 +61,7 @@ func (p *NodeProblem) Error() string {
 // Unwrap returns the problem as a *tripleo.ValidationError with Field
 // "nodes[<index>].<field>" (or "nodes[<index>]"), so that errors.Is(err,
 // tripleo.ErrInvalidInput), errors.As and tripleo.Problems work.
-func (p *NodeProblem) Unwrap() error {
+func (p *Problem) Unwrap() error {
 	field := "nodes[" + strconv.Itoa(p.Index) + "]"
 	if p.Field != "" {
 		field += "." + p.Field
@@ -70,10 +70,10 @@ func (p *NodeProblem) Unwrap() error {
 }
 
 // Problems flattens err (one error or a tree built with errors.Join, possibly
-// wrapped) into the *NodeProblem values it holds, in order. It returns nil if
+// wrapped) into the *Problem values it holds, in order. It returns nil if
 // there are none; tripleo.Problems lists every problem, document-level ones
 // included, as *tripleo.ValidationError.
-func Problems(err error) []*NodeProblem { return tripleo.ErrorsAs[*NodeProblem](err) }
+func Problems(err error) []*Problem { return tripleo.ErrorsAs[*Problem](err) }
 
 // Reason texts of tripleo-common's validate_nodes (queens), kept verbatim.
 const (
@@ -284,7 +284,7 @@ var typedPMKeys = []string{"pm_addr", "pm_user", "pm_password", "pm_port", "pm_s
 
 // Validate checks the inventory with the rules of tripleo-common's
 // validate_nodes action (queens), which the register_or_update workflow runs
-// first, and returns every problem at once: one *NodeProblem per problem,
+// first, and returns every problem at once: one *Problem per problem,
 // joined with errors.Join (nil if there is none; see Problems). The rules and
 // their messages:
 //
@@ -347,7 +347,7 @@ type validator struct {
 }
 
 func (v *validator) add(i int, n *Node, field, reason string) {
-	v.errs = append(v.errs, &NodeProblem{Index: i, Name: n.Name, Field: field, Reason: reason})
+	v.errs = append(v.errs, &Problem{Index: i, Name: n.Name, Field: field, Reason: reason})
 }
 
 func (v *validator) node(i int, n *Node) {

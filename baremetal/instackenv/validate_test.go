@@ -1,4 +1,4 @@
-package baremetal
+package instackenv
 
 import (
 	"errors"
@@ -12,14 +12,14 @@ import (
 )
 
 // validateDoc reads doc (which must read cleanly) and returns its validation problems.
-func validateDoc(t *testing.T, doc string) []NodeProblem {
+func validateDoc(t *testing.T, doc string) []Problem {
 	t.Helper()
-	inv, err := ReadInventory(strings.NewReader(doc))
+	inv, err := Read(strings.NewReader(doc))
 	require.NoError(t, err)
 	return validateInv(t, inv)
 }
 
-func validateInv(t *testing.T, inv *Inventory) []NodeProblem {
+func validateInv(t *testing.T, inv *Inventory) []Problem {
 	t.Helper()
 	err := inv.Validate()
 	if err == nil {
@@ -28,7 +28,7 @@ func validateInv(t *testing.T, inv *Inventory) []NodeProblem {
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
 	ps := Problems(err)
 	require.Len(t, tripleo.Problems(err), len(ps))
-	out := make([]NodeProblem, len(ps))
+	out := make([]Problem, len(ps))
 	for i, p := range ps {
 		out[i] = *p
 	}
@@ -42,7 +42,7 @@ func TestValidatePMType(t *testing.T) {
 	  {"pm_type": ""},
 	  {"name": "d", "pm_type": "IPMI", "mac": "aa:bb:cc:dd:ee:f"}
 	]`
-	assert.Equal(t, []NodeProblem{
+	assert.Equal(t, []Problem{
 		{0, "a", "pm_type", "pm_type (ironic driver to use) is required"},
 		{1, "b", "pm_type", "unknown pm_type (ironic driver to use): pxe_snmp"},
 		{2, "", "pm_type", "pm_type (ironic driver to use) is required"},
@@ -65,12 +65,12 @@ func TestKnownDriver(t *testing.T) {
 }
 
 func TestValidateRequiredFields(t *testing.T) {
-	missing := func(field, list string) []NodeProblem {
-		return []NodeProblem{{0, "", field, "The following fields are missing: " + list}}
+	missing := func(field, list string) []Problem {
+		return []Problem{{0, "", field, "The following fields are missing: " + list}}
 	}
 	cases := []struct {
 		name, node string
-		want       []NodeProblem
+		want       []Problem
 	}{
 		{"ipmi needs pm_addr", `{"pm_type": "ipmi", "pm_user": "u", "pm_password": "p"}`, missing("pm_addr", "pm_addr")},
 		{"ipmi pm_addr only (queens)", `{"pm_type": "ipmi", "pm_addr": "a"}`, nil},
@@ -98,7 +98,7 @@ func TestValidateRequiredFields(t *testing.T) {
 		{"ssh missing fields (no MAC message then)", `{"pm_type": "pxe_ssh", "pm_addr": "h"}`,
 			missing("pm_user", "pm_user, pm_password")},
 		{"ssh needs a MAC", `{"pm_type": "pxe_ssh", "pm_addr": "h", "pm_user": "u", "pm_password": "k"}`,
-			[]NodeProblem{{0, "", "mac", "Nodes with SSH drivers require at least one MAC"}}},
+			[]Problem{{0, "", "mac", "Nodes with SSH drivers require at least one MAC"}}},
 		{"ssh with a MAC", `{"pm_type": "pxe_ssh", "pm_addr": "h", "pm_user": "u", "pm_password": "k", "mac": "aa:bb:cc:dd:ee:ff"}`, nil},
 	}
 	for _, c := range cases {
@@ -118,7 +118,7 @@ func TestValidateMACs(t *testing.T) {
 	  {"name": "n3", "pm_type": "fake", "mac": ["00:11:22:33:44:55", "00:11:22:33:44:55"]},
 	  {"name": "n4", "pm_type": "fake", "mac": "00:11:22:33:44:56", "ports": [{"address": "00:11:22:33:44:56"}]}
 	]`
-	assert.Equal(t, []NodeProblem{
+	assert.Equal(t, []Problem{
 		{0, "n0", "mac", "MAC address AA-BB-CC-DD-EE-01 is invalid"},
 		{0, "n0", "mac", "MAC address aa:bb:cc:dd:ee is invalid"},
 		{0, "n0", "mac", "MAC address gg:bb:cc:dd:ee:ff is invalid"},
@@ -136,7 +136,7 @@ func TestValidateMACs(t *testing.T) {
 func TestValidateIdentity(t *testing.T) {
 	cases := []struct {
 		name, nodes string
-		want        []NodeProblem
+		want        []Problem
 	}{
 		{"ipmi address, then address:port", `
 		  {"name": "i0", "pm_type": "ipmi", "pm_addr": "10.0.0.1"},
@@ -145,7 +145,7 @@ func TestValidateIdentity(t *testing.T) {
 		  {"name": "i3", "pm_type": "pxe_ipmitool", "pm_addr": "10.0.0.1", "pm_port": "6230"},
 		  {"name": "i4", "pm_type": "ipmi", "pm_addr": "10.0.0.1", "pm_port": "6231"},
 		  {"name": "i5", "pm_type": "ipmi", "pm_addr": "10.0.0.2", "pm_port": "6231"}`,
-			[]NodeProblem{
+			[]Problem{
 				{1, "i1", "pm_addr", "Node identified by 10.0.0.1 is already present"},
 				{3, "i3", "pm_addr", "Node identified by 10.0.0.1:6230 is already present"},
 			}},
@@ -154,7 +154,7 @@ func TestValidateIdentity(t *testing.T) {
 		  {"name": "b", "pm_type": "idrac", "pm_addr": "10.0.0.1", "pm_user": "u", "pm_password": "p"},
 		  {"name": "c", "pm_type": "pxe_ilo", "pm_addr": "10.0.0.1", "pm_user": "u", "pm_password": "p", "pm_port": 443},
 		  {"name": "d", "pm_type": "irmc", "pm_addr": "10.0.0.1", "pm_user": "u", "pm_password": "p", "pm_port": 443}`,
-			[]NodeProblem{
+			[]Problem{
 				{1, "b", "pm_addr", "Node identified by 10.0.0.1 is already present"},
 				{3, "d", "pm_addr", "Node identified by 10.0.0.1:443 is already present"},
 			}},
@@ -163,7 +163,7 @@ func TestValidateIdentity(t *testing.T) {
 		  {"name": "r1", "pm_type": "redfish", "pm_addr": "HTTPS://bmc:8000", "pm_user": "u", "pm_password": "p", "pm_system_id": "redfish/v1/Systems/1"},
 		  {"name": "r2", "pm_type": "redfish", "pm_addr": "bmc:8000", "pm_user": "u", "pm_password": "p", "pm_system_id": "/redfish/v1/Systems/2"},
 		  {"name": "r3", "pm_type": "redfish", "pm_addr": "bmc:8000", "pm_user": "u", "pm_password": "p", "pm_system_id": "/redfish/v1/Systems/2"}`,
-			[]NodeProblem{
+			[]Problem{
 				{1, "r1", "pm_addr", "Node identified by bmc:8000/redfish/v1/Systems/1 is already present"},
 				{3, "r3", "pm_addr", "Node identified by bmc:8000/redfish/v1/Systems/2 is already present"},
 			}},
@@ -171,23 +171,23 @@ func TestValidateIdentity(t *testing.T) {
 		  {"name": "u0", "pm_type": "cisco-ucs-managed", "pm_addr": "ucsm", "pm_user": "u", "pm_password": "p", "pm_service_profile": "org-root/ls-1"},
 		  {"name": "u1", "pm_type": "pxe_ucs", "pm_addr": "ucsm", "pm_user": "u", "pm_password": "p", "pm_service_profile": "org-root/ls-2"},
 		  {"name": "u2", "pm_type": "pxe_ucs", "pm_addr": "ucsm", "pm_user": "u", "pm_password": "p", "pm_service_profile": "org-root/ls-1"}`,
-			[]NodeProblem{{2, "u2", "pm_addr", "Node identified by ucsm:org-root/ls-1 is already present"}}},
+			[]Problem{{2, "u2", "pm_addr", "Node identified by ucsm:org-root/ls-1 is already present"}}},
 		{"ovirt address:vm name", `
 		  {"name": "o0", "pm_type": "staging-ovirt", "pm_addr": "engine", "pm_user": "u", "pm_password": "p", "pm_vm_name": "vm1"},
 		  {"name": "o1", "pm_type": "staging-ovirt", "pm_addr": "engine", "pm_user": "u", "pm_password": "p", "pm_vm_name": "vm2"},
 		  {"name": "o2", "pm_type": "staging-ovirt", "pm_addr": "engine", "pm_user": "u", "pm_password": "p", "pm_vm_name": "vm1"}`,
-			[]NodeProblem{{2, "o2", "pm_addr", "Node identified by engine:vm1 is already present"}}},
+			[]Problem{{2, "o2", "pm_addr", "Node identified by engine:vm1 is already present"}}},
 		{"iboot adds the relay", `
 		  {"name": "b0", "pm_type": "pxe_iboot", "pm_addr": "pdu", "pm_user": "u", "pm_password": "p", "pm_relay_id": "1"},
 		  {"name": "b1", "pm_type": "pxe_iboot", "pm_addr": "pdu", "pm_user": "u", "pm_password": "p", "iboot_relay_id": "2"},
 		  {"name": "b2", "pm_type": "staging-iboot", "pm_addr": "pdu", "pm_user": "u", "pm_password": "p", "iboot_relay_id": 1},
 		  {"name": "b3", "pm_type": "pxe_iboot", "pm_addr": "pdu", "pm_port": 9100, "pm_user": "u", "pm_password": "p", "pm_relay_id": "1"},
 		  {"name": "b4", "pm_type": "pxe_iboot", "pm_addr": "pdu", "pm_user": "u", "pm_password": "p"}`,
-			[]NodeProblem{{2, "b2", "pm_addr", "Node identified by pdu#1 is already present"}}},
+			[]Problem{{2, "b2", "pm_addr", "Node identified by pdu#1 is already present"}}},
 		{"amt has no port", `
 		  {"name": "a0", "pm_type": "pxe_amt", "pm_addr": "amt", "pm_user": "u", "pm_password": "p"},
 		  {"name": "a1", "pm_type": "pxe_amt", "pm_addr": "amt", "pm_user": "u", "pm_password": "p", "pm_port": 16992}`,
-			[]NodeProblem{
+			[]Problem{
 				{1, "a1", "pm_addr", "Node identified by amt is already present"},
 				{1, "a1", "pm_port", "Unknown field pm_port"},
 			}},
@@ -216,7 +216,7 @@ func TestValidateNames(t *testing.T) {
 	  {"name": "", "pm_type": "fake"},
 	  {"name": "compute-0", "pm_type": "fake"}
 	]`
-	assert.Equal(t, []NodeProblem{
+	assert.Equal(t, []Problem{
 		{1, "compute-0", "name", `Name "compute-0" is not unique`},
 		{5, "compute-0", "name", `Name "compute-0" is not unique`},
 	}, validateDoc(t, doc))
@@ -228,7 +228,7 @@ func TestValidatePlatformNeedsArch(t *testing.T) {
 	  {"name": "p1", "pm_type": "fake", "platform": "SNB", "arch": "x86_64"},
 	  {"name": "p2", "pm_type": "fake", "arch": "ppc64le"}
 	]`
-	assert.Equal(t, []NodeProblem{
+	assert.Equal(t, []Problem{
 		{0, "p0", "platform", "You have specified a platform without an architecture"},
 	}, validateDoc(t, doc))
 }
@@ -245,7 +245,7 @@ func TestValidateCapabilities(t *testing.T) {
 	  {"pm_type": "fake", "capabilities": ""},
 	  {"pm_type": "fake", "capabilities": null}
 	]`
-	assert.Equal(t, []NodeProblem{
+	assert.Equal(t, []Problem{
 		{0, "", "capabilities", "Invalid capabilities: profile"},
 		{1, "", "capabilities", "Invalid capabilities: profile:compute,"},
 		{2, "", "capabilities", `Invalid capabilities: ["profile:compute"]`},
@@ -260,7 +260,7 @@ func TestValidateCapabilities(t *testing.T) {
 		{PMType: "fake", Capabilities: Capabilities{"a": "b,c"}},
 		{PMType: "fake", Capabilities: Capabilities{"a": "b:c"}},
 	}}
-	assert.Equal(t, []NodeProblem{
+	assert.Equal(t, []Problem{
 		{0, "", "capabilities", "Invalid capabilities: a,b:c"},
 		{1, "", "capabilities", "Invalid capabilities: a:b:c"},
 		{2, "", "capabilities", "Invalid capabilities: a:b,c"},
@@ -277,7 +277,7 @@ func TestValidateRootDevice(t *testing.T) {
 	  {"pm_type": "fake", "root_device": {}},
 	  {"pm_type": "fake", "root_device": null}
 	]`
-	assert.Equal(t, []NodeProblem{
+	assert.Equal(t, []Problem{
 		{0, "", "root_device", "Invalid root device: expected dict, got /dev/sda"},
 		{1, "", "root_device", `Invalid root device: expected dict, got ["sda",{"size":10}]`},
 		{2, "", "root_device", "Invalid root device: expected dict, got 0"},
@@ -288,13 +288,13 @@ func TestValidateRootDevice(t *testing.T) {
 func TestValidateUnknownFields(t *testing.T) {
 	cases := []struct {
 		name, node string
-		want       []NodeProblem
+		want       []Problem
 	}{
 		{"ipmi", `{"name": "x", "pm_type": "ipmi", "pm_addr": "a", "pm_system_id": "s", "pm_vm_name": "v", "pm_virt_type": "virsh",
 		           "pm_relay_id": "1", "pm_service_profile": "sp", "ipmi_bridging": "no", "ipmi_terminal_port": 8023,
 		           "uuid": "9a1c…", "profile": "compute", "conductor_group": "g", "foo": "bar", "pm_foo": "x",
 		           "redfish_verify_ca": false, "_comment": "fine"}`,
-			[]NodeProblem{
+			[]Problem{
 				{0, "x", "pm_system_id", "Unknown field pm_system_id"},
 				{0, "x", "pm_vm_name", "Unknown field pm_vm_name"},
 				{0, "x", "pm_service_profile", "Unknown field pm_service_profile"},
@@ -309,21 +309,21 @@ func TestValidateUnknownFields(t *testing.T) {
 			}},
 		{"redfish has no pm_port", `{"pm_type": "redfish", "pm_addr": "a", "pm_user": "u", "pm_password": "p", "pm_system_id": "s",
 		           "pm_port": 443, "redfish_verify_ca": "/etc/pki/ca.pem", "redfish_auth_type": "basic"}`,
-			[]NodeProblem{{0, "", "pm_port", "Unknown field pm_port"}}},
+			[]Problem{{0, "", "pm_port", "Unknown field pm_port"}}},
 		{"fake drivers map no pm_ keys", `{"pm_type": "fake_pxe", "pm_addr": "a", "pm_user": "u", "pm_password": "p", "fake_power": "x"}`,
-			[]NodeProblem{
+			[]Problem{
 				{0, "", "pm_addr", "Unknown field pm_addr"},
 				{0, "", "pm_user", "Unknown field pm_user"},
 				{0, "", "pm_password", "Unknown field pm_password"},
 			}},
 		{"ssh accepts pm_virt_type", `{"pm_type": "pxe_ssh", "pm_addr": "h", "pm_user": "u", "pm_password": "k", "pm_virt_type": "vbox",
 		           "mac": "aa:bb:cc:dd:ee:ff", "ssh_port": 22, "pm_port": 22}`,
-			[]NodeProblem{{0, "", "pm_port", "Unknown field pm_port"}}},
+			[]Problem{{0, "", "pm_port", "Unknown field pm_port"}}},
 		{"irmc deprecated pm_ keys", `{"pm_type": "pxe_irmc", "pm_addr": "a", "pm_user": "u", "pm_password": "p", "pm_port": 443,
 		           "pm_auth_method": "digest", "pm_client_timeout": 60, "irmc_snmp_version": "v2c"}`,
 			nil},
 		{"wol maps pm_addr and pm_port only", `{"pm_type": "pxe_wol", "pm_addr": "255.255.255.255", "pm_port": 9, "pm_user": "u", "wol_host": "h"}`,
-			[]NodeProblem{{0, "", "pm_user", "Unknown field pm_user"}}},
+			[]Problem{{0, "", "pm_user", "Unknown field pm_user"}}},
 		{"iboot accepts pm_relay_id", `{"pm_type": "pxe_iboot", "pm_addr": "a", "pm_user": "u", "pm_password": "p", "pm_relay_id": "1", "pm_port": 9100}`,
 			nil},
 		{"non-driver fields are known", `{"pm_type": "fake", "cpu": 1, "memory": 2, "disk": 3, "arch": "x86_64", "name": "n",
@@ -335,7 +335,7 @@ func TestValidateUnknownFields(t *testing.T) {
 		           "storage_interface": "noop", "vendor_interface": "no-vendor"}`,
 			nil},
 		{"odd keys are quoted", `{"pm_type": "fake", "bad key!": 1, "": 2}`,
-			[]NodeProblem{
+			[]Problem{
 				{0, "", `""`, `Unknown field ""`},
 				{0, "", `"bad key!"`, `Unknown field "bad key!"`},
 			}},
@@ -355,7 +355,7 @@ func TestValidateAllProblemsAtOnce(t *testing.T) {
 	  {"name": "controller-0", "pm_type": "pxe_ipmitool", "pm_addr": "10.0.0.1"},
 	  {"name": "compute-1", "pm_type": "ipmi"}
 	]}`
-	inv, err := ReadInventory(strings.NewReader(doc))
+	inv, err := Read(strings.NewReader(doc))
 	require.NoError(t, err)
 	err = inv.Validate()
 	require.Error(t, err)
@@ -378,9 +378,9 @@ func TestValidateAllProblemsAtOnce(t *testing.T) {
 	var ve *tripleo.ValidationError
 	require.ErrorAs(t, err, &ve)
 	assert.Equal(t, "nodes[1].pm_addr", ve.Field)
-	var np *NodeProblem
+	var np *Problem
 	require.ErrorAs(t, err, &np)
-	assert.Equal(t, NodeProblem{1, "compute-0", "pm_addr", "The following fields are missing: pm_addr, pm_user"}, *np)
+	assert.Equal(t, Problem{1, "compute-0", "pm_addr", "The following fields are missing: pm_addr, pm_user"}, *np)
 
 	fields := []string{}
 	for _, p := range tripleo.Problems(err) {
@@ -407,14 +407,14 @@ func TestValidateEmptyAndNil(t *testing.T) {
 }
 
 func TestNodeProblemError(t *testing.T) {
-	p := &NodeProblem{Index: 3, Name: "compute-1", Field: "pm_addr", Reason: "The following fields are missing: pm_addr"}
+	p := &Problem{Index: 3, Name: "compute-1", Field: "pm_addr", Reason: "The following fields are missing: pm_addr"}
 	assert.Equal(t, "node #3 (compute-1): pm_addr: The following fields are missing: pm_addr", p.Error())
 	assert.Equal(t, &tripleo.ValidationError{Field: "nodes[3].pm_addr", Reason: "The following fields are missing: pm_addr"}, p.Unwrap())
 	assert.ErrorIs(t, p, tripleo.ErrInvalidInput)
 
-	p = &NodeProblem{Index: 0, Field: "mac", Reason: "MAC x is not unique"}
+	p = &Problem{Index: 0, Field: "mac", Reason: "MAC x is not unique"}
 	assert.Equal(t, "node #0: mac: MAC x is not unique", p.Error())
-	p = &NodeProblem{Index: 7, Reason: "a node must be an object, got a list"}
+	p = &Problem{Index: 7, Reason: "a node must be an object, got a list"}
 	assert.Equal(t, "node #7: a node must be an object, got a list", p.Error())
 	assert.Equal(t, "invalid nodes[7]: a node must be an object, got a list", p.Unwrap().Error())
 }
@@ -428,7 +428,7 @@ func TestValidateGoBuiltInventory(t *testing.T) {
 		{Name: "c2", PMType: "redfish", PMAddr: "bmc", PMUser: "admin", PMPassword: "x", PMSystemID: "redfish/v1/Systems/1",
 			Extra: map[string]any{"ipmi_bridging": "single", "cpu": 4}},
 	}}
-	assert.Equal(t, []NodeProblem{
+	assert.Equal(t, []Problem{
 		{2, "c2", "pm_addr", "Node identified by bmc/redfish/v1/Systems/1 is already present"},
 		{2, "c2", "ipmi_bridging", "Unknown field ipmi_bridging"},
 	}, validateInv(t, inv))

@@ -1,4 +1,4 @@
-package baremetal
+package instackenv
 
 import (
 	"encoding/json"
@@ -15,7 +15,7 @@ import (
 
 // Inventory is an instackenv file: the bare metal nodes to register with
 // Ironic through the tripleo.baremetal.v1.register_or_update workflow (its
-// nodes_json input). Read one with ReadInventory or LoadInventory, check it
+// nodes_json input). Read one with Read or Load, check it
 // with Validate, and send Wire to the workflow.
 //
 // Printing an Inventory (fmt, slog, json.Marshal, yaml.Marshal) never shows a
@@ -210,6 +210,11 @@ func (inv Inventory) Wire() []any {
 // numbers and booleans.
 func (n Node) Wire() map[string]any { return n.wire(true) }
 
+// Fields returns the node as an instackenv map like Wire, but with its secrets
+// kept as tripleo.Secret values: they print and marshal as "***", and the
+// tripleo engine reveals them only on the wire (workflow inputs).
+func (n Node) Fields() map[string]any { return n.wire(false) }
+
 // wire builds the instackenv map; with reveal false, secrets stay
 // tripleo.Secret values (which marshal as "***").
 func (n *Node) wire(reveal bool) map[string]any {
@@ -283,7 +288,7 @@ func (n *Node) wire(reveal bool) map[string]any {
 // ("***"): safe for logs, but not a file to register from.
 func (n Node) MarshalJSON() ([]byte, error) { return json.Marshal(n.wire(false)) }
 
-// UnmarshalJSON reads one instackenv node, with the rules of ReadInventory.
+// UnmarshalJSON reads one instackenv node, with the rules of Read.
 func (n *Node) UnmarshalJSON(b []byte) error {
 	v, err := decodeJSON(b)
 	if err != nil {
@@ -291,7 +296,7 @@ func (n *Node) UnmarshalJSON(b []byte) error {
 	}
 	m, ok := v.(map[string]any)
 	if !ok {
-		return &NodeProblem{Field: "", Reason: "a node must be an object, got " + kindOf(v)}
+		return &Problem{Field: "", Reason: "a node must be an object, got " + kindOf(v)}
 	}
 	node, errs := nodeFromMap(0, m)
 	if len(errs) > 0 {
@@ -305,7 +310,7 @@ func (n *Node) UnmarshalJSON(b []byte) error {
 func (n Node) MarshalYAML() (any, error) { return n.wire(false), nil }
 
 // UnmarshalJSON reads an instackenv document (the {"nodes": [...]} object or
-// a bare list) with the rules of ReadInventory.
+// a bare list) with the rules of Read.
 func (inv *Inventory) UnmarshalJSON(b []byte) error {
 	v, err := decodeJSON(b)
 	if err != nil {
