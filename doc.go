@@ -50,11 +50,11 @@
 //	c, err := tripleo.NewClientFromCloud(ctx, "undercloud", messaging.UseZaqar(messaging.ZaqarOpts{}))
 //	if err != nil { ... }
 //
-//	r, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Container: "overcloud"})
+//	r, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Plan: "overcloud"})
 //	if err != nil { ... }
 //	if _, err := r.Wait(ctx); err != nil { ... }
 //
-//	_, err = parameters.Update(ctx, c, "overcloud", map[string]any{"ComputeCount": 2}, parameters.UpdateOpts{})
+//	_, err = parameters.Update(ctx, c, parameters.UpdateOpts{Plan: "overcloud", Parameters: map[string]any{"ComputeCount": 2}})
 //
 //	inv, err := instackenv.Load("instackenv.json") // validated locally by Enroll
 //	nodes, err := baremetal.Enroll(ctx, c, baremetal.EnrollOpts{Nodes: inv})

@@ -30,14 +30,14 @@ func Example() {
 		panic(err)
 	}
 
-	pr, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Container: "overcloud"})
+	pr, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Plan: "overcloud"})
 	if err != nil {
 		panic(err)
 	}
 	p, err := pr.Wait(ctx)
 	fmt.Println("plan:", p.Name, err)
 
-	_, err = parameters.Update(ctx, c, "overcloud", map[string]any{"ComputeCount": 1}, parameters.UpdateOpts{})
+	_, err = parameters.Update(ctx, c, parameters.UpdateOpts{Plan: "overcloud", Parameters: map[string]any{"ComputeCount": 1}})
 	fmt.Println("parameters:", err)
 
 	inv, err := instackenv.Read(strings.NewReader(nodesJSON))

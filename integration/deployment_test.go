@@ -187,7 +187,7 @@ func TestDeploy(t *testing.T) {
 	})
 
 	step(t, "plan.Delete refused while the stack exists", func(t *testing.T) {
-		err := plan.Delete(ctx, c, p)
+		err := plan.Delete(ctx, c, plan.DeleteOpts{Plan: p})
 		var se *plan.StackExistsError
 		require.ErrorAs(t, err, &se)
 		assert.ErrorIs(t, err, plan.ErrHasStack)
@@ -198,7 +198,7 @@ func TestDeploy(t *testing.T) {
 	})
 
 	step(t, "a failing resource on update", func(t *testing.T) {
-		_, err := parameters.Update(ctx, c, p, map[string]any{"TestFail": true}, parameters.UpdateOpts{})
+		_, err := parameters.Update(ctx, c, parameters.UpdateOpts{Plan: p, Parameters: map[string]any{"TestFail": true}})
 		require.NoError(t, err)
 		run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: p}, Follow: fastFollow})
 		_, err = waitRun(t, ctx, run, err)
@@ -225,7 +225,7 @@ func TestDeploy(t *testing.T) {
 
 	step(t, "a failing resource on create", func(t *testing.T) {
 		withStack(pf)
-		_, err := parameters.Update(ctx, c, pf, map[string]any{"TestFail": true}, parameters.UpdateOpts{SkipValidation: true})
+		_, err := parameters.Update(ctx, c, parameters.UpdateOpts{Plan: pf, Parameters: map[string]any{"TestFail": true}, SkipValidation: true})
 		require.NoError(t, err)
 		run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: pf}, Follow: fastFollow})
 		_, err = waitRun(t, ctx, run, err)
@@ -242,7 +242,7 @@ func TestDeploy(t *testing.T) {
 
 	step(t, "a stack Heat rejects", func(t *testing.T) {
 		withStack(pr)
-		_, err := parameters.Update(ctx, c, pr, map[string]any{"ComputeCount": "abc"}, parameters.UpdateOpts{SkipValidation: true})
+		_, err := parameters.Update(ctx, c, parameters.UpdateOpts{Plan: pr, Parameters: map[string]any{"ComputeCount": "abc"}, SkipValidation: true})
 		require.NoError(t, err)
 		run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: pr}, Follow: fastFollow})
 		_, err = waitRun(t, ctx, run, err)

@@ -151,13 +151,23 @@ func decodePasswords(node *yaml.Node) (map[string]tripleo.Secret, error) {
 	return out, nil
 }
 
+// GetEnvironmentOpts are the inputs of GetEnvironment.
+type GetEnvironmentOpts struct {
+	// Plan is the plan to read (required; see ValidateName).
+	Plan string
+}
+
+// Validate reports every problem with the options, joined, as *tripleo.ValidationError.
+func (o GetEnvironmentOpts) Validate() error { return checkName("plan", o.Plan) }
+
 // GetEnvironment reads plan-environment.yaml from the plan container in
-// Swift. A missing container or object gives a *tripleo.APIError matching
+// Swift. A missing object gives a *tripleo.APIError matching
 // tripleo.ErrNotFound.
-func GetEnvironment(ctx context.Context, c *tripleo.Client, container string) (*Environment, error) {
-	if err := checkName("container", container); err != nil {
+func GetEnvironment(ctx context.Context, c *tripleo.Client, opts GetEnvironmentOpts) (*Environment, error) {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	container := opts.Plan
 	if err := c.Need("object-store"); err != nil {
 		return nil, err
 	}

@@ -32,7 +32,7 @@ func TestGetEnvironment(t *testing.T) {
 	require.NoError(t, err)
 	sw.mkContainer("overcloud", map[string]string{"plan-environment.yaml": string(data)})
 
-	env, err := plan.GetEnvironment(context.Background(), c, "overcloud")
+	env, err := plan.GetEnvironment(context.Background(), c, plan.GetEnvironmentOpts{Plan: "overcloud"})
 	require.NoError(t, err)
 	reqs, _ := sw.log()
 	assert.Equal(t, []string{"GET /v1/AUTH_x/overcloud/plan-environment.yaml"}, reqs)
@@ -91,7 +91,7 @@ func TestGetEnvironmentMissing(t *testing.T) {
 	sw.register(mt)
 	sw.mkContainer("empty", nil)
 	for _, name := range []string{"nope", "empty"} {
-		_, err := plan.GetEnvironment(context.Background(), c, name)
+		_, err := plan.GetEnvironment(context.Background(), c, plan.GetEnvironmentOpts{Plan: name})
 		require.ErrorIs(t, err, tripleo.ErrNotFound, name)
 		var api *tripleo.APIError
 		require.ErrorAs(t, err, &api)
@@ -99,7 +99,7 @@ func TestGetEnvironmentMissing(t *testing.T) {
 		assert.Equal(t, "Not Found The resource could not be found.", api.Message)
 		assert.Contains(t, err.Error(), "swift: get "+name+"/plan-environment.yaml")
 	}
-	_, err := plan.GetEnvironment(context.Background(), c, "bad name")
+	_, err := plan.GetEnvironment(context.Background(), c, plan.GetEnvironmentOpts{Plan: "bad name"})
 	assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
 }
 
@@ -128,7 +128,7 @@ func TestGetEnvironmentRetries503(t *testing.T) {
 		}
 		return sw.responder(req)
 	})
-	env, err := plan.GetEnvironment(context.Background(), c, "overcloud")
+	env, err := plan.GetEnvironment(context.Background(), c, plan.GetEnvironmentOpts{Plan: "overcloud"})
 	require.NoError(t, err)
 	assert.Equal(t, "overcloud", env.Name)
 	assert.Equal(t, 2, gets)

@@ -56,7 +56,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	out := progress.New(stdout)
 	out.Stage("Undercloud: %s", where)
 	out.Stage("Create plan %q from templates", *name)
-	r, err := plan.CreateFromTemplates(ctx, c, *name, tree, plan.CreateFromTemplatesOpts{})
+	r, err := plan.CreateFromTemplates(ctx, c, plan.CreateFromTemplatesOpts{Plan: *name, Templates: tree})
 	if err != nil {
 		fmt.Fprintln(stderr, "plan-templates:", err)
 		return 2
@@ -69,7 +69,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 
-	env, err := plan.GetEnvironment(ctx, c, *name)
+	env, err := plan.GetEnvironment(ctx, c, plan.GetEnvironmentOpts{Plan: *name})
 	if err != nil {
 		fmt.Fprintln(stderr, "plan-templates:", err)
 		return 1
@@ -85,7 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  %s = %v\n", k, env.ParameterDefaults[k])
 	}
 
-	view, err := parameters.Get(ctx, c, *name)
+	view, err := parameters.Get(ctx, c, parameters.GetOpts{Plan: *name})
 	if err != nil {
 		fmt.Fprintln(stderr, "plan-templates:", err)
 		return 1

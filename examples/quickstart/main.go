@@ -141,7 +141,7 @@ func (f *flow) follow(r interface {
 
 func (f *flow) createPlan(ctx context.Context) (string, error) {
 	f.out.Stage("Plan: create the default deployment plan %q", f.plan)
-	r, err := plan.CreateDefault(ctx, f.c, plan.CreateDefaultOpts{Container: f.plan})
+	r, err := plan.CreateDefault(ctx, f.c, plan.CreateDefaultOpts{Plan: f.plan})
 	if err != nil {
 		return "", err
 	}
@@ -153,7 +153,7 @@ func (f *flow) createPlan(ctx context.Context) (string, error) {
 func (f *flow) setParameters(ctx context.Context) (string, error) {
 	params := map[string]any{"ControllerCount": 1, "ComputeCount": len(f.inv.Nodes) - 1, "NtpServer": "pool.ntp.org"}
 	f.out.Stage("Parameters: set ControllerCount=1, ComputeCount=%d, NtpServer=pool.ntp.org", len(f.inv.Nodes)-1)
-	if _, err := parameters.Update(ctx, f.c, f.plan, params, parameters.UpdateOpts{}); err != nil {
+	if _, err := parameters.Update(ctx, f.c, parameters.UpdateOpts{Plan: f.plan, Parameters: params}); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("%d updated", len(params)), nil

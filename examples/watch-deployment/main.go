@@ -93,7 +93,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // prepare creates a plan, registers two nodes and starts deploy_plan.
 func prepare(ctx context.Context, c *tripleo.Client, out *progress.Printer) (*deployment.DeployResult, error) {
 	out.Stage("Prepare: default plan, two nodes, deploy_plan")
-	pr, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Container: "overcloud"})
+	pr, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Plan: "overcloud"})
 	if err != nil {
 		return nil, err
 	}
