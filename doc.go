@@ -63,9 +63,7 @@
 //	}
 //	res, err := nodes.Wait(ctx) // res.Failed() says which nodes did not reach "available" and why
 //
-//	dep, err := deployment.Deploy(ctx, c, deployment.DeployOpts{
-//		DeployPlanOpts: deployment.DeployPlanOpts{Container: "overcloud"},
-//	})
+//	dep, err := deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: "overcloud"})
 //	stack, err := dep.Wait(ctx) // CREATE_COMPLETE, or a *deployment.StackError naming the failed resources
 //
 // The package example runs the same flow against the embedded undercloud.

@@ -51,7 +51,7 @@ func Example() {
 	nodes, err := nr.Wait(ctx)
 	fmt.Println("nodes:", len(nodes.Succeeded()), "of", len(nodes.Nodes), nodes.Goal, err)
 
-	dr, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: "overcloud"}})
+	dr, err := deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: "overcloud"})
 	if err != nil {
 		panic(err)
 	}

@@ -90,7 +90,7 @@ func ExampleResolveNodes() {
 		return
 	}
 	ctx := context.Background()
-	nodes, err := baremetal.ResolveNodes(ctx, c, []string{"compute-0", "controller-0"})
+	nodes, err := baremetal.ResolveNodes(ctx, c, baremetal.ResolveNodesOpts{Nodes: []string{"compute-0", "controller-0"}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -105,7 +105,7 @@ func ExampleResolveNodes() {
 	}
 	fmt.Println(len(manageable), "manageable:", manageable[0].Name)
 
-	_, err = baremetal.ResolveNodes(ctx, c, []string{"compute-0", "compute-9"})
+	_, err = baremetal.ResolveNodes(ctx, c, baremetal.ResolveNodesOpts{Nodes: []string{"compute-0", "compute-9"}})
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, tripleo.ErrNotFound), errors.Is(err, tripleo.ErrInvalidInput))
 	// Output:

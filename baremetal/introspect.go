@@ -44,12 +44,13 @@ type IntrospectOpts struct {
 	NodeTimeout time.Duration
 	// Queue is the Zaqar queue the workflow posts to (empty: the Client's).
 	Queue string
-	// WatchNodes watches the nodes in Ironic while the run lasts (nil: on; see
-	// the package doc); new(false) turns the watch off.
-	WatchNodes *bool
-	// StopOnNodeFailure ends the run as soon as a node enters "inspect failed"
-	// (nil: false, since the workflow retries failed nodes).
-	StopOnNodeFailure *bool
+	// SkipNodeWatch turns off the watch of the nodes in Ironic while the run
+	// lasts (see the package doc).
+	SkipNodeWatch bool
+	// StopOnNodeFailure ends the run as soon as the watch sees a node enter
+	// "inspect failed" (by default the run goes on: the workflow retries
+	// failed nodes).
+	StopOnNodeFailure bool
 }
 
 // Validate reports every problem with the options, joined, as *tripleo.ValidationError.
@@ -196,7 +197,7 @@ func Introspect(ctx context.Context, c *tripleo.Client, opts IntrospectOpts) (*t
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	w := newWatch(c, WorkflowIntrospect, opts.WatchNodes, opts.StopOnNodeFailure, false, StateManageable, opts.NodeUUIDs)
+	w := newWatch(c, WorkflowIntrospect, opts.SkipNodeWatch, opts.StopOnNodeFailure, StateManageable, opts.NodeUUIDs)
 	return introspect(ctx, c, WorkflowIntrospect, opts.input(), opts.Queue, opts.NodeUUIDs, w)
 }
 
@@ -206,10 +207,11 @@ type IntrospectManageableOpts struct {
 	RunValidations bool
 	// Queue is the Zaqar queue the workflow posts to (empty: the Client's).
 	Queue string
-	// WatchNodes and StopOnNodeFailure as in IntrospectOpts; the watch follows
-	// the nodes that are manageable and not in maintenance when the run starts.
-	WatchNodes        *bool
-	StopOnNodeFailure *bool
+	// SkipNodeWatch as in IntrospectOpts; the watch follows the nodes that are
+	// manageable and not in maintenance when the run starts.
+	SkipNodeWatch bool
+	// StopOnNodeFailure as in IntrospectOpts.
+	StopOnNodeFailure bool
 }
 
 // Validate reports every problem with the options, joined, as *tripleo.ValidationError.
@@ -224,7 +226,7 @@ func IntrospectManageableNodes(ctx context.Context, c *tripleo.Client, opts Intr
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	w := newWatch(c, WorkflowIntrospectManageable, opts.WatchNodes, opts.StopOnNodeFailure, false, StateManageable, nil).selecting(isManageable)
+	w := newWatch(c, WorkflowIntrospectManageable, opts.SkipNodeWatch, opts.StopOnNodeFailure, StateManageable, nil).selecting(isManageable)
 	return introspect(ctx, c, WorkflowIntrospectManageable, runValidations(opts.RunValidations), opts.Queue, nil, w)
 }
 

@@ -132,6 +132,26 @@ func (e *NodeLookupError) Is(target error) bool {
 	return target == tripleo.ErrNotFound && len(e.Candidates) == 0
 }
 
+// ResolveNodesOpts are the inputs of ResolveNodes.
+type ResolveNodesOpts struct {
+	// Nodes are the node names or uuids to find (at least one).
+	Nodes []string
+}
+
+// Validate reports every problem with the options, joined, as *tripleo.ValidationError.
+func (o ResolveNodesOpts) Validate() error {
+	if len(o.Nodes) == 0 {
+		return tripleo.Invalid("nodes", "at least one node name or uuid is required")
+	}
+	var errs []error
+	for i, id := range o.Nodes {
+		if strings.TrimSpace(id) == "" {
+			errs = append(errs, tripleo.Invalid("nodes["+strconv.Itoa(i)+"]", "a node name or uuid is required"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // ResolveNodes finds the Ironic nodes that operators name by name or by uuid,
 // with one node list (ListNodes) whatever their number, and returns their
 // states in the order given, for the NodeUUIDs of the operations (Introspect,
@@ -145,19 +165,12 @@ func (e *NodeLookupError) Is(target error) bool {
 // reported at once, joined, after the one list request (or before any request
 // for an empty list or string). A client without Ironic gets an error
 // matching tripleo.ErrNoService.
-func ResolveNodes(ctx context.Context, c *tripleo.Client, namesOrUUIDs []string) ([]NodeState, error) {
-	if len(namesOrUUIDs) == 0 {
-		return nil, tripleo.Invalid("nodes", "at least one node name or uuid is required")
-	}
-	var errs []error
-	for i, id := range namesOrUUIDs {
-		if strings.TrimSpace(id) == "" {
-			errs = append(errs, tripleo.Invalid("nodes["+strconv.Itoa(i)+"]", "a node name or uuid is required"))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+func ResolveNodes(ctx context.Context, c *tripleo.Client, opts ResolveNodesOpts) ([]NodeState, error) {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	namesOrUUIDs := opts.Nodes
+	var errs []error
 	all, err := ListNodes(ctx, c, ListNodesOpts{})
 	if err != nil {
 		return nil, err

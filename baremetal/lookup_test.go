@@ -141,7 +141,7 @@ func TestListNodesErrors(t *testing.T) {
 	m.c.Baremetal = nil
 	_, err = baremetal.ListNodes(context.Background(), m.c, baremetal.ListNodesOpts{})
 	require.ErrorIs(t, err, tripleo.ErrNoService)
-	_, err = baremetal.ResolveNodes(context.Background(), m.c, []string{"a"})
+	_, err = baremetal.ResolveNodes(context.Background(), m.c, baremetal.ResolveNodesOpts{Nodes: []string{"a"}})
 	require.ErrorIs(t, err, tripleo.ErrNoService)
 }
 
@@ -155,7 +155,7 @@ func TestResolveNodes(t *testing.T) {
 	ctx := context.Background()
 
 	// names and uuids, in the order given; a name or uuid on page 2
-	ns, err := baremetal.ResolveNodes(ctx, m.c, []string{"compute-0", uuid4, "CONTROLLER-0", "Compute-0"})
+	ns, err := baremetal.ResolveNodes(ctx, m.c, baremetal.ResolveNodesOpts{Nodes: []string{"compute-0", uuid4, "CONTROLLER-0", "Compute-0"}})
 	require.NoError(t, err)
 	var got []string
 	for _, n := range ns {
@@ -166,12 +166,12 @@ func TestResolveNodes(t *testing.T) {
 	assert.Equal(t, []string{"GET " + listFieldsQuery, "GET " + next}, m.reqs, "one list for every name")
 
 	// uuids in upper case are uuids
-	ns, err = baremetal.ResolveNodes(ctx, m.c, []string{"33333333-3333-4333-8333-333333333333"})
+	ns, err = baremetal.ResolveNodes(ctx, m.c, baremetal.ResolveNodesOpts{Nodes: []string{"33333333-3333-4333-8333-333333333333"}})
 	require.NoError(t, err)
 	assert.Equal(t, "Compute-0", ns[0].Name)
 
 	// every problem at once: unknown, ambiguous, the same node twice
-	_, err = baremetal.ResolveNodes(ctx, m.c, []string{"compute-9", "COMPUTE-0", "controller-0", uuid1, "55555555-5555-4555-8555-555555555555"})
+	_, err = baremetal.ResolveNodes(ctx, m.c, baremetal.ResolveNodesOpts{Nodes: []string{"compute-9", "COMPUTE-0", "controller-0", uuid1, "55555555-5555-4555-8555-555555555555"}})
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
 	var fields []string
 	for _, p := range tripleo.Problems(err) {
@@ -201,9 +201,9 @@ func TestResolveNodes(t *testing.T) {
 
 	// empty input: no request
 	n := len(m.reqs)
-	_, err = baremetal.ResolveNodes(ctx, m.c, nil)
+	_, err = baremetal.ResolveNodes(ctx, m.c, baremetal.ResolveNodesOpts{Nodes: nil})
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
-	_, err = baremetal.ResolveNodes(ctx, m.c, []string{"compute-0", " "})
+	_, err = baremetal.ResolveNodes(ctx, m.c, baremetal.ResolveNodesOpts{Nodes: []string{"compute-0", " "}})
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
 	assert.Equal(t, []string{"nodes[1]"}, []string{tripleo.Problems(err)[0].Field})
 	assert.Len(t, m.reqs, n)

@@ -6,19 +6,6 @@ import (
 	"strings"
 )
 
-// Workflow names this package starts (and the per-node introspection
-// sub-workflow whose messages it annotates with the node and counters).
-const (
-	WorkflowRegisterOrUpdate     = "tripleo.baremetal.v1.register_or_update"
-	WorkflowIntrospect           = "tripleo.baremetal.v1.introspect"
-	WorkflowIntrospectNode       = "tripleo.baremetal.v1._introspect"
-	WorkflowIntrospectManageable = "tripleo.baremetal.v1.introspect_manageable_nodes"
-	WorkflowManualCleaning       = "tripleo.baremetal.v1.manual_cleaning"
-	WorkflowProvide              = "tripleo.baremetal.v1.provide"
-	WorkflowProvideManageable    = "tripleo.baremetal.v1.provide_manageable_nodes"
-	WorkflowSetNodeState         = "tripleo.baremetal.v1.set_node_state"
-)
-
 // SourceIronic is the Event.Source of the events of the Ironic node watch.
 const SourceIronic = "ironic"
 

@@ -43,6 +43,15 @@ type DeploymentStatus struct {
 	StackStatus string
 }
 
+// StatusOpts are the inputs of Status.
+type StatusOpts struct {
+	// Plan is the plan whose deployment status is read (required).
+	Plan string
+}
+
+// Validate checks the options locally (*tripleo.ValidationError, joined).
+func (o StatusOpts) Validate() error { return validatePlan("plan", o.Plan) }
+
 // Status reads a plan's deployment status. Where the undercloud has the
 // tripleo.deployment.v1.get_deployment_status workflow (Queens 8.7.0 and
 // later) it runs it and waits for its deployment_status; where it has not
@@ -52,10 +61,11 @@ type DeploymentStatus struct {
 // UNDEPLOYED). On Queens the recorded status is the last deploy_plan's
 // (DEPLOY_SUCCESS once Heat accepted the stack), not the stack's; from Rocky
 // the workflow reconciles it with the stack. ctx bounds the call.
-func Status(ctx context.Context, c *tripleo.Client, plan string) (*DeploymentStatus, error) {
-	if err := validatePlan("plan", plan); err != nil {
+func Status(ctx context.Context, c *tripleo.Client, opts StatusOpts) (*DeploymentStatus, error) {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	plan := opts.Plan
 	if c == nil || c.Workflow == nil {
 		return nil, fmt.Errorf("deployment status of %s: workflow: %w", plan, tripleo.ErrNoService)
 	}

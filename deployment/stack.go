@@ -279,18 +279,43 @@ func eachEventPage(ctx context.Context, c *tripleo.Client, name, id string, q ev
 	return tripleo.WrapHTTP("heat: list events of stack "+name, err)
 }
 
-// LatestEventID returns the id of the newest event of stack (nested stacks to
-// nestedDepth included), "" when it has none: GET
+// LatestEventIDOpts are the inputs of LatestEventID.
+type LatestEventIDOpts struct {
+	// Stack is the stack: "name", "name/id" or an id (required).
+	Stack string
+	// NestedDepth is how deep nested stacks' events count, as in FollowOpts:
+	// 0 means DefaultNestedDepth, a negative value the top stack only.
+	NestedDepth int
+}
+
+// Validate checks the options locally (*tripleo.ValidationError, joined).
+func (o LatestEventIDOpts) Validate() error {
+	_, _, err := parseStackRef(o.Stack)
+	return err
+}
+
+// LatestEventID returns the id of the newest event of opts.Stack (nested
+// stacks to opts.NestedDepth included), "" when it has none: GET
 // /stacks/{name}/{id}/events?sort_dir=desc&limit=1. Take it before starting an
 // update and pass it as FollowOpts.Since to see only the update's events (what
 // tripleoclient does).
-func LatestEventID(ctx context.Context, c *tripleo.Client, stack string, nestedDepth int) (string, error) {
+func LatestEventID(ctx context.Context, c *tripleo.Client, opts LatestEventIDOpts) (string, error) {
+	if err := opts.Validate(); err != nil {
+		return "", err
+	}
 	if err := c.Need("orchestration"); err != nil {
 		return "", err
 	}
-	name, id, err := parseStackRef(stack)
+	name, id, err := parseStackRef(opts.Stack)
 	if err != nil {
 		return "", err
+	}
+	nestedDepth := opts.NestedDepth
+	switch {
+	case nestedDepth == 0:
+		nestedDepth = DefaultNestedDepth
+	case nestedDepth < 0:
+		nestedDepth = 0
 	}
 	// idempotent reads: transient failures are retried
 	if id == "" || name == "" {
@@ -305,7 +330,7 @@ func LatestEventID(ctx context.Context, c *tripleo.Client, stack string, nestedD
 		name, id = st.Name, st.ID
 	}
 	var latest string
-	q := eventQuery{SortDir: "desc", Limit: 1, NestedDepth: max(nestedDepth, 0)}
+	q := eventQuery{SortDir: "desc", Limit: 1, NestedDepth: nestedDepth}
 	err = c.Idempotent(ctx, "heat: latest event of stack "+name, func() error {
 		latest = ""
 		return eachEventPage(ctx, c, name, id, q, func(evs []stackevents.Event) bool {

@@ -137,12 +137,12 @@ func TestBaremetal(t *testing.T) {
 		for _, n := range inMaint {
 			assert.NotContains(t, uuids, n.UUID)
 		}
-		nodes, err := baremetal.ResolveNodes(ctx, c, []string{prefix + "n1", uuids[0]})
+		nodes, err := baremetal.ResolveNodes(ctx, c, baremetal.ResolveNodesOpts{Nodes: []string{prefix + "n1", uuids[0]}})
 		require.NoError(t, err)
 		require.Len(t, nodes, 2)
 		assert.Equal(t, uuids[1], nodes[0].UUID)
 		assert.Equal(t, prefix+"n0", nodes[1].Name)
-		_, err = baremetal.ResolveNodes(ctx, c, []string{prefix + "n0", prefix + "nope"})
+		_, err = baremetal.ResolveNodes(ctx, c, baremetal.ResolveNodesOpts{Nodes: []string{prefix + "n0", prefix + "nope"}})
 		var le *baremetal.NodeLookupError
 		require.ErrorAs(t, err, &le)
 		assert.Equal(t, 1, le.Index)

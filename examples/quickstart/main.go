@@ -178,7 +178,7 @@ func (f *flow) enroll(ctx context.Context) (string, error) {
 
 func (f *flow) deploy(ctx context.Context) (string, error) {
 	f.out.Stage("Deploy: deploy plan %q and follow the Heat stack", f.plan)
-	opts := deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: f.plan}}
+	opts := deployment.DeployOpts{Plan: f.plan}
 	if f.fastFollow {
 		opts.Follow.PollMax = 200 * time.Millisecond
 	}

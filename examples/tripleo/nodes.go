@@ -189,7 +189,7 @@ func (a *app) printInventory(inv *instackenv.Inventory) error {
 // enroll registers, introspects and provides as one run.
 func (a *app) enroll(ctx context.Context, c *tripleo.Client, reg baremetal.RegisterOpts, introspect, provide bool) error {
 	r, err := baremetal.Enroll(ctx, c, baremetal.EnrollOpts{
-		Nodes: reg.Nodes, Introspect: &introspect, Provide: &provide, Queue: reg.Queue,
+		Nodes: reg.Nodes, SkipIntrospection: !introspect, SkipProvide: !provide, Queue: reg.Queue,
 		KernelName: reg.KernelName, RamdiskName: reg.RamdiskName, InstanceBootOption: reg.InstanceBootOption,
 	})
 	if err != nil {
@@ -233,7 +233,7 @@ func (a *app) nodesIntrospectCommand() *cobra.Command {
 				r, err = baremetal.IntrospectManageableNodes(ctx, c, baremetal.IntrospectManageableOpts{RunValidations: opts.RunValidations, Queue: a.queue})
 			} else {
 				var ns []baremetal.NodeState
-				if ns, err = baremetal.ResolveNodes(ctx, c, args); err != nil {
+				if ns, err = baremetal.ResolveNodes(ctx, c, baremetal.ResolveNodesOpts{Nodes: args}); err != nil {
 					return err
 				}
 				opts.NodeUUIDs = uuidsOf(ns)
@@ -289,7 +289,7 @@ func (a *app) nodesProvideCommand() *cobra.Command {
 				r, err = baremetal.ProvideManageableNodes(ctx, c, baremetal.ProvideManageableOpts{Queue: a.queue})
 			} else {
 				var ns []baremetal.NodeState
-				if ns, err = baremetal.ResolveNodes(ctx, c, args); err != nil {
+				if ns, err = baremetal.ResolveNodes(ctx, c, baremetal.ResolveNodesOpts{Nodes: args}); err != nil {
 					return err
 				}
 				r, err = baremetal.Provide(ctx, c, baremetal.ProvideOpts{NodeUUIDs: uuidsOf(ns), Queue: a.queue})
@@ -358,7 +358,7 @@ func (a *app) nodesCleanCommand() *cobra.Command {
 				if len(targets) == 0 {
 					return errors.New("no manageable node to clean (check node states and maintenance)")
 				}
-			} else if targets, err = baremetal.ResolveNodes(ctx, c, args); err != nil {
+			} else if targets, err = baremetal.ResolveNodes(ctx, c, baremetal.ResolveNodesOpts{Nodes: args}); err != nil {
 				return err
 			}
 			return a.clean(ctx, c, targets, cleanSteps, timeout)

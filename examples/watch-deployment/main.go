@@ -66,7 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		follow.PollMax = 200 * time.Millisecond // : the embedded stack completes in about a second
 	}
 	out.Stage("Watch stack %s", *stack)
-	w, err := deployment.FollowStack(ctx, c, *stack, follow)
+	follow.Stack = *stack
+	w, err := deployment.FollowStack(ctx, c, follow)
 	if err != nil {
 		fmt.Fprintln(stderr, "watch-deployment:", err)
 		return 1
@@ -113,7 +114,7 @@ func prepare(ctx context.Context, c *tripleo.Client, out *progress.Printer) (*de
 	if _, err := er.Wait(ctx); err != nil {
 		return nil, err
 	}
-	dr, err := deployment.DeployPlan(ctx, c, deployment.DeployPlanOpts{Container: "overcloud"})
+	dr, err := deployment.DeployPlan(ctx, c, deployment.DeployPlanOpts{Plan: "overcloud"})
 	if err != nil {
 		return nil, err
 	}
