@@ -2,9 +2,12 @@ package deployment
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
+	"github.com/tripleo-go/sdk/internal/plancheck"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -131,7 +134,7 @@ func DeployPlan(ctx context.Context, c *tripleo.Client, opts DeployPlanOpts) (*t
 			res.Plan = f.Message.Payload.PlanName
 		}
 		res.DeploymentStatus = finalDeployStatus(f)
-		res.Message = f.Text()
+		res.Message = deploySentence(res.StackName, res.Action, f.Text())
 		if res.StackID == "" && c.Orchestration != nil {
 			// Heat's answer to the create is not in Queens' final message: ask Heat.
 			if st, err := lookup(ctx); err == nil {
@@ -145,5 +148,43 @@ func DeployPlan(ctx context.Context, c *tripleo.Client, opts DeployPlanOpts) (*t
 		}
 		return res, nil
 	}
-	return tripleo.Start(ctx, c, WorkflowDeployPlan, opts.input(), decode, tripleo.StartOpts{Queue: opts.Queue})
+	run, err := tripleo.Start(ctx, c, WorkflowDeployPlan, opts.input(), decode, tripleo.StartOpts{Queue: opts.Queue})
+	if err != nil {
+		return nil, err
+	}
+	annotate := func(ev *tripleo.Event) {
+		if ev.Kind == tripleo.EventMessage && ev.Source == WorkflowDeployPlan {
+			ev.Text = deploySentence(opts.Plan, before.Action, ev.Text)
+		}
+	}
+	return tripleo.Then(ctx, run, annotate, func(ctx context.Context, _ *tripleo.Scope, v DeployResult, err error) (DeployResult, error) {
+		return v, plancheck.Wrap(ctx, c, opts.Plan, "deploy plan", err)
+	}), nil
+}
+
+// deploySentence turns deploy_plan's message text into a sentence: Queens
+// posts Heat's raw answer to the stack create or update as its message
+// ({"stack": {"id": ..., "links": [...]}}). Other texts are kept.
+func deploySentence(stack, action, text string) string {
+	var heat struct {
+		Stack *struct {
+			ID string `json:"id"`
+		} `json:"stack"`
+	}
+	t := strings.TrimSpace(text)
+	if !strings.HasPrefix(t, "{") || json.Unmarshal([]byte(t), &heat) != nil {
+		return text
+	}
+	what := "the stack " + stack
+	switch action {
+	case HeatActionCreate:
+		what = "the creation of stack " + stack
+	case HeatActionUpdate:
+		what = "the update of stack " + stack
+	}
+	s := "Heat accepted " + what
+	if heat.Stack != nil && heat.Stack.ID != "" {
+		s += " (id " + heat.Stack.ID + ")"
+	}
+	return s
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"io/fs"
 	"net/http"
 	"os"
@@ -41,7 +42,7 @@ func deletePlanAtEnd(t *testing.T, c *tripleo.Client, names ...string) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		for _, n := range names {
-			if err := plan.Delete(ctx, c, plan.DeleteOpts{Plan: n}); err != nil && !strings.Contains(err.Error(), "404") {
+			if err := plan.Delete(ctx, c, plan.DeleteOpts{Plan: n}); err != nil && !errors.Is(err, tripleo.ErrPlanNotFound) {
 				t.Logf("cleanup: plan.Delete(%s): %v", n, err)
 			}
 			swiftDeleteContainer(ctx, n)
@@ -143,8 +144,10 @@ func TestPlanContainerListDelete(t *testing.T) {
 
 	err = plan.Delete(ctx, c, plan.DeleteOpts{Plan: p})
 	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, "Container GET failed: "+env.Swift+"/"+p+" 404 Not Found", ae.Result)
+	assert.Equal(t, "Container GET failed: "+env.Swift+"/"+p+" 404 Not Found", ae.Result, "the action's text, still reachable")
 	assert.NotErrorIs(t, err, plan.ErrHasStack)
+	require.ErrorIs(t, err, tripleo.ErrPlanNotFound)
+	assert.Equal(t, "delete plan: plan "+p+" does not exist", err.Error())
 }
 
 // UploadTemplates to the real Swift, in both modes: every file becomes an
@@ -168,7 +171,7 @@ func TestPlanUploadTemplates(t *testing.T) {
 	require.Len(t, want, 13)
 
 	_, err = plan.UploadTemplates(ctx, c, plan.UploadTemplatesOpts{Plan: name("missing"), Templates: tree})
-	require.ErrorIs(t, err, tripleo.ErrNotFound, "no such container")
+	require.ErrorIs(t, err, tripleo.ErrPlanNotFound, "no such container")
 
 	for _, tc := range []struct {
 		container string

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/tripleo-go/sdk/internal/plancheck"
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
 )
@@ -147,7 +148,7 @@ func Update(ctx context.Context, c *tripleo.Client, opts UpdateOpts) (*UpdateRes
 func update(ctx context.Context, c *tripleo.Client, opts UpdateOpts) (*UpdateResult, error) {
 	var raw json.RawMessage
 	if err := c.RunAction(ctx, ActionUpdate, opts.input(), &raw); err != nil {
-		return nil, err
+		return nil, plancheck.Wrap(ctx, c, opts.Plan, "update parameters", err)
 	}
 	var shape struct {
 		Tree json.RawMessage `json:"heat_resource_tree"`
@@ -209,7 +210,7 @@ func reset(ctx context.Context, c *tripleo.Client, container, key string) error 
 	if key != DefaultKey {
 		in["key"] = key
 	}
-	return c.RunAction(ctx, ActionReset, in, nil)
+	return plancheck.Wrap(ctx, c, container, "reset parameters", c.RunAction(ctx, ActionReset, in, nil))
 }
 
 // SetError is the error of Set when the reset succeeded but the update did
@@ -248,6 +249,9 @@ func Set(ctx context.Context, c *tripleo.Client, so SetOpts) (*UpdateResult, err
 		return nil, err
 	}
 	if err := reset(ctx, c, container, opts.key()); err != nil {
+		if errors.Is(err, tripleo.ErrPlanNotFound) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("set parameters of plan %s: reset (nothing changed): %w", container, err)
 	}
 	res, err := update(ctx, c, opts)
@@ -279,7 +283,7 @@ func Get(ctx context.Context, c *tripleo.Client, opts GetOpts) (*View, error) {
 	}
 	var raw json.RawMessage
 	if err := c.RunAction(ctx, ActionGetFlatten, map[string]any{"container": container}, &raw); err != nil {
-		return nil, err
+		return nil, plancheck.Wrap(ctx, c, container, "get parameters", err)
 	}
 	v, err := parseView(raw, nil)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tripleo-go/sdk/internal/plancheck"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -108,7 +109,7 @@ func Delete(ctx context.Context, c *tripleo.Client, opts DeleteOpts) error {
 	if errors.As(err, &ae) && strings.Contains(ae.Result, stackInUseText) {
 		return &StackExistsError{Plan: opts.Plan, Err: ae}
 	}
-	return err
+	return plancheck.Wrap(ctx, c, opts.Plan, "delete plan", err)
 }
 
 // DeleteOpts are the inputs of Delete.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/url"
 
+	"github.com/tripleo-go/sdk/internal/plancheck"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -164,5 +165,9 @@ func Export(ctx context.Context, c *tripleo.Client, opts ExportOpts) (*tripleo.R
 		}
 		return r, nil
 	}
-	return tripleo.Start(ctx, c, WorkflowExport, map[string]any{"plan": opts.Plan}, decode, tripleo.StartOpts{Queue: opts.Queue})
+	run, err := tripleo.Start(ctx, c, WorkflowExport, map[string]any{"plan": opts.Plan}, decode, tripleo.StartOpts{Queue: opts.Queue})
+	if err != nil {
+		return nil, err
+	}
+	return plancheck.WrapRun(ctx, c, opts.Plan, "export plan", run), nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack/objectstorage/v1/objects"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tripleo-go/sdk/internal/plancheck"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -180,7 +181,7 @@ func GetEnvironment(ctx context.Context, c *tripleo.Client, opts GetEnvironmentO
 		return err
 	})
 	if err != nil {
-		return nil, tripleo.WrapHTTP(op, err)
+		return nil, plancheck.Wrap(ctx, c, container, "read the plan environment", tripleo.WrapHTTP(op, err))
 	}
 	e, err := ParseEnvironment(data)
 	if err != nil {

@@ -97,6 +97,12 @@ func TestGetEnvironmentMissing(t *testing.T) {
 		require.ErrorAs(t, err, &api)
 		assert.Equal(t, 404, api.StatusCode)
 		assert.Equal(t, "Not Found The resource could not be found.", api.Message)
+		if name == "nope" { // no container: no plan
+			require.ErrorIs(t, err, tripleo.ErrPlanNotFound)
+			assert.Equal(t, "read the plan environment: plan nope does not exist", err.Error())
+			continue
+		}
+		assert.NotErrorIs(t, err, tripleo.ErrPlanNotFound, "the plan exists, its environment does not")
 		assert.Contains(t, err.Error(), "swift: get "+name+"/plan-environment.yaml")
 	}
 	_, err := plan.GetEnvironment(context.Background(), c, plan.GetEnvironmentOpts{Plan: "bad name"})

@@ -542,7 +542,7 @@ func wrapContainerErr(op, container string, err error) error {
 	}
 	err = tripleo.WrapHTTP(op, err)
 	if tripleo.IsNotFound(err) {
-		return fmt.Errorf("container %s does not exist (create it with plan.CreateContainer): %w", container, err)
+		return &tripleo.PlanNotFoundError{Plan: container, Op: "upload templates (create the plan's container with plan.CreateContainer first)", Err: err}
 	}
 	return err
 }

@@ -288,13 +288,14 @@ func TestUploadMissingContainer(t *testing.T) {
 	var api *tripleo.APIError
 	require.ErrorAs(t, err, &api)
 	assert.Equal(t, "Not Found The resource could not be found.", api.Message)
-	assert.Contains(t, err.Error(), "container nope does not exist (create it with plan.CreateContainer)")
+	require.ErrorIs(t, err, tripleo.ErrPlanNotFound)
+	assert.Equal(t, "upload templates (create the plan's container with plan.CreateContainer first): plan nope does not exist", err.Error())
 	reqs, _ := sw.log()
 	assert.Equal(t, []string{"GET /v1/AUTH_x/nope"}, reqs)
 
 	// Force skips the listing but still checks the container.
 	_, err = plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "nope", Templates: fsys, UploadOpts: plan.UploadOpts{Force: true}})
-	require.ErrorIs(t, err, tripleo.ErrNotFound)
+	require.ErrorIs(t, err, tripleo.ErrPlanNotFound)
 }
 
 func TestUploadValidation(t *testing.T) {

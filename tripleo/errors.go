@@ -24,7 +24,39 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrNoService is returned when the Client has no endpoint for the service an operation needs.
 	ErrNoService = errors.New("service not configured on this client")
+	// ErrPlanNotFound is matched by a *PlanNotFoundError: a plan-scoped call
+	// (parameters, export, deploy, delete, ...) on a plan that does not exist.
+	ErrPlanNotFound = errors.New("plan not found")
 )
+
+// PlanNotFoundError is the error of a plan-scoped call on a plan that does not
+// exist (its Swift container is missing). It matches ErrPlanNotFound and
+// ErrNotFound; Err, the call's own failure (often the server's raw 404 page),
+// stays reachable with errors.As but is not part of the text.
+type PlanNotFoundError struct {
+	// Plan is the plan that does not exist.
+	Plan string
+	// Op says what was asked of it, e.g. "update parameters".
+	Op string
+	// Err is the call's own error.
+	Err error
+}
+
+// Error says which plan does not exist.
+func (e *PlanNotFoundError) Error() string {
+	if e.Op == "" {
+		return fmt.Sprintf("plan %s does not exist", e.Plan)
+	}
+	return fmt.Sprintf("%s: plan %s does not exist", e.Op, e.Plan)
+}
+
+// Unwrap returns the call's own error.
+func (e *PlanNotFoundError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrPlanNotFound) and errors.Is(err, ErrNotFound) true.
+func (e *PlanNotFoundError) Is(target error) bool {
+	return target == ErrPlanNotFound || target == ErrNotFound
+}
 
 // ValidationError reports one problem with the caller's input, found before any
 // request was sent. Several problems are joined with errors.Join; Problems

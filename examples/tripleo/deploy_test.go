@@ -71,6 +71,12 @@ func TestDeployFailedStackExitsOneWithTheFailedResources(t *testing.T) {
 	r = cli(t, u, "stack", "watch", "overcloud", "--poll", "20ms", "-q")
 	assert.Equal(t, 1, r.code, r)
 	assert.Contains(t, r.stderr, "os-net-config failed")
+	// Queens records DEPLOY_SUCCESS once Heat accepted the stack: the stack's
+	// own status stands beside it.
+	r = cli(t, u, "stack", "status", "overcloud", "-f", "json")
+	require.Equal(t, 0, r.code, r)
+	assert.Contains(t, r.stdout, `"Deployment status": "DEPLOY_SUCCESS"`)
+	assert.Contains(t, r.stdout, `"Stack status": "CREATE_FAILED"`)
 }
 
 func TestDeployCtrlCWhileHeatWorksSaysHowToWatchAgain(t *testing.T) {
