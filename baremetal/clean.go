@@ -21,9 +21,13 @@ const (
 // CleanStep is one Ironic clean step: {"interface", "step", "args"}.
 // Interface is one of deploy, raid, bios, management, power, firmware.
 type CleanStep struct {
-	Interface string         `json:"interface"`
-	Step      string         `json:"step"`
-	Args      map[string]any `json:"args,omitempty"`
+	// Interface is the driver interface of the step: deploy, raid, bios,
+	// management, power or firmware.
+	Interface string `json:"interface"`
+	// Step is the step's name, e.g. "erase_devices".
+	Step string `json:"step"`
+	// Args are the step's arguments, if it takes any.
+	Args map[string]any `json:"args,omitempty"`
 }
 
 // EraseDevicesMetadata is deploy/erase_devices_metadata: wipe partition tables
@@ -37,7 +41,9 @@ func EraseDevices() CleanStep { return CleanStep{Interface: "deploy", Step: "era
 
 // BIOSSetting is one BIOS setting for ApplyBIOSSettings.
 type BIOSSetting struct {
-	Name  string `json:"name"`
+	// Name is the BIOS setting's name.
+	Name string `json:"name"`
+	// Value is the value to set it to.
 	Value string `json:"value"`
 }
 

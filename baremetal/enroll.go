@@ -63,7 +63,8 @@ func (o EnrollOpts) Validate() error {
 type EnrollNode struct {
 	// Index is the node's position in the inventory.
 	Index int
-	Name  string
+	// Name is the node's name in the inventory, if it has one.
+	Name string
 	// UUID is the Ironic uuid ("" when the node was not registered).
 	UUID string
 	// OK is true when the node reached the goal (EnrollResult.Goal).
@@ -76,8 +77,9 @@ type EnrollNode struct {
 	Stage string
 	// Reason says why the node did not reach the goal.
 	Reason string
-	// LastError and Maintenance are Ironic's, at the end.
-	LastError   string
+	// LastError is Ironic's last_error for the node, at the end.
+	LastError string
+	// Maintenance is Ironic's maintenance flag for the node, at the end.
 	Maintenance bool
 	// Introspection is the node's introspection status, when it was introspected.
 	Introspection *NodeIntrospection
@@ -118,9 +120,15 @@ func (r EnrollResult) filter(ok bool) []EnrollNode {
 // the goal. It matches errors.Is(err, ErrNodeFailed), and what the failed
 // steps' errors match (Errs: *RegisterError, *IntrospectError, ...).
 type EnrollError struct {
-	Goal   string
+	// Goal is the state the nodes were to reach: "available", or "manageable"
+	// with SkipProvide.
+	Goal string
+	// Failed are the nodes that did not reach the goal, each with its Stage and
+	// Reason.
 	Failed []EnrollNode
-	Errs   []error
+	// Errs are the errors of the steps that failed (*RegisterError,
+	// *IntrospectError, ...).
+	Errs []error
 }
 
 // Error renders the error as one line.

@@ -93,14 +93,18 @@ func (o IntrospectOpts) input() map[string]any {
 // NodeIntrospection is the introspection status of one node, as
 // ironic-inspector reports it (the introspected_nodes values of the workflow).
 type NodeIntrospection struct {
+	// UUID is the node's Ironic uuid.
 	UUID string `json:"uuid"`
 	// Finished is false while inspector is still at it (or it timed out).
 	Finished bool `json:"finished"`
 	// Error is inspector's error ("Introspection timeout", ...); empty on success.
 	Error string `json:"error"`
 	// State is inspector's (or Ironic's) state, when reported.
-	State      string `json:"state,omitempty"`
-	StartedAt  string `json:"started_at,omitempty"`
+	State string `json:"state,omitempty"`
+	// StartedAt is when inspector started, as it renders it.
+	StartedAt string `json:"started_at,omitempty"`
+	// FinishedAt is when inspector finished, as it renders it (empty while it
+	// runs).
 	FinishedAt string `json:"finished_at,omitempty"`
 }
 
@@ -155,8 +159,10 @@ func (r IntrospectResult) Node(uuid string) (NodeIntrospection, bool) {
 // It matches errors.Is(err, ErrNodeFailed) when some node failed, and
 // whatever Err matches.
 type IntrospectError struct {
+	// Result holds the per-node statuses the workflow reported.
 	Result IntrospectResult
-	Err    error
+	// Err is the run's error.
+	Err error
 }
 
 // Error renders the error as one line.

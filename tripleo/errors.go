@@ -123,10 +123,14 @@ func ErrorsAs[E error](err error) []E {
 // It wraps gophercloud's ErrUnexpectedResponseCode, so gophercloud.ResponseCodeIs
 // and errors.As into that type keep working.
 type APIError struct {
-	Op         string // what the SDK was doing, e.g. "mistral: create execution"
+	// Op is what the SDK was doing, e.g. "mistral: create execution".
+	Op string
+	// StatusCode is the HTTP status code of the answer.
 	StatusCode int
-	Message    string // the server's message, redacted of any secret sent with the request
-	Err        error  // the underlying gophercloud error
+	// Message is the server's message, redacted of any secret sent with the request.
+	Message string
+	// Err is the underlying gophercloud error.
+	Err error
 }
 
 // Error implements the error interface.
@@ -257,7 +261,9 @@ func stripTags(s string) string {
 // ActionError reports a synchronous action that ran and ended in ERROR. Result
 // is the action's error text as Mistral returned it (redacted of secrets).
 type ActionError struct {
+	// Action is the action's name.
 	Action string
+	// Result is the action's error text as Mistral returned it (redacted of secrets).
 	Result string
 }
 
@@ -269,11 +275,17 @@ func (e *ActionError) Is(target error) bool { return target == ErrActionFailed }
 
 // WorkflowError reports a workflow execution that did not succeed.
 type WorkflowError struct {
-	Workflow    string   // full workflow name
-	ExecutionID string   // Mistral execution id
-	State       string   // Mistral state: ERROR or CANCELLED (FAILED when only the final message was seen)
-	StateInfo   string   // Mistral's state_info, if any
-	LastMessage *Message // the last Zaqar message of the execution itself, if one arrived
+	// Workflow is the full workflow name.
+	Workflow string
+	// ExecutionID is the Mistral execution id.
+	ExecutionID string
+	// State is the Mistral state: ERROR or CANCELLED (FAILED when only the final
+	// message was seen).
+	State string
+	// StateInfo is Mistral's state_info, if any.
+	StateInfo string
+	// LastMessage is the last Zaqar message of the execution itself, if one arrived.
+	LastMessage *Message
 	// Reason is why the execution failed when neither a message nor StateInfo
 	// says so: its output on error, else its failed tasks' state_info or
 	// result (see Client.FailureReason), redacted of secrets.
