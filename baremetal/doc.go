@@ -73,15 +73,16 @@
 //   - A node entering a failure state ("clean failed", "inspect failed", ...)
 //     is an EventWarning at once, with Ironic's last_error (and maintenance,
 //     which a failed clean step turns on) and a *NodeError in Event.Err.
-//   - With StopOnNodeFailure (the default for ManualClean only; Introspect's
-//     workflow retries failed nodes, Provide's notices them itself) the run
-//     then ends with that *NodeError (errors.Is ErrNodeFailed), after an
-//     EventWarning saying that the Mistral execution is still running: the SDK
-//     does not cancel it behind the host's back; Run.Cancel does.
+//   - ManualClean by default (unless ContinueOnNodeFailure), and the other
+//     operations with StopOnNodeFailure (Introspect's workflow retries failed
+//     nodes, Provide's notices them itself), the run then ends with that
+//     *NodeError (errors.Is ErrNodeFailed), after an EventWarning saying that
+//     the Mistral execution is still running: the SDK does not cancel it
+//     behind the host's back; Run.Cancel does.
 //   - Ironic errors do not end the run: after 3 failed polls in a row an
 //     EventWarning says so, and the watch keeps trying.
 //
-// The watch is on by default (WatchNodes: new(false) turns it off) and stops
+// The watch is on by default (SkipNodeWatch turns it off) and stops
 // when the run ends. A client without Ironic (Client.Baremetal nil) runs the
 // workflows without the watch and without the final state check: a failed
 // cleaning then ends only when manual_cleaning times out, and ManualClean

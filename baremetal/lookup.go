@@ -13,17 +13,31 @@ import (
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
+// Filter keeps the nodes with or without a yes/no property; the zero value,
+// Either, keeps them all.
+type Filter int
+
+// The values of a Filter.
+const (
+	// Either keeps every node.
+	Either Filter = iota
+	// Only keeps the nodes that have the property.
+	Only
+	// Without keeps the nodes that have not.
+	Without
+)
+
 // ListNodesOpts filters ListNodes. The zero value lists every node.
 type ListNodesOpts struct {
 	// ProvisionState keeps the nodes in this provision state, e.g.
 	// StateManageable ("" for any).
 	ProvisionState string
-	// Maintenance keeps the nodes in maintenance (true) or not in maintenance
-	// (false); nil keeps both.
-	Maintenance *bool
-	// Associated keeps the nodes with (true) or without (false) an instance;
-	// nil keeps both.
-	Associated *bool
+	// Maintenance keeps the nodes in maintenance (Only) or not in maintenance
+	// (Without); Either keeps both.
+	Maintenance Filter
+	// Associated keeps the nodes with (Only) or without (Without) an instance;
+	// Either keeps both.
+	Associated Filter
 	// Limit is the page size asked of Ironic (0: Ironic's own, api.max_limit,
 	// 1000 by default). Every page is read whatever the size.
 	Limit int
@@ -31,22 +45,43 @@ type ListNodesOpts struct {
 
 // Validate reports every problem with the options, joined, as *tripleo.ValidationError.
 func (o ListNodesOpts) Validate() error {
-	if o.Limit < 0 {
-		return tripleo.Invalid("limit", "must not be negative, got %d", o.Limit)
+	var errs []error
+	if o.Maintenance < Either || o.Maintenance > Without {
+		errs = append(errs, tripleo.Invalid("maintenance", "%d is not a Filter", o.Maintenance))
 	}
-	return nil
+	if o.Associated < Either || o.Associated > Without {
+		errs = append(errs, tripleo.Invalid("associated", "%d is not a Filter", o.Associated))
+	}
+	if o.Limit < 0 {
+		errs = append(errs, tripleo.Invalid("limit", "must not be negative, got %d", o.Limit))
+	}
+	return errors.Join(errs...)
 }
+
+// query is the filter as Ironic's query value ("" for Either).
+func (f Filter) query() string {
+	switch f {
+	case Only:
+		return "true"
+	case Without:
+		return "false"
+	}
+	return ""
+}
+
+// keeps reports whether a node with (has) or without the property passes.
+func (f Filter) keeps(has bool) bool { return f == Either || has == (f == Only) }
 
 func (o ListNodesOpts) query() url.Values {
 	q := url.Values{}
 	if o.ProvisionState != "" {
 		q.Set("provision_state", o.ProvisionState)
 	}
-	if o.Maintenance != nil {
-		q.Set("maintenance", strconv.FormatBool(*o.Maintenance))
+	if v := o.Maintenance.query(); v != "" {
+		q.Set("maintenance", v)
 	}
-	if o.Associated != nil {
-		q.Set("associated", strconv.FormatBool(*o.Associated))
+	if v := o.Associated.query(); v != "" {
+		q.Set("associated", v)
 	}
 	if o.Limit > 0 {
 		q.Set("limit", strconv.Itoa(o.Limit))
@@ -57,8 +92,7 @@ func (o ListNodesOpts) query() url.Values {
 // keeps reports whether s passes the filters.
 func (o ListNodesOpts) keeps(s NodeState) bool {
 	return (o.ProvisionState == "" || s.ProvisionState == o.ProvisionState) &&
-		(o.Maintenance == nil || s.Maintenance == *o.Maintenance) &&
-		(o.Associated == nil || (s.InstanceUUID != "") == *o.Associated)
+		o.Maintenance.keeps(s.Maintenance) && o.Associated.keeps(s.InstanceUUID != "")
 }
 
 // ListNodes lists the Ironic nodes (GET /v1/nodes with the fields NodeState

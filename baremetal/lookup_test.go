@@ -77,7 +77,7 @@ func TestListNodesFollowsNextAndFiltersEveryPage(t *testing.T) {
 		next: {"nodes": []any{node(uuid3, "compute-1", "manageable", false, ""), node(uuid4, "compute-2", "available", true, "")}},
 	})
 	ns, err := baremetal.ListNodes(context.Background(), m.c, baremetal.ListNodesOpts{
-		ProvisionState: baremetal.StateManageable, Maintenance: new(false), Limit: 2})
+		ProvisionState: baremetal.StateManageable, Maintenance: baremetal.Without, Limit: 2})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"GET " + first, "GET " + next}, m.reqs, "two pages, the second from the next link")
 	assert.Equal(t, []baremetal.NodeState{
@@ -110,11 +110,11 @@ func TestListNodesFilters(t *testing.T) {
 	require.Len(t, ns, 3)
 	assert.Equal(t, "inst-1", ns[1].InstanceUUID)
 	assert.True(t, ns[2].Maintenance)
-	ns, err = baremetal.ListNodes(ctx, m.c, baremetal.ListNodesOpts{Associated: new(true)})
+	ns, err = baremetal.ListNodes(ctx, m.c, baremetal.ListNodesOpts{Associated: baremetal.Only})
 	require.NoError(t, err)
 	require.Len(t, ns, 1)
 	assert.Equal(t, uuid2, ns[0].UUID)
-	ns, err = baremetal.ListNodes(ctx, m.c, baremetal.ListNodesOpts{Associated: new(false), Maintenance: new(true)})
+	ns, err = baremetal.ListNodes(ctx, m.c, baremetal.ListNodesOpts{Associated: baremetal.Without, Maintenance: baremetal.Only})
 	require.NoError(t, err)
 	require.Len(t, ns, 1)
 	assert.Equal(t, uuid3, ns[0].UUID)
@@ -125,8 +125,13 @@ func TestListNodesFilters(t *testing.T) {
 	assert.NotNil(t, ns, "an empty list, not nil")
 	assert.Empty(t, ns)
 
-	_, err = baremetal.ListNodes(ctx, m.c, baremetal.ListNodesOpts{Limit: -1})
+	_, err = baremetal.ListNodes(ctx, m.c, baremetal.ListNodesOpts{Limit: -1, Maintenance: 7, Associated: -1})
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
+	var fields []string
+	for _, p := range tripleo.Problems(err) {
+		fields = append(fields, p.Field)
+	}
+	assert.Equal(t, []string{"maintenance", "associated", "limit"}, fields, "every problem at once")
 	assert.Len(t, m.reqs, 4, "no request for invalid options")
 }
 

@@ -132,7 +132,7 @@ func TestBaremetal(t *testing.T) {
 			}
 			assert.Equal(t, uuids, got, "limit %d: every page, Ironic's order", limit)
 		}
-		inMaint, err := baremetal.ListNodes(ctx, c, baremetal.ListNodesOpts{Maintenance: new(true)})
+		inMaint, err := baremetal.ListNodes(ctx, c, baremetal.ListNodesOpts{Maintenance: baremetal.Only})
 		require.NoError(t, err)
 		for _, n := range inMaint {
 			assert.NotContains(t, uuids, n.UUID)

@@ -351,7 +351,7 @@ func (a *app) nodesCleanCommand() *cobra.Command {
 			if all {
 				// as the *_manageable_nodes workflows pick theirs
 				targets, err = baremetal.ListNodes(ctx, c, baremetal.ListNodesOpts{
-					ProvisionState: baremetal.StateManageable, Maintenance: new(false), Associated: new(false)})
+					ProvisionState: baremetal.StateManageable, Maintenance: baremetal.Without, Associated: baremetal.Without})
 				if err != nil {
 					return err
 				}
