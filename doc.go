@@ -50,22 +50,20 @@
 //	c, err := tripleo.NewClientFromCloud(ctx, "undercloud", messaging.UseZaqar(messaging.ZaqarOpts{}))
 //	if err != nil { ... }
 //
-//	r, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Container: "overcloud"})
+//	r, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Plan: "overcloud"})
 //	if err != nil { ... }
 //	if _, err := r.Wait(ctx); err != nil { ... }
 //
-//	_, err = parameters.Update(ctx, c, "overcloud", map[string]any{"ComputeCount": 2}, parameters.UpdateOpts{})
+//	_, err = parameters.Update(ctx, c, parameters.UpdateOpts{Plan: "overcloud", Parameters: map[string]any{"ComputeCount": 2}})
 //
-//	inv, err := baremetal.LoadInventory("instackenv.json") // validated locally by Enroll
+//	inv, err := instackenv.Load("instackenv.json") // validated locally by Enroll
 //	nodes, err := baremetal.Enroll(ctx, c, baremetal.EnrollOpts{Nodes: inv})
 //	for ev := range nodes.Events() {
 //		fmt.Println(ev)
 //	}
 //	res, err := nodes.Wait(ctx) // res.Failed() says which nodes did not reach "available" and why
 //
-//	dep, err := deployment.Deploy(ctx, c, deployment.DeployOpts{
-//		DeployPlanOpts: deployment.DeployPlanOpts{Container: "overcloud"},
-//	})
+//	dep, err := deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: "overcloud"})
 //	stack, err := dep.Wait(ctx) // CREATE_COMPLETE, or a *deployment.StackError naming the failed resources
 //
 // The package example runs the same flow against the embedded undercloud.

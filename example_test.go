@@ -6,13 +6,14 @@ import (
 	"strings"
 
 	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/deployment"
 	"github.com/tripleo-go/sdk/parameters"
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
-const instackenv = `{"nodes": [
+const nodesJSON = `{"nodes": [
   {"name": "controller-0", "pm_type": "ipmi", "pm_addr": "192.168.24.11", "pm_user": "admin",
    "pm_password": "secret-0", "mac": ["52:54:00:a0:00:01"], "cpu": 4, "memory": 8192, "disk": 40, "arch": "x86_64"},
   {"name": "compute-0", "pm_type": "ipmi", "pm_addr": "192.168.24.12", "pm_user": "admin",
@@ -29,17 +30,17 @@ func Example() {
 		panic(err)
 	}
 
-	pr, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Container: "overcloud"})
+	pr, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Plan: "overcloud"})
 	if err != nil {
 		panic(err)
 	}
 	p, err := pr.Wait(ctx)
 	fmt.Println("plan:", p.Name, err)
 
-	_, err = parameters.Update(ctx, c, "overcloud", map[string]any{"ComputeCount": 1}, parameters.UpdateOpts{})
+	_, err = parameters.Update(ctx, c, parameters.UpdateOpts{Plan: "overcloud", Parameters: map[string]any{"ComputeCount": 1}})
 	fmt.Println("parameters:", err)
 
-	inv, err := baremetal.ReadInventory(strings.NewReader(instackenv))
+	inv, err := instackenv.Read(strings.NewReader(nodesJSON))
 	if err != nil {
 		panic(err)
 	}
@@ -50,7 +51,7 @@ func Example() {
 	nodes, err := nr.Wait(ctx)
 	fmt.Println("nodes:", len(nodes.Succeeded()), "of", len(nodes.Nodes), nodes.Goal, err)
 
-	dr, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: "overcloud"}})
+	dr, err := deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: "overcloud"})
 	if err != nil {
 		panic(err)
 	}

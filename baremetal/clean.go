@@ -21,9 +21,13 @@ const (
 // CleanStep is one Ironic clean step: {"interface", "step", "args"}.
 // Interface is one of deploy, raid, bios, management, power, firmware.
 type CleanStep struct {
-	Interface string         `json:"interface"`
-	Step      string         `json:"step"`
-	Args      map[string]any `json:"args,omitempty"`
+	// Interface is the driver interface of the step: deploy, raid, bios,
+	// management, power or firmware.
+	Interface string `json:"interface"`
+	// Step is the step's name, e.g. "erase_devices".
+	Step string `json:"step"`
+	// Args are the step's arguments, if it takes any.
+	Args map[string]any `json:"args,omitempty"`
 }
 
 // EraseDevicesMetadata is deploy/erase_devices_metadata: wipe partition tables
@@ -37,7 +41,9 @@ func EraseDevices() CleanStep { return CleanStep{Interface: "deploy", Step: "era
 
 // BIOSSetting is one BIOS setting for ApplyBIOSSettings.
 type BIOSSetting struct {
-	Name  string `json:"name"`
+	// Name is the BIOS setting's name.
+	Name string `json:"name"`
+	// Value is the value to set it to.
 	Value string `json:"value"`
 }
 
@@ -91,11 +97,13 @@ type CleanOpts struct {
 	RetryCount int
 	// Queue is the Zaqar queue the workflow posts to (empty: the Client's).
 	Queue string
-	// WatchNodes watches the node in Ironic while the run lasts (nil: on).
-	WatchNodes *bool
-	// StopOnNodeFailure ends the run as soon as the node enters "clean
-	// failed" (nil: true; the workflow itself would wait for its timeout).
-	StopOnNodeFailure *bool
+	// SkipNodeWatch turns off the watch of the node in Ironic while the run
+	// lasts (see the package doc).
+	SkipNodeWatch bool
+	// ContinueOnNodeFailure keeps the run going when the watch sees the node
+	// enter "clean failed" (by default the run ends at once: the workflow
+	// itself would wait for its timeout).
+	ContinueOnNodeFailure bool
 }
 
 // Validate reports every problem with the options, joined, as *tripleo.ValidationError.
@@ -171,7 +179,7 @@ func ManualClean(ctx context.Context, c *tripleo.Client, opts CleanOpts) (*tripl
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	w := newWatch(c, WorkflowManualCleaning, opts.WatchNodes, opts.StopOnNodeFailure, true, StateManageable, []string{opts.NodeUUID})
+	w := newWatch(c, WorkflowManualCleaning, opts.SkipNodeWatch, !opts.ContinueOnNodeFailure, StateManageable, []string{opts.NodeUUID})
 	w.prime(ctx)
 	id := uuid.NewString()
 	sub, err := tripleo.Start(ctx, c, WorkflowManualCleaning, opts.input(), decodeText, tripleo.StartOpts{Queue: opts.Queue, ExecutionID: id, Watchers: w.watchers(id)})

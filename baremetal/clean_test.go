@@ -51,7 +51,7 @@ func TestManualCleanInputSetByCaller(t *testing.T) {
 		s.finish("tripleo", baremetal.WorkflowManualCleaning, id, "SUCCESS", "", nil)
 	})
 	run, err := baremetal.ManualClean(context.Background(), s.c, baremetal.CleanOpts{NodeUUID: uuid1, Steps: []baremetal.CleanStep{baremetal.EraseDevicesMetadata()},
-		Timeout: 90*time.Second + time.Millisecond, RetryDelay: 5 * time.Second, RetryCount: 18, WatchNodes: new(false)})
+		Timeout: 90*time.Second + time.Millisecond, RetryDelay: 5 * time.Second, RetryCount: 18, SkipNodeWatch: true})
 	require.NoError(t, err)
 	_, err = run.Wait(context.Background())
 	require.NoError(t, err)

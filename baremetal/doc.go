@@ -1,25 +1,13 @@
 // Package baremetal registers and prepares the bare metal nodes of a TripleO
-// undercloud: the instackenv model with full local validation, the
-// tripleo.baremetal.v1 workflows with typed results, a watch on the nodes in
-// Ironic that reports failures the workflows miss, Enroll, the common path
-// from an instackenv to nodes ready to deploy, and node lookup by name.
+// undercloud: the tripleo.baremetal.v1 workflows with typed results, a watch
+// on the nodes in Ironic that reports failures the workflows miss, Enroll, the
+// common path from an instackenv to nodes ready to deploy, and node lookup by
+// name. The instackenv file format (model, reading, validation) is package
+// baremetal/instackenv; the operations take its *instackenv.Inventory.
 //
-// # Inventories
-//
-// An Inventory is an instackenv file ({"nodes": [...]} or a bare list, JSON or
-// YAML): ReadInventory and LoadInventory read it, keeping every field typed
-// (Node) and the rest in Node.Extra. Inventory.Validate applies the rules of
-// tripleo-common's validate_nodes locally (required fields per driver, MAC
-// syntax and uniqueness, BMC identity and name uniqueness, capabilities, root
-// device hints, unknown fields), reporting every problem at once as a
-// *NodeProblem ("node #2 (compute-1): mac: MAC address ... is invalid") that
-// is also a *tripleo.ValidationError; Problems lists them.
-//
-// Passwords (pm_password, and secret-looking extra keys such as
-// ipmi_kg_password) are tripleo.Secret values: fmt, slog, JSON and YAML print
-// "***". RegisterOrUpdate sends them to Mistral in nodes_json and nowhere else,
-// and redacts them from the errors and events of its run. Inventory.Wire
-// returns the real values, for hosts that must write an instackenv file.
+// RegisterOrUpdate and Enroll send the inventory's passwords to Mistral in
+// nodes_json and nowhere else, and redact them from the errors and events of
+// their runs.
 //
 // # Workflows
 //
@@ -85,15 +73,16 @@
 //   - A node entering a failure state ("clean failed", "inspect failed", ...)
 //     is an EventWarning at once, with Ironic's last_error (and maintenance,
 //     which a failed clean step turns on) and a *NodeError in Event.Err.
-//   - With StopOnNodeFailure (the default for ManualClean only; Introspect's
-//     workflow retries failed nodes, Provide's notices them itself) the run
-//     then ends with that *NodeError (errors.Is ErrNodeFailed), after an
-//     EventWarning saying that the Mistral execution is still running: the SDK
-//     does not cancel it behind the host's back; Run.Cancel does.
+//   - ManualClean by default (unless ContinueOnNodeFailure), and the other
+//     operations with StopOnNodeFailure (Introspect's workflow retries failed
+//     nodes, Provide's notices them itself), the run then ends with that
+//     *NodeError (errors.Is ErrNodeFailed), after an EventWarning saying that
+//     the Mistral execution is still running: the SDK does not cancel it
+//     behind the host's back; Run.Cancel does.
 //   - Ironic errors do not end the run: after 3 failed polls in a row an
 //     EventWarning says so, and the watch keeps trying.
 //
-// The watch is on by default (WatchNodes: new(false) turns it off) and stops
+// The watch is on by default (SkipNodeWatch turns it off) and stops
 // when the run ends. A client without Ironic (Client.Baremetal nil) runs the
 // workflows without the watch and without the final state check: a failed
 // cleaning then ends only when manual_cleaning times out, and ManualClean

@@ -7,39 +7,39 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/tripleo"
-)
-
-// OpEnroll names the Enroll composite run (Run.Name, Source of its own events).
-const OpEnroll = "baremetal.Enroll"
-
-// Stages of Enroll: EnrollNode.Stage says which one stopped a node.
-const (
-	StageRegister   = "register"
-	StageIntrospect = "introspect"
-	StageProvide    = "provide"
 )
 
 // EnrollOpts are the inputs of Enroll.
 type EnrollOpts struct {
 	// Nodes is the inventory (required, validated locally first).
-	Nodes *Inventory
-	// Introspect introspects the registered manageable nodes (nil: true).
-	Introspect *bool
-	// Provide makes the nodes available at the end (nil: true). Without it
-	// the goal is "manageable".
-	Provide *bool
-	// KernelName, RamdiskName and InstanceBootOption as in RegisterOpts.
-	KernelName, RamdiskName, InstanceBootOption string
-	// RunValidations, Concurrency, MaxRetryAttempts and NodeTimeout as in IntrospectOpts.
-	RunValidations   bool
-	Concurrency      int
+	Nodes *instackenv.Inventory
+	// SkipIntrospection leaves out the introspection of the registered
+	// manageable nodes.
+	SkipIntrospection bool
+	// SkipProvide leaves out the last stage, provide: the goal is then
+	// "manageable" instead of "available".
+	SkipProvide bool
+	// KernelName is as in RegisterOpts.
+	KernelName string
+	// RamdiskName is as in RegisterOpts.
+	RamdiskName string
+	// InstanceBootOption is as in RegisterOpts.
+	InstanceBootOption string
+	// RunValidations is as in IntrospectOpts.
+	RunValidations bool
+	// Concurrency is as in IntrospectOpts.
+	Concurrency int
+	// MaxRetryAttempts is as in IntrospectOpts.
 	MaxRetryAttempts int
-	NodeTimeout      time.Duration
+	// NodeTimeout is as in IntrospectOpts.
+	NodeTimeout time.Duration
 	// Queue is the Zaqar queue of every step (empty: the Client's).
 	Queue string
-	// WatchNodes watches the nodes in Ironic during introspection and provide (nil: on).
-	WatchNodes *bool
+	// SkipNodeWatch turns off the watch of the nodes in Ironic during
+	// introspection and provide.
+	SkipNodeWatch bool
 }
 
 func (o EnrollOpts) register() RegisterOpts {
@@ -49,11 +49,11 @@ func (o EnrollOpts) register() RegisterOpts {
 
 func (o EnrollOpts) introspect(uuids []string) IntrospectOpts {
 	return IntrospectOpts{NodeUUIDs: uuids, RunValidations: o.RunValidations, Concurrency: o.Concurrency,
-		MaxRetryAttempts: o.MaxRetryAttempts, NodeTimeout: o.NodeTimeout, Queue: o.Queue, WatchNodes: o.WatchNodes}
+		MaxRetryAttempts: o.MaxRetryAttempts, NodeTimeout: o.NodeTimeout, Queue: o.Queue, SkipNodeWatch: o.SkipNodeWatch}
 }
 
 // Validate reports every problem with the options, joined (the inventory's
-// *NodeProblem values and *tripleo.ValidationError for the other fields).
+// *instackenv.Problem values and *tripleo.ValidationError for the other fields).
 func (o EnrollOpts) Validate() error {
 	in := o.introspect([]string{"00000000-0000-0000-0000-000000000000"})
 	return errors.Join(o.register().Validate(), in.Validate())
@@ -63,7 +63,8 @@ func (o EnrollOpts) Validate() error {
 type EnrollNode struct {
 	// Index is the node's position in the inventory.
 	Index int
-	Name  string
+	// Name is the node's name in the inventory, if it has one.
+	Name string
 	// UUID is the Ironic uuid ("" when the node was not registered).
 	UUID string
 	// OK is true when the node reached the goal (EnrollResult.Goal).
@@ -76,8 +77,9 @@ type EnrollNode struct {
 	Stage string
 	// Reason says why the node did not reach the goal.
 	Reason string
-	// LastError and Maintenance are Ironic's, at the end.
-	LastError   string
+	// LastError is Ironic's last_error for the node, at the end.
+	LastError string
+	// Maintenance is Ironic's maintenance flag for the node, at the end.
 	Maintenance bool
 	// Introspection is the node's introspection status, when it was introspected.
 	Introspection *NodeIntrospection
@@ -118,9 +120,15 @@ func (r EnrollResult) filter(ok bool) []EnrollNode {
 // the goal. It matches errors.Is(err, ErrNodeFailed), and what the failed
 // steps' errors match (Errs: *RegisterError, *IntrospectError, ...).
 type EnrollError struct {
-	Goal   string
+	// Goal is the state the nodes were to reach: "available", or "manageable"
+	// with SkipProvide.
+	Goal string
+	// Failed are the nodes that did not reach the goal, each with its Stage and
+	// Reason.
 	Failed []EnrollNode
-	Errs   []error
+	// Errs are the errors of the steps that failed (*RegisterError,
+	// *IntrospectError, ...).
+	Errs []error
 }
 
 // Error renders the error as one line.
@@ -178,7 +186,7 @@ type pipeline struct {
 
 func newPipeline(c *tripleo.Client, s *tripleo.Scope, opts EnrollOpts) *pipeline {
 	p := &pipeline{c: c, s: s, opts: opts, res: EnrollResult{Goal: StateAvailable}}
-	if !orDefault(opts.Provide, true) {
+	if opts.SkipProvide {
 		p.res.Goal = StateManageable
 	}
 	for i, n := range opts.Nodes.Nodes {
@@ -234,10 +242,10 @@ func (p *pipeline) run(ctx context.Context, reg *tripleo.Run[RegisterResult]) (E
 		}
 	}
 
-	if orDefault(p.opts.Introspect, true) && len(manageable) > 0 {
+	if !p.opts.SkipIntrospection && len(manageable) > 0 {
 		manageable = p.introspect(ctx, manageable)
 	}
-	if orDefault(p.opts.Provide, true) && len(manageable) > 0 {
+	if !p.opts.SkipProvide && len(manageable) > 0 {
 		p.provide(ctx, manageable)
 	}
 	return p.finish(ctx)
@@ -281,7 +289,7 @@ func (p *pipeline) introspect(ctx context.Context, idx []int) []int {
 
 // provide runs the provide step; the final read decides each node's fate.
 func (p *pipeline) provide(ctx context.Context, idx []int) {
-	run, err := Provide(ctx, p.c, ProvideOpts{NodeUUIDs: p.uuids(idx), Queue: p.opts.Queue, WatchNodes: p.opts.WatchNodes})
+	run, err := Provide(ctx, p.c, ProvideOpts{NodeUUIDs: p.uuids(idx), Queue: p.opts.Queue, SkipNodeWatch: p.opts.SkipNodeWatch})
 	if err == nil {
 		_, err = tripleo.Join(ctx, p.s, run)
 	}

@@ -148,7 +148,7 @@ func TestEnrollProvideFailure(t *testing.T) {
 func TestEnrollAllGoodWithoutProvide(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := enrollSim(t, nil, nil)
-		run, err := baremetal.Enroll(context.Background(), s.c, baremetal.EnrollOpts{Nodes: loadInventory(t, "ipmi.json"), Provide: new(false)})
+		run, err := baremetal.Enroll(context.Background(), s.c, baremetal.EnrollOpts{Nodes: loadInventory(t, "ipmi.json"), SkipProvide: true})
 		require.NoError(t, err)
 		res, err := run.Wait(context.Background())
 		require.NoError(t, err)

@@ -16,7 +16,9 @@ var ErrNodeFailed = errors.New("bare metal node failed")
 // did not reach the target state (upstream bugs 1667776, 1755754, 1796293).
 // It matches errors.Is(err, ErrNodeFailed).
 type NodeError struct {
+	// UUID is the node's Ironic uuid.
 	UUID string
+	// Name is the node's name, if it has one.
 	Name string
 	// ProvisionState is the state Ironic reported.
 	ProvisionState string
@@ -24,12 +26,15 @@ type NodeError struct {
 	TargetState string
 	// LastError is Ironic's last_error for the node.
 	LastError string
-	// Maintenance and MaintenanceReason: a failed clean step also puts the node
-	// in maintenance, which must be cleared before it can be cleaned or provided again.
-	Maintenance       bool
+	// Maintenance is Ironic's maintenance flag: a failed clean step also puts
+	// the node in maintenance, which must be cleared before it can be cleaned
+	// or provided again.
+	Maintenance bool
+	// MaintenanceReason is Ironic's maintenance_reason for the node.
 	MaintenanceReason string
-	// Workflow and ExecutionID name the run that was watching the node, if any.
-	Workflow    string
+	// Workflow is the workflow of the run that was watching the node, if any.
+	Workflow string
+	// ExecutionID is the execution of that run.
 	ExecutionID string
 }
 

@@ -7,34 +7,10 @@ import (
 	"strings"
 
 	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/tripleo"
 	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
-
-// Reading an instackenv and validating it locally: every problem at once,
-// and never a password in print.
-func ExampleInventory_Validate() {
-	inv, err := baremetal.ReadInventory(strings.NewReader(`{"nodes": [
-	  {"name": "controller-0", "pm_type": "ipmi", "pm_addr": "192.168.24.11", "pm_user": "admin",
-	   "pm_password": "s3cr3t", "mac": ["52:54:00:aa:00:01"]},
-	  {"name": "compute-0", "pm_type": "idrac", "pm_addr": "192.168.24.12",
-	   "mac": ["52:54:00:AA:00:01", "not-a-mac"], "capabilities": "profile"}
-	]}`))
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	for _, p := range baremetal.Problems(inv.Validate()) {
-		fmt.Println(p)
-	}
-	fmt.Printf("%v\n", inv.Nodes[0].PMPassword)
-	// Output:
-	// node #1 (compute-0): pm_user: The following fields are missing: pm_user, pm_password
-	// node #1 (compute-0): mac: MAC 52:54:00:AA:00:01 is not unique
-	// node #1 (compute-0): mac: MAC address not-a-mac is invalid
-	// node #1 (compute-0): capabilities: Invalid capabilities: profile
-	// ***
-}
 
 // The common path on the embedded undercloud: register, introspect and
 // provide as one run; one node fails introspection and the result says why.
@@ -47,7 +23,7 @@ func ExampleEnroll() {
 		return
 	}
 	ctx := context.Background()
-	inv, err := baremetal.LoadInventory("testdata/ipmi.json")
+	inv, err := instackenv.Load("testdata/ipmi.json")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -89,7 +65,7 @@ func ExampleResolveNodes() {
 		return
 	}
 	ctx := context.Background()
-	nodes, err := baremetal.ResolveNodes(ctx, c, []string{"compute-0", "controller-0"})
+	nodes, err := baremetal.ResolveNodes(ctx, c, baremetal.ResolveNodesOpts{Nodes: []string{"compute-0", "controller-0"}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -104,7 +80,7 @@ func ExampleResolveNodes() {
 	}
 	fmt.Println(len(manageable), "manageable:", manageable[0].Name)
 
-	_, err = baremetal.ResolveNodes(ctx, c, []string{"compute-0", "compute-9"})
+	_, err = baremetal.ResolveNodes(ctx, c, baremetal.ResolveNodesOpts{Nodes: []string{"compute-0", "compute-9"}})
 	fmt.Println(err)
 	fmt.Println(errors.Is(err, tripleo.ErrNotFound), errors.Is(err, tripleo.ErrInvalidInput))
 	// Output:

@@ -44,12 +44,13 @@ type IntrospectOpts struct {
 	NodeTimeout time.Duration
 	// Queue is the Zaqar queue the workflow posts to (empty: the Client's).
 	Queue string
-	// WatchNodes watches the nodes in Ironic while the run lasts (nil: on; see
-	// the package doc); new(false) turns the watch off.
-	WatchNodes *bool
-	// StopOnNodeFailure ends the run as soon as a node enters "inspect failed"
-	// (nil: false, since the workflow retries failed nodes).
-	StopOnNodeFailure *bool
+	// SkipNodeWatch turns off the watch of the nodes in Ironic while the run
+	// lasts (see the package doc).
+	SkipNodeWatch bool
+	// StopOnNodeFailure ends the run as soon as the watch sees a node enter
+	// "inspect failed" (by default the run goes on: the workflow retries
+	// failed nodes).
+	StopOnNodeFailure bool
 }
 
 // Validate reports every problem with the options, joined, as *tripleo.ValidationError.
@@ -92,14 +93,18 @@ func (o IntrospectOpts) input() map[string]any {
 // NodeIntrospection is the introspection status of one node, as
 // ironic-inspector reports it (the introspected_nodes values of the workflow).
 type NodeIntrospection struct {
+	// UUID is the node's Ironic uuid.
 	UUID string `json:"uuid"`
 	// Finished is false while inspector is still at it (or it timed out).
 	Finished bool `json:"finished"`
 	// Error is inspector's error ("Introspection timeout", ...); empty on success.
 	Error string `json:"error"`
 	// State is inspector's (or Ironic's) state, when reported.
-	State      string `json:"state,omitempty"`
-	StartedAt  string `json:"started_at,omitempty"`
+	State string `json:"state,omitempty"`
+	// StartedAt is when inspector started, as it renders it.
+	StartedAt string `json:"started_at,omitempty"`
+	// FinishedAt is when inspector finished, as it renders it (empty while it
+	// runs).
 	FinishedAt string `json:"finished_at,omitempty"`
 }
 
@@ -154,8 +159,10 @@ func (r IntrospectResult) Node(uuid string) (NodeIntrospection, bool) {
 // It matches errors.Is(err, ErrNodeFailed) when some node failed, and
 // whatever Err matches.
 type IntrospectError struct {
+	// Result holds the per-node statuses the workflow reported.
 	Result IntrospectResult
-	Err    error
+	// Err is the run's error.
+	Err error
 }
 
 // Error renders the error as one line.
@@ -196,7 +203,7 @@ func Introspect(ctx context.Context, c *tripleo.Client, opts IntrospectOpts) (*t
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	w := newWatch(c, WorkflowIntrospect, opts.WatchNodes, opts.StopOnNodeFailure, false, StateManageable, opts.NodeUUIDs)
+	w := newWatch(c, WorkflowIntrospect, opts.SkipNodeWatch, opts.StopOnNodeFailure, StateManageable, opts.NodeUUIDs)
 	return introspect(ctx, c, WorkflowIntrospect, opts.input(), opts.Queue, opts.NodeUUIDs, w)
 }
 
@@ -206,10 +213,11 @@ type IntrospectManageableOpts struct {
 	RunValidations bool
 	// Queue is the Zaqar queue the workflow posts to (empty: the Client's).
 	Queue string
-	// WatchNodes and StopOnNodeFailure as in IntrospectOpts; the watch follows
-	// the nodes that are manageable and not in maintenance when the run starts.
-	WatchNodes        *bool
-	StopOnNodeFailure *bool
+	// SkipNodeWatch as in IntrospectOpts; the watch follows the nodes that are
+	// manageable and not in maintenance when the run starts.
+	SkipNodeWatch bool
+	// StopOnNodeFailure as in IntrospectOpts.
+	StopOnNodeFailure bool
 }
 
 // Validate reports every problem with the options, joined, as *tripleo.ValidationError.
@@ -224,7 +232,7 @@ func IntrospectManageableNodes(ctx context.Context, c *tripleo.Client, opts Intr
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	w := newWatch(c, WorkflowIntrospectManageable, opts.WatchNodes, opts.StopOnNodeFailure, false, StateManageable, nil).selecting(isManageable)
+	w := newWatch(c, WorkflowIntrospectManageable, opts.SkipNodeWatch, opts.StopOnNodeFailure, StateManageable, nil).selecting(isManageable)
 	return introspect(ctx, c, WorkflowIntrospectManageable, runValidations(opts.RunValidations), opts.Queue, nil, w)
 }
 

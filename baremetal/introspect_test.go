@@ -44,7 +44,7 @@ func TestIntrospectInput(t *testing.T) {
 					s.finish(q, baremetal.WorkflowIntrospect, id, "SUCCESS", "Successfully introspected 1 node(s).", map[string]any{
 						"introspected_nodes": map[string]any{uuid1: map[string]any{"uuid": uuid1, "finished": true, "error": nil}}, "failed_introspection": []any{}})
 				})
-				tc.opts.WatchNodes = new(false)
+				tc.opts.SkipNodeWatch = true
 				run, err := baremetal.Introspect(context.Background(), s.c, tc.opts)
 				require.NoError(t, err)
 				res, err := run.Wait(context.Background())
@@ -88,7 +88,7 @@ func TestIntrospectFailedNodesNormalised(t *testing.T) {
 				"failed_introspection": []any{uuid2, map[string]any{"uuid": uuid3, "finished": false, "error": nil}},
 			})
 		})
-		run, err := baremetal.Introspect(context.Background(), s.c, baremetal.IntrospectOpts{NodeUUIDs: []string{uuid1, uuid2, uuid3}, WatchNodes: new(false)})
+		run, err := baremetal.Introspect(context.Background(), s.c, baremetal.IntrospectOpts{NodeUUIDs: []string{uuid1, uuid2, uuid3}, SkipNodeWatch: true})
 		require.NoError(t, err)
 		evs := events(t, run)
 		_, err = run.Wait(context.Background())
@@ -149,7 +149,7 @@ func TestIntrospectRetriedNodes(t *testing.T) {
 				"failed_introspection": []any{},
 			})
 		})
-		run, err := baremetal.Introspect(context.Background(), s.c, baremetal.IntrospectOpts{NodeUUIDs: []string{uuid1, uuid2}, WatchNodes: new(false)})
+		run, err := baremetal.Introspect(context.Background(), s.c, baremetal.IntrospectOpts{NodeUUIDs: []string{uuid1, uuid2}, SkipNodeWatch: true})
 		require.NoError(t, err)
 		res, err := run.Wait(context.Background())
 		require.NoError(t, err)
@@ -212,7 +212,7 @@ func TestIntrospectAnnotatesOnlyItsNodeMessages(t *testing.T) {
 			s.message("tripleo", baremetal.WorkflowIntrospectNode, "n1-"+id, id, "SUCCESS", "done", map[string]any{"node_uuid": uuid1})
 			s.finish("tripleo", baremetal.WorkflowIntrospect, id, "SUCCESS", "", map[string]any{"introspected_nodes": map[string]any{}})
 		})
-		run, err := baremetal.Introspect(context.Background(), s.c, baremetal.IntrospectOpts{NodeUUIDs: []string{uuid1, uuid2}, WatchNodes: new(false)})
+		run, err := baremetal.Introspect(context.Background(), s.c, baremetal.IntrospectOpts{NodeUUIDs: []string{uuid1, uuid2}, SkipNodeWatch: true})
 		require.NoError(t, err)
 		evs := events(t, run)
 		_, err = run.Wait(context.Background())

@@ -13,17 +13,31 @@ import (
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
+// Filter keeps the nodes with or without a yes/no property; the zero value,
+// Either, keeps them all.
+type Filter int
+
+// The values of a Filter.
+const (
+	// Either keeps every node.
+	Either Filter = iota
+	// Only keeps the nodes that have the property.
+	Only
+	// Without keeps the nodes that have not.
+	Without
+)
+
 // ListNodesOpts filters ListNodes. The zero value lists every node.
 type ListNodesOpts struct {
 	// ProvisionState keeps the nodes in this provision state, e.g.
 	// StateManageable ("" for any).
 	ProvisionState string
-	// Maintenance keeps the nodes in maintenance (true) or not in maintenance
-	// (false); nil keeps both.
-	Maintenance *bool
-	// Associated keeps the nodes with (true) or without (false) an instance;
-	// nil keeps both.
-	Associated *bool
+	// Maintenance keeps the nodes in maintenance (Only) or not in maintenance
+	// (Without); Either keeps both.
+	Maintenance Filter
+	// Associated keeps the nodes with (Only) or without (Without) an instance;
+	// Either keeps both.
+	Associated Filter
 	// Limit is the page size asked of Ironic (0: Ironic's own, api.max_limit,
 	// 1000 by default). Every page is read whatever the size.
 	Limit int
@@ -31,22 +45,43 @@ type ListNodesOpts struct {
 
 // Validate reports every problem with the options, joined, as *tripleo.ValidationError.
 func (o ListNodesOpts) Validate() error {
-	if o.Limit < 0 {
-		return tripleo.Invalid("limit", "must not be negative, got %d", o.Limit)
+	var errs []error
+	if o.Maintenance < Either || o.Maintenance > Without {
+		errs = append(errs, tripleo.Invalid("maintenance", "%d is not a Filter", o.Maintenance))
 	}
-	return nil
+	if o.Associated < Either || o.Associated > Without {
+		errs = append(errs, tripleo.Invalid("associated", "%d is not a Filter", o.Associated))
+	}
+	if o.Limit < 0 {
+		errs = append(errs, tripleo.Invalid("limit", "must not be negative, got %d", o.Limit))
+	}
+	return errors.Join(errs...)
 }
+
+// query is the filter as Ironic's query value ("" for Either).
+func (f Filter) query() string {
+	switch f {
+	case Only:
+		return "true"
+	case Without:
+		return "false"
+	}
+	return ""
+}
+
+// keeps reports whether a node with (has) or without the property passes.
+func (f Filter) keeps(has bool) bool { return f == Either || has == (f == Only) }
 
 func (o ListNodesOpts) query() url.Values {
 	q := url.Values{}
 	if o.ProvisionState != "" {
 		q.Set("provision_state", o.ProvisionState)
 	}
-	if o.Maintenance != nil {
-		q.Set("maintenance", strconv.FormatBool(*o.Maintenance))
+	if v := o.Maintenance.query(); v != "" {
+		q.Set("maintenance", v)
 	}
-	if o.Associated != nil {
-		q.Set("associated", strconv.FormatBool(*o.Associated))
+	if v := o.Associated.query(); v != "" {
+		q.Set("associated", v)
 	}
 	if o.Limit > 0 {
 		q.Set("limit", strconv.Itoa(o.Limit))
@@ -57,8 +92,7 @@ func (o ListNodesOpts) query() url.Values {
 // keeps reports whether s passes the filters.
 func (o ListNodesOpts) keeps(s NodeState) bool {
 	return (o.ProvisionState == "" || s.ProvisionState == o.ProvisionState) &&
-		(o.Maintenance == nil || s.Maintenance == *o.Maintenance) &&
-		(o.Associated == nil || (s.InstanceUUID != "") == *o.Associated)
+		o.Maintenance.keeps(s.Maintenance) && o.Associated.keeps(s.InstanceUUID != "")
 }
 
 // ListNodes lists the Ironic nodes (GET /v1/nodes with the fields NodeState
@@ -132,6 +166,26 @@ func (e *NodeLookupError) Is(target error) bool {
 	return target == tripleo.ErrNotFound && len(e.Candidates) == 0
 }
 
+// ResolveNodesOpts are the inputs of ResolveNodes.
+type ResolveNodesOpts struct {
+	// Nodes are the node names or uuids to find (at least one).
+	Nodes []string
+}
+
+// Validate reports every problem with the options, joined, as *tripleo.ValidationError.
+func (o ResolveNodesOpts) Validate() error {
+	if len(o.Nodes) == 0 {
+		return tripleo.Invalid("nodes", "at least one node name or uuid is required")
+	}
+	var errs []error
+	for i, id := range o.Nodes {
+		if strings.TrimSpace(id) == "" {
+			errs = append(errs, tripleo.Invalid("nodes["+strconv.Itoa(i)+"]", "a node name or uuid is required"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // ResolveNodes finds the Ironic nodes that operators name by name or by uuid,
 // with one node list (ListNodes) whatever their number, and returns their
 // states in the order given, for the NodeUUIDs of the operations (Introspect,
@@ -145,19 +199,12 @@ func (e *NodeLookupError) Is(target error) bool {
 // reported at once, joined, after the one list request (or before any request
 // for an empty list or string). A client without Ironic gets an error
 // matching tripleo.ErrNoService.
-func ResolveNodes(ctx context.Context, c *tripleo.Client, namesOrUUIDs []string) ([]NodeState, error) {
-	if len(namesOrUUIDs) == 0 {
-		return nil, tripleo.Invalid("nodes", "at least one node name or uuid is required")
-	}
-	var errs []error
-	for i, id := range namesOrUUIDs {
-		if strings.TrimSpace(id) == "" {
-			errs = append(errs, tripleo.Invalid("nodes["+strconv.Itoa(i)+"]", "a node name or uuid is required"))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+func ResolveNodes(ctx context.Context, c *tripleo.Client, opts ResolveNodesOpts) ([]NodeState, error) {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	namesOrUUIDs := opts.Nodes
+	var errs []error
 	all, err := ListNodes(ctx, c, ListNodesOpts{})
 	if err != nil {
 		return nil, err

@@ -95,7 +95,7 @@ func TestListNodesFollowsNextAndFiltersEveryPage(t *testing.T) {
 		next: {"nodes": []any{node(uuid3, "compute-1", "manageable", false, ""), node(uuid4, "compute-2", "available", true, "")}},
 	})
 	ns, err := baremetal.ListNodes(context.Background(), m.c, baremetal.ListNodesOpts{
-		ProvisionState: baremetal.StateManageable, Maintenance: new(false), Limit: 2})
+		ProvisionState: baremetal.StateManageable, Maintenance: baremetal.Without, Limit: 2})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"GET " + first, "GET " + next}, m.reqs, "two pages, the second from the next link")
 	assert.Equal(t, []baremetal.NodeState{
@@ -128,11 +128,11 @@ func TestListNodesFilters(t *testing.T) {
 	require.Len(t, ns, 3)
 	assert.Equal(t, "inst-1", ns[1].InstanceUUID)
 	assert.True(t, ns[2].Maintenance)
-	ns, err = baremetal.ListNodes(ctx, m.c, baremetal.ListNodesOpts{Associated: new(true)})
+	ns, err = baremetal.ListNodes(ctx, m.c, baremetal.ListNodesOpts{Associated: baremetal.Only})
 	require.NoError(t, err)
 	require.Len(t, ns, 1)
 	assert.Equal(t, uuid2, ns[0].UUID)
-	ns, err = baremetal.ListNodes(ctx, m.c, baremetal.ListNodesOpts{Associated: new(false), Maintenance: new(true)})
+	ns, err = baremetal.ListNodes(ctx, m.c, baremetal.ListNodesOpts{Associated: baremetal.Without, Maintenance: baremetal.Only})
 	require.NoError(t, err)
 	require.Len(t, ns, 1)
 	assert.Equal(t, uuid3, ns[0].UUID)
@@ -143,8 +143,13 @@ func TestListNodesFilters(t *testing.T) {
 	assert.NotNil(t, ns, "an empty list, not nil")
 	assert.Empty(t, ns)
 
-	_, err = baremetal.ListNodes(ctx, m.c, baremetal.ListNodesOpts{Limit: -1})
+	_, err = baremetal.ListNodes(ctx, m.c, baremetal.ListNodesOpts{Limit: -1, Maintenance: 7, Associated: -1})
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
+	var fields []string
+	for _, p := range tripleo.Problems(err) {
+		fields = append(fields, p.Field)
+	}
+	assert.Equal(t, []string{"maintenance", "associated", "limit"}, fields, "every problem at once")
 	assert.Len(t, m.reqs, 4, "no request for invalid options")
 }
 
@@ -159,7 +164,7 @@ func TestListNodesErrors(t *testing.T) {
 	m.c.Baremetal = nil
 	_, err = baremetal.ListNodes(context.Background(), m.c, baremetal.ListNodesOpts{})
 	require.ErrorIs(t, err, tripleo.ErrNoService)
-	_, err = baremetal.ResolveNodes(context.Background(), m.c, []string{"a"})
+	_, err = baremetal.ResolveNodes(context.Background(), m.c, baremetal.ResolveNodesOpts{Nodes: []string{"a"}})
 	require.ErrorIs(t, err, tripleo.ErrNoService)
 }
 
@@ -173,7 +178,7 @@ func TestResolveNodes(t *testing.T) {
 	ctx := context.Background()
 
 	// names and uuids, in the order given; a name or uuid on page 2
-	ns, err := baremetal.ResolveNodes(ctx, m.c, []string{"compute-0", uuid4, "CONTROLLER-0", "Compute-0"})
+	ns, err := baremetal.ResolveNodes(ctx, m.c, baremetal.ResolveNodesOpts{Nodes: []string{"compute-0", uuid4, "CONTROLLER-0", "Compute-0"}})
 	require.NoError(t, err)
 	var got []string
 	for _, n := range ns {
@@ -184,12 +189,12 @@ func TestResolveNodes(t *testing.T) {
 	assert.Equal(t, []string{"GET " + listFieldsQuery, "GET " + next}, m.reqs, "one list for every name")
 
 	// uuids in upper case are uuids
-	ns, err = baremetal.ResolveNodes(ctx, m.c, []string{"33333333-3333-4333-8333-333333333333"})
+	ns, err = baremetal.ResolveNodes(ctx, m.c, baremetal.ResolveNodesOpts{Nodes: []string{"33333333-3333-4333-8333-333333333333"}})
 	require.NoError(t, err)
 	assert.Equal(t, "Compute-0", ns[0].Name)
 
 	// every problem at once: unknown, ambiguous, the same node twice
-	_, err = baremetal.ResolveNodes(ctx, m.c, []string{"compute-9", "COMPUTE-0", "controller-0", uuid1, "55555555-5555-4555-8555-555555555555"})
+	_, err = baremetal.ResolveNodes(ctx, m.c, baremetal.ResolveNodesOpts{Nodes: []string{"compute-9", "COMPUTE-0", "controller-0", uuid1, "55555555-5555-4555-8555-555555555555"}})
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
 	var fields []string
 	for _, p := range tripleo.Problems(err) {
@@ -219,9 +224,9 @@ func TestResolveNodes(t *testing.T) {
 
 	// empty input: no request
 	n := len(m.reqs)
-	_, err = baremetal.ResolveNodes(ctx, m.c, nil)
+	_, err = baremetal.ResolveNodes(ctx, m.c, baremetal.ResolveNodesOpts{Nodes: nil})
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
-	_, err = baremetal.ResolveNodes(ctx, m.c, []string{"compute-0", " "})
+	_, err = baremetal.ResolveNodes(ctx, m.c, baremetal.ResolveNodesOpts{Nodes: []string{"compute-0", " "}})
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
 	assert.Equal(t, []string{"nodes[1]"}, []string{tripleo.Problems(err)[0].Field})
 	assert.Len(t, m.reqs, n)

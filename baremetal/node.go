@@ -6,19 +6,6 @@ import (
 	"strings"
 )
 
-// Workflow names this package starts (and the per-node introspection
-// sub-workflow whose messages it annotates with the node and counters).
-const (
-	WorkflowRegisterOrUpdate     = "tripleo.baremetal.v1.register_or_update"
-	WorkflowIntrospect           = "tripleo.baremetal.v1.introspect"
-	WorkflowIntrospectNode       = "tripleo.baremetal.v1._introspect"
-	WorkflowIntrospectManageable = "tripleo.baremetal.v1.introspect_manageable_nodes"
-	WorkflowManualCleaning       = "tripleo.baremetal.v1.manual_cleaning"
-	WorkflowProvide              = "tripleo.baremetal.v1.provide"
-	WorkflowProvideManageable    = "tripleo.baremetal.v1.provide_manageable_nodes"
-	WorkflowSetNodeState         = "tripleo.baremetal.v1.set_node_state"
-)
-
 // SourceIronic is the Event.Source of the events of the Ironic node watch.
 const SourceIronic = "ironic"
 
@@ -58,18 +45,26 @@ func transitional(state string) bool {
 // NodeState is an Ironic node's state as the node watch and the result
 // checks read it (GET /v1/nodes/{uuid}, or the node list with these fields).
 type NodeState struct {
-	UUID                 string `json:"uuid"`
-	Name                 string `json:"name"`
-	ProvisionState       string `json:"provision_state"`
+	// UUID is the node's Ironic uuid.
+	UUID string `json:"uuid"`
+	// Name is the node's name, if it has one.
+	Name string `json:"name"`
+	// ProvisionState is the node's provision state (StateAvailable, ...).
+	ProvisionState string `json:"provision_state"`
+	// TargetProvisionState is the state the node is moving to, if any.
 	TargetProvisionState string `json:"target_provision_state"`
-	PowerState           string `json:"power_state"`
+	// PowerState is "power on", "power off" or empty when unknown.
+	PowerState string `json:"power_state"`
 	// LastError is Ironic's last_error: why the last transition failed.
-	LastError         string `json:"last_error"`
-	Maintenance       bool   `json:"maintenance"`
+	LastError string `json:"last_error"`
+	// Maintenance is true when the node is in maintenance.
+	Maintenance bool `json:"maintenance"`
+	// MaintenanceReason says why the node is in maintenance.
 	MaintenanceReason string `json:"maintenance_reason"`
 	// ProvisionUpdatedAt is when the provision state last changed, as Ironic renders it.
 	ProvisionUpdatedAt string `json:"provision_updated_at"`
-	InstanceUUID       string `json:"instance_uuid"`
+	// InstanceUUID is the Nova instance deployed on the node, if any.
+	InstanceUUID string `json:"instance_uuid"`
 }
 
 // Failed reports whether the node is in a failure state (IsFailureState).

@@ -15,12 +15,14 @@ type ProvideOpts struct {
 	NodeUUIDs []string
 	// Queue is the Zaqar queue the workflow posts to (empty: the Client's).
 	Queue string
-	// WatchNodes watches the nodes in Ironic while the run lasts (nil: on).
-	WatchNodes *bool
-	// StopOnNodeFailure ends the run as soon as a node enters a failure state
-	// such as "clean failed" during automated cleaning (nil: false: the
-	// workflow notices it too, and the other nodes carry on).
-	StopOnNodeFailure *bool
+	// SkipNodeWatch turns off the watch of the nodes in Ironic while the run
+	// lasts (see the package doc).
+	SkipNodeWatch bool
+	// StopOnNodeFailure ends the run as soon as the watch sees a node enter a
+	// failure state such as "clean failed" during automated cleaning (by
+	// default the run goes on: the workflow notices it too, and the other
+	// nodes carry on).
+	StopOnNodeFailure bool
 }
 
 // Validate reports every problem with the options, joined, as *tripleo.ValidationError.
@@ -46,7 +48,7 @@ func Provide(ctx context.Context, c *tripleo.Client, opts ProvideOpts) (*tripleo
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	w := newWatch(c, WorkflowProvide, opts.WatchNodes, opts.StopOnNodeFailure, false, StateAvailable, opts.NodeUUIDs)
+	w := newWatch(c, WorkflowProvide, opts.SkipNodeWatch, opts.StopOnNodeFailure, StateAvailable, opts.NodeUUIDs)
 	w.prime(ctx)
 	return provide(ctx, c, WorkflowProvide, map[string]any{"node_uuids": stringsAny(opts.NodeUUIDs)}, opts.Queue, opts.NodeUUIDs, w)
 }
@@ -55,10 +57,11 @@ func Provide(ctx context.Context, c *tripleo.Client, opts ProvideOpts) (*tripleo
 type ProvideManageableOpts struct {
 	// Queue is the Zaqar queue the workflow posts to (empty: the Client's).
 	Queue string
-	// WatchNodes and StopOnNodeFailure as in ProvideOpts; the watch follows the
-	// nodes that are manageable and not in maintenance when the run starts.
-	WatchNodes        *bool
-	StopOnNodeFailure *bool
+	// SkipNodeWatch as in ProvideOpts; the watch follows the nodes that are
+	// manageable and not in maintenance when the run starts.
+	SkipNodeWatch bool
+	// StopOnNodeFailure as in ProvideOpts.
+	StopOnNodeFailure bool
 }
 
 // Validate reports every problem with the options, joined, as *tripleo.ValidationError.
@@ -72,7 +75,7 @@ func ProvideManageableNodes(ctx context.Context, c *tripleo.Client, opts Provide
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	w := newWatch(c, WorkflowProvideManageable, opts.WatchNodes, opts.StopOnNodeFailure, false, StateAvailable, nil).selecting(isManageable)
+	w := newWatch(c, WorkflowProvideManageable, opts.SkipNodeWatch, opts.StopOnNodeFailure, StateAvailable, nil).selecting(isManageable)
 	w.prime(ctx)
 	selected := w.selected()
 	if w == nil && c != nil && c.Baremetal != nil {

@@ -48,7 +48,7 @@ func TestProvideChecksFinalStates(t *testing.T) {
 			s.node(uuid2, map[string]any{"provision_state": "clean failed", "last_error": "disk erase failed"})
 			s.finish("tripleo", baremetal.WorkflowProvide, id, "SUCCESS", "", nil)
 		})
-		run, err := baremetal.Provide(context.Background(), s.c, baremetal.ProvideOpts{NodeUUIDs: []string{uuid1, uuid2}, WatchNodes: new(false)})
+		run, err := baremetal.Provide(context.Background(), s.c, baremetal.ProvideOpts{NodeUUIDs: []string{uuid1, uuid2}, SkipNodeWatch: true})
 		require.NoError(t, err)
 		res, err := run.Wait(context.Background())
 		var ne *baremetal.NodeError
@@ -69,7 +69,7 @@ func TestProvideManageableNodes(t *testing.T) {
 			s.node(uuid1, map[string]any{"provision_state": "available"})
 			s.finish("tripleo", baremetal.WorkflowProvideManageable, id, "SUCCESS", "", nil)
 		})
-		run, err := baremetal.ProvideManageableNodes(context.Background(), s.c, baremetal.ProvideManageableOpts{WatchNodes: new(false)})
+		run, err := baremetal.ProvideManageableNodes(context.Background(), s.c, baremetal.ProvideManageableOpts{SkipNodeWatch: true})
 		require.NoError(t, err)
 		res, err := run.Wait(context.Background())
 		require.NoError(t, err)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -15,7 +16,7 @@ import (
 type RegisterOpts struct {
 	// Nodes is the inventory to register (required, at least one node). It is
 	// validated locally (Inventory.Validate) before any request.
-	Nodes *Inventory
+	Nodes *instackenv.Inventory
 	// Remove deletes the Ironic nodes that are not in Nodes.
 	Remove bool
 	// KernelName and RamdiskName are the Glance images of the deploy kernel
@@ -35,7 +36,7 @@ type RegisterOpts struct {
 }
 
 // Validate reports every problem with the options, joined: the inventory's
-// *NodeProblem values and *tripleo.ValidationError for the other fields.
+// *instackenv.Problem values and *tripleo.ValidationError for the other fields.
 func (o RegisterOpts) Validate() error {
 	var errs []error
 	switch {
@@ -68,7 +69,7 @@ func (o RegisterOpts) Validate() error {
 func (o RegisterOpts) input() map[string]any {
 	nodes := make([]any, len(o.Nodes.Nodes))
 	for i := range o.Nodes.Nodes {
-		nodes[i] = o.Nodes.Nodes[i].wire(false)
+		nodes[i] = o.Nodes.Nodes[i].Fields()
 	}
 	in := map[string]any{"nodes_json": nodes}
 	if o.Remove {
@@ -92,17 +93,26 @@ func (o RegisterOpts) input() map[string]any {
 // RegisteredNode is a node as the registration reported it (one of
 // registered_nodes: the Ironic node as created or updated).
 type RegisteredNode struct {
+	// UUID is the node's Ironic uuid.
 	UUID string `json:"uuid"`
+	// Name is the node's name, if it has one.
 	Name string `json:"name"`
 	// ProvisionState is the state at registration: "enroll" for new nodes,
 	// which the workflow then moves to the initial state.
-	ProvisionState string         `json:"provision_state"`
-	PowerState     string         `json:"power_state"`
-	Driver         string         `json:"driver"`
-	ResourceClass  string         `json:"resource_class"`
-	Maintenance    bool           `json:"maintenance"`
-	LastError      string         `json:"last_error"`
-	Properties     map[string]any `json:"properties"`
+	ProvisionState string `json:"provision_state"`
+	// PowerState is the node's power state at registration.
+	PowerState string `json:"power_state"`
+	// Driver is the node's Ironic driver (hardware type).
+	Driver string `json:"driver"`
+	// ResourceClass is the node's resource class ("baremetal" by default).
+	ResourceClass string `json:"resource_class"`
+	// Maintenance is true when the node is in maintenance.
+	Maintenance bool `json:"maintenance"`
+	// LastError is Ironic's last_error for the node.
+	LastError string `json:"last_error"`
+	// Properties are the node's Ironic properties (cpus, memory_mb,
+	// capabilities, ...).
+	Properties map[string]any `json:"properties"`
 	// New is true for a node this registration created.
 	New bool `json:"-"`
 }
@@ -132,8 +142,12 @@ func (r RegisterResult) UUIDs() []string {
 // validation or registration itself failed. Err is the run's error
 // (usually a *tripleo.WorkflowError), redacted of the inventory's passwords.
 type RegisterError struct {
+	// Registered are the nodes registered before the failure (empty when
+	// validation or registration itself failed).
 	Registered []RegisteredNode
-	Err        error
+	// Err is the run's error (usually a *tripleo.WorkflowError), redacted of the
+	// inventory's passwords.
+	Err error
 }
 
 // Error renders the error as one line.

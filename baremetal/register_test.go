@@ -15,13 +15,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/tripleo"
 	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 
-func loadInventory(t testing.TB, name string) *baremetal.Inventory {
+func loadInventory(t testing.TB, name string) *instackenv.Inventory {
 	t.Helper()
-	inv, err := baremetal.LoadInventory("testdata/" + name)
+	inv, err := instackenv.Load("testdata/" + name)
 	require.NoError(t, err)
 	return inv
 }
@@ -104,7 +105,7 @@ func TestRegisterOrUpdateAllInputs(t *testing.T) {
 
 func TestRegisterOrUpdateValidatesFirst(t *testing.T) {
 	s := newSim(t, true)
-	bad := &baremetal.Inventory{Nodes: []baremetal.Node{{PMType: "ipmi"}, {PMType: "nope", Name: "x"}}}
+	bad := &instackenv.Inventory{Nodes: []instackenv.Node{{PMType: "ipmi"}, {PMType: "nope", Name: "x"}}}
 	_, err := baremetal.RegisterOrUpdate(context.Background(), s.c, baremetal.RegisterOpts{
 		Nodes: bad, InstanceBootOption: "pxe", InitialState: "active", Queue: "bad queue",
 	})
@@ -114,11 +115,11 @@ func TestRegisterOrUpdateValidatesFirst(t *testing.T) {
 		fields = append(fields, p.Field)
 	}
 	assert.Equal(t, []string{"nodes[0].pm_addr", "nodes[1].pm_type", "instance_boot_option", "initial_state", "queue"}, fields)
-	assert.Len(t, baremetal.Problems(err), 2)
+	assert.Len(t, instackenv.Problems(err), 2)
 
 	_, err = baremetal.RegisterOrUpdate(context.Background(), s.c, baremetal.RegisterOpts{})
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
-	_, err = baremetal.RegisterOrUpdate(context.Background(), s.c, baremetal.RegisterOpts{Nodes: &baremetal.Inventory{}})
+	_, err = baremetal.RegisterOrUpdate(context.Background(), s.c, baremetal.RegisterOpts{Nodes: &instackenv.Inventory{}})
 	require.ErrorContains(t, err, "the inventory has no node")
 	assert.Zero(t, s.mt.GetTotalCallCount(), "no request before validation passes")
 }
@@ -220,7 +221,7 @@ func TestPasswordNeverLeaks(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s := newSim(t, true, tripleo.WithLogger(logger))
-	inv := &baremetal.Inventory{Nodes: []baremetal.Node{{
+	inv := &instackenv.Inventory{Nodes: []instackenv.Node{{
 		Name: "ctl-0", PMType: "ipmi", PMAddr: "10.0.0.5", PMUser: "admin", PMPassword: tripleo.Secret(password),
 		MACs: []string{"52:54:00:00:00:05"}, Extra: map[string]any{"ipmi_kg_password": tripleo.Secret(password + "-kg")},
 	}}}
@@ -287,7 +288,7 @@ func TestPasswordNeverLeaksOnStartFailure(t *testing.T) {
 			body := tripleotest.RequestJSON(t, r)
 			return tripleotest.JSONResponse(r, 500, map[string]any{"faultstring": "DBError: (DataError) Data too long [parameters: " + mustJSON(t, body["input"]) + "]"}), nil
 		})
-		inv := &baremetal.Inventory{Nodes: []baremetal.Node{{PMType: "ipmi", PMAddr: "10.0.0.5", PMPassword: tripleo.Secret(password)}}}
+		inv := &instackenv.Inventory{Nodes: []instackenv.Node{{PMType: "ipmi", PMAddr: "10.0.0.5", PMPassword: tripleo.Secret(password)}}}
 		_, err := baremetal.RegisterOrUpdate(context.Background(), s.c, baremetal.RegisterOpts{Nodes: inv})
 		require.Error(t, err)
 		assert.Greater(t, posts, 1, "5xx are retried")

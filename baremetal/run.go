@@ -88,14 +88,6 @@ func stringsAny(s []string) []any {
 	return out
 }
 
-// orDefault returns *p, or def when p is nil.
-func orDefault(p *bool, def bool) bool {
-	if p == nil {
-		return def
-	}
-	return *p
-}
-
 // verify reads the nodes' states after a run that succeeded and checks that
 // each reached target: upstream workflows have reported success without it
 // (bugs 1667776, 1755754, 1796293). The states come back in uuids order;

@@ -30,10 +30,12 @@ type SetNodeStateOpts struct {
 	// ErrorStates stop the wait early (nil: the workflow's default, every
 	// failure state; Pike has no such input, so leave it nil there).
 	ErrorStates []string
-	// WatchNodes watches the node in Ironic while the run lasts (nil: on).
-	WatchNodes *bool
-	// StopOnNodeFailure ends the run as soon as the node enters a failure state (nil: false).
-	StopOnNodeFailure *bool
+	// SkipNodeWatch turns off the watch of the node in Ironic while the run
+	// lasts (see the package doc).
+	SkipNodeWatch bool
+	// StopOnNodeFailure ends the run as soon as the watch sees the node enter
+	// a failure state.
+	StopOnNodeFailure bool
 }
 
 // Validate reports every problem with the options, joined, as *tripleo.ValidationError.
@@ -75,7 +77,7 @@ func SetNodeState(ctx context.Context, c *tripleo.Client, opts SetNodeStateOpts)
 	if opts.ErrorStates != nil {
 		in["error_states"] = stringsAny(opts.ErrorStates)
 	}
-	w := newWatch(c, WorkflowSetNodeState, opts.WatchNodes, opts.StopOnNodeFailure, false, opts.TargetState, []string{opts.NodeUUID})
+	w := newWatch(c, WorkflowSetNodeState, opts.SkipNodeWatch, opts.StopOnNodeFailure, opts.TargetState, []string{opts.NodeUUID})
 	w.prime(ctx)
 	id := uuid.NewString()
 	sub, err := tripleo.Start(ctx, c, WorkflowSetNodeState, in, tripleo.DecodeNothing, tripleo.StartOpts{NoQueue: true, ExecutionID: id, Watchers: w.watchers(id)})

@@ -30,7 +30,7 @@ func TestUndercloudSetNodeStateByNameAndUnknownNode(t *testing.T) {
 
 	const missing = "5b1e2f4c-9d7a-4c3e-8f00-000000000404"
 	for _, watch := range []bool{true, false} {
-		run, err = baremetal.SetNodeState(ctx, c, baremetal.SetNodeStateOpts{NodeUUID: missing, StateAction: "manage", TargetState: "manageable", WatchNodes: &watch})
+		run, err = baremetal.SetNodeState(ctx, c, baremetal.SetNodeStateOpts{NodeUUID: missing, StateAction: "manage", TargetState: "manageable", SkipNodeWatch: !watch})
 		_, err = wait(t, run, err)
 		var we *tripleo.WorkflowError
 		require.ErrorAs(t, err, &we, "watch %v", watch)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/tripleo"
 	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
@@ -171,11 +172,11 @@ func TestUndercloudDuplicateMAC(t *testing.T) {
 	inv := loadInventory(t, "ipmi.json")
 
 	// within one inventory: rejected locally, before any request
-	dup := &baremetal.Inventory{Nodes: append([]baremetal.Node{}, inv.Nodes...)}
+	dup := &instackenv.Inventory{Nodes: append([]instackenv.Node{}, inv.Nodes...)}
 	dup.Nodes[2].MACs = []string{"52:54:00:0C:6A:01"}
 	_, err := baremetal.RegisterOrUpdate(ctx, c, baremetal.RegisterOpts{Nodes: dup})
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
-	probs := baremetal.Problems(err)
+	probs := instackenv.Problems(err)
 	require.Len(t, probs, 1)
 	assert.Equal(t, "mac", probs[0].Field)
 	assert.Equal(t, 2, probs[0].Index)
@@ -187,7 +188,7 @@ func TestUndercloudDuplicateMAC(t *testing.T) {
 	require.NoError(t, err)
 	clash := inv.Nodes[1]
 	clash.MACs = []string{"52:54:00:0c:6a:01"} // controller-0's MAC, compute-0's BMC
-	run, err = baremetal.RegisterOrUpdate(ctx, c, baremetal.RegisterOpts{Nodes: &baremetal.Inventory{Nodes: []baremetal.Node{clash}}})
+	run, err = baremetal.RegisterOrUpdate(ctx, c, baremetal.RegisterOpts{Nodes: &instackenv.Inventory{Nodes: []instackenv.Node{clash}}})
 	_, err = wait(t, run, err)
 	var re *baremetal.RegisterError
 	require.ErrorAs(t, err, &re)

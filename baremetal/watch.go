@@ -60,14 +60,11 @@ type watched struct {
 }
 
 // newWatch returns the watch of a run, or nil when it is off or the client has no Ironic.
-func newWatch(c *tripleo.Client, workflow string, on *bool, stop *bool, stopDefault bool, target string, uuids []string) *nodeWatch {
-	if c == nil || c.Baremetal == nil || (on != nil && !*on) {
+func newWatch(c *tripleo.Client, workflow string, skip, stop bool, target string, uuids []string) *nodeWatch {
+	if c == nil || c.Baremetal == nil || skip {
 		return nil
 	}
-	w := &nodeWatch{c: c, workflow: workflow, target: target, stop: stopDefault, nodes: map[string]*watched{}}
-	if stop != nil {
-		w.stop = *stop
-	}
+	w := &nodeWatch{c: c, workflow: workflow, target: target, stop: stop, nodes: map[string]*watched{}}
 	for _, id := range uuids {
 		if _, dup := w.nodes[id]; !dup {
 			w.order = append(w.order, id)

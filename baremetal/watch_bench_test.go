@@ -30,7 +30,7 @@ func BenchmarkWatchPoll(b *testing.B) {
 	}
 	resp, _ := httpmock.NewJsonResponder(200, map[string]any{"nodes": nodes})
 	mt.RegisterResponder("GET", "http://ironic.test/v1/nodes", resp)
-	w := newWatch(c, WorkflowProvide, nil, nil, false, StateAvailable, uuids)
+	w := newWatch(c, WorkflowProvide, false, false, StateAvailable, uuids)
 	w.prime(context.Background())
 	emit := func(tripleo.Event) {}
 	b.ReportAllocs()

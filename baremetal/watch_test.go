@@ -94,7 +94,7 @@ func TestManualCleanWatchWithoutStopping(t *testing.T) {
 		s := newSim(t, true)
 		s.node(uuid1, nil)
 		run, err := baremetal.ManualClean(context.Background(), s.c, baremetal.CleanOpts{
-			NodeUUID: uuid1, Steps: []baremetal.CleanStep{baremetal.EraseDevicesMetadata()}, StopOnNodeFailure: new(false),
+			NodeUUID: uuid1, Steps: []baremetal.CleanStep{baremetal.EraseDevicesMetadata()}, ContinueOnNodeFailure: true,
 			Timeout: 30 * time.Second, RetryDelay: time.Second, RetryCount: 30,
 		})
 		require.NoError(t, err)
@@ -210,7 +210,7 @@ func TestWatchOffOrWithoutIronic(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		s := newSim(t, true)
 		run, err := baremetal.ManualClean(context.Background(), s.c, baremetal.CleanOpts{NodeUUID: uuid1,
-			Steps: []baremetal.CleanStep{baremetal.EraseDevices()}, WatchNodes: new(false)})
+			Steps: []baremetal.CleanStep{baremetal.EraseDevices()}, SkipNodeWatch: true})
 		require.NoError(t, err)
 		time.Sleep(time.Minute)
 		s.finish("tripleo", baremetal.WorkflowManualCleaning, run.ExecutionID(), "SUCCESS", "Successfully cleaned node "+uuid1+".", nil)

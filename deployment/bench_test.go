@@ -70,7 +70,7 @@ func BenchmarkFollowStack(b *testing.B) {
 				h := bigStack(live)
 				c := newSimClient(b, h)
 				b.StartTimer()
-				w, err := deployment.FollowStack(context.Background(), c, top, deployment.FollowOpts{PollMin: time.Microsecond, PollMax: time.Microsecond})
+				w, err := deployment.FollowStack(context.Background(), c, deployment.FollowOpts{Stack: top, PollMin: time.Microsecond, PollMax: time.Microsecond})
 				if err != nil {
 					b.Fatal(err)
 				}

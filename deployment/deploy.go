@@ -8,20 +8,34 @@ import (
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
-// DeployName is the Name of a Deploy run.
-const DeployName = "deployment.Deploy"
-
 // DeployOpts are DeployPlan's options plus how the stack is followed.
 type DeployOpts struct {
-	DeployPlanOpts
+	// Plan is the plan to deploy (required); the Heat stack carries its name.
+	Plan string
+	// Timeout is as in DeployPlanOpts.
+	Timeout int
+	// SkipDeployIdentifier is as in DeployPlanOpts.
+	SkipDeployIdentifier bool
+	// RunValidations is as in DeployPlanOpts.
+	RunValidations bool
+	// Queue is as in DeployPlanOpts.
+	Queue string
 	// Follow tunes the stack following (nested depth, poll bounds, retries);
-	// its StackID, Action and Since are taken from deploy_plan's result.
+	// its Stack, StackID, Action and Since are taken from deploy_plan's result.
 	Follow FollowOpts
 }
 
+func (o DeployOpts) deployPlan() DeployPlanOpts {
+	return DeployPlanOpts{Plan: o.Plan, Timeout: o.Timeout, SkipDeployIdentifier: o.SkipDeployIdentifier,
+		RunValidations: o.RunValidations, Queue: o.Queue}
+}
+
 // Validate checks the options locally (*tripleo.ValidationError, joined).
+// Follow's Stack is not checked: Deploy sets it.
 func (o DeployOpts) Validate() error {
-	return errors.Join(o.DeployPlanOpts.Validate(), o.Follow.Validate())
+	f := o.Follow
+	f.Stack = DefaultPlan
+	return errors.Join(o.deployPlan().Validate(), f.Validate())
 }
 
 // Deploy deploys a plan and waits for its Heat stack: deploy_plan (DeployPlan),
@@ -39,21 +53,21 @@ func Deploy(ctx context.Context, c *tripleo.Client, opts DeployOpts) (*tripleo.R
 		return nil, err
 	}
 	if c == nil {
-		return nil, fmt.Errorf("deploy %s: workflow: %w", opts.Container, tripleo.ErrNoService)
+		return nil, fmt.Errorf("deploy %s: workflow: %w", opts.Plan, tripleo.ErrNoService)
 	}
 	if err := c.Need("orchestration"); err != nil {
-		return nil, fmt.Errorf("deploy %s: %w", opts.Container, err)
+		return nil, fmt.Errorf("deploy %s: %w", opts.Plan, err)
 	}
-	plan, err := DeployPlan(ctx, c, opts.DeployPlanOpts)
+	plan, err := DeployPlan(ctx, c, opts.deployPlan())
 	if err != nil {
 		return nil, err
 	}
-	return tripleo.Go(ctx, c, DeployName, func(ctx context.Context, s *tripleo.Scope) (*Stack, error) {
+	return tripleo.Go(ctx, c, OpDeploy, func(ctx context.Context, s *tripleo.Scope) (*Stack, error) {
 		res, err := tripleo.Join(ctx, s, plan)
 		if err != nil {
 			return nil, err
 		}
-		w, err := FollowStack(ctx, c, res.StackName, res.FollowOpts(opts.Follow))
+		w, err := FollowStack(ctx, c, res.FollowOpts(opts.Follow))
 		if err != nil {
 			return nil, err
 		}

@@ -55,7 +55,7 @@ func TestDeployPlanInputSetByCaller(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHeatSim()
 		c, m := deploySim(t, h, func() { h.stack(top, topID, "CREATE_IN_PROGRESS", "") })
-		run, err := deployment.DeployPlan(t.Context(), c, deployment.DeployPlanOpts{Container: top, Timeout: 90, SkipDeployIdentifier: true, RunValidations: true})
+		run, err := deployment.DeployPlan(t.Context(), c, deployment.DeployPlanOpts{Plan: top, Timeout: 90, SkipDeployIdentifier: true, RunValidations: true})
 		require.NoError(t, err)
 		_, err = run.Wait(t.Context())
 		require.NoError(t, err)
@@ -71,7 +71,7 @@ func TestDeployPlanInputAndCreateResult(t *testing.T) {
 			h.stack(top, topID, "CREATE_IN_PROGRESS", "")
 			h.add(h.ev(top, top, "CREATE_IN_PROGRESS", "Stack CREATE started"))
 		})
-		run, err := deployment.DeployPlan(t.Context(), c, deployment.DeployPlanOpts{Container: top})
+		run, err := deployment.DeployPlan(t.Context(), c, deployment.DeployPlanOpts{Plan: top})
 		require.NoError(t, err)
 		res, err := run.Wait(t.Context())
 		require.NoError(t, err)
@@ -82,9 +82,9 @@ func TestDeployPlanInputAndCreateResult(t *testing.T) {
 		}, m.LastPost())
 		assert.Equal(t, deployment.DeployResult{
 			Plan: top, DeploymentStatus: deployment.DeploySuccess, Message: "Deployment started",
-			StackName: top, StackID: topID, Action: deployment.ActionCreate,
+			StackName: top, StackID: topID, Action: deployment.HeatActionCreate,
 		}, res)
-		assert.Equal(t, deployment.FollowOpts{StackID: topID, Action: "CREATE", PageSize: 5}, res.FollowOpts(deployment.FollowOpts{PageSize: 5, Since: "x"}))
+		assert.Equal(t, deployment.FollowOpts{Stack: top, StackID: topID, Action: "CREATE", PageSize: 5}, res.FollowOpts(deployment.FollowOpts{PageSize: 5, Since: "x"}))
 	})
 }
 
@@ -93,7 +93,7 @@ func TestDeployPlanInputWithEveryOptionAndUpdateResult(t *testing.T) {
 		h := updateScenario()
 		c, m := deploySim(t, h, func() { h.add(h.ev(top, top, "UPDATE_IN_PROGRESS", "Stack UPDATE started")) })
 		run, err := deployment.DeployPlan(t.Context(), c, deployment.DeployPlanOpts{
-			Container: top, Timeout: 90, SkipDeployIdentifier: true, RunValidations: true, Queue: "deploy-q",
+			Plan: top, Timeout: 90, SkipDeployIdentifier: true, RunValidations: true, Queue: "deploy-q",
 		})
 		require.NoError(t, err)
 		res, err := run.Wait(t.Context())
@@ -102,7 +102,7 @@ func TestDeployPlanInputWithEveryOptionAndUpdateResult(t *testing.T) {
 			"container": "overcloud", "timeout": float64(90), "skip_deploy_identifier": true, "run_validations": true,
 			"queue_name": "deploy-q",
 		}, m.LastPost()["input"])
-		assert.Equal(t, deployment.ActionUpdate, res.Action)
+		assert.Equal(t, deployment.HeatActionUpdate, res.Action)
 		assert.Equal(t, topID, res.StackID)
 		assert.Equal(t, "ev-00004", res.Since, "the newest event before the update")
 	})
@@ -111,7 +111,7 @@ func TestDeployPlanInputWithEveryOptionAndUpdateResult(t *testing.T) {
 func TestDeployPlanFailure(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, _ := deploySim(t, newHeatSim(), nil)
-		run, err := deployment.DeployPlan(t.Context(), c, deployment.DeployPlanOpts{Container: "missing"})
+		run, err := deployment.DeployPlan(t.Context(), c, deployment.DeployPlanOpts{Plan: "missing"})
 		require.NoError(t, err)
 		_, err = run.Wait(t.Context())
 		var we *tripleo.WorkflowError
@@ -141,8 +141,8 @@ func TestDeployIsOneRunMessagesThenStackEvents(t *testing.T) {
 			}()
 		})
 		run, err := deployment.Deploy(t.Context(), c, deployment.DeployOpts{
-			DeployPlanOpts: deployment.DeployPlanOpts{Container: top},
-			Follow:         deployment.FollowOpts{PollMin: time.Second, PollMax: 5 * time.Second},
+			Plan:   top,
+			Follow: deployment.FollowOpts{PollMin: time.Second, PollMax: 5 * time.Second},
 		})
 		require.NoError(t, err)
 		evs := collect(run.Events())
@@ -191,7 +191,7 @@ func TestDeployStopsAtAFailedWorkflowWithoutFollowing(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHeatSim()
 		c, _ := deploySim(t, h, nil)
-		run, err := deployment.Deploy(t.Context(), c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: "missing"}})
+		run, err := deployment.Deploy(t.Context(), c, deployment.DeployOpts{Plan: "missing"})
 		require.NoError(t, err)
 		_, err = run.Wait(t.Context())
 		var we *tripleo.WorkflowError
@@ -213,7 +213,7 @@ func TestDeployFailedStack(t *testing.T) {
 					h.ev(top, top, "CREATE_FAILED", "Resource CREATE failed: ValueError: resources.test: Test Resource failed test"))
 			}()
 		})
-		run, err := deployment.Deploy(t.Context(), c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: top}})
+		run, err := deployment.Deploy(t.Context(), c, deployment.DeployOpts{Plan: top})
 		require.NoError(t, err)
 		_, err = run.Wait(t.Context())
 		var se *deployment.StackError
@@ -230,10 +230,10 @@ func TestDeployPlanValidation(t *testing.T) {
 		opts   deployment.DeployPlanOpts
 		fields []string
 	}{
-		{deployment.DeployPlanOpts{}, []string{"container"}},
-		{deployment.DeployPlanOpts{Container: "over_cloud"}, []string{"container"}},
-		{deployment.DeployPlanOpts{Container: "9cloud"}, []string{"container"}},
-		{deployment.DeployPlanOpts{Container: "a/b", Timeout: -1, Queue: "bad queue"}, []string{"container", "timeout", "queue"}},
+		{deployment.DeployPlanOpts{}, []string{"plan"}},
+		{deployment.DeployPlanOpts{Plan: "over_cloud"}, []string{"plan"}},
+		{deployment.DeployPlanOpts{Plan: "9cloud"}, []string{"plan"}},
+		{deployment.DeployPlanOpts{Plan: "a/b", Timeout: -1, Queue: "bad queue"}, []string{"plan", "timeout", "queue"}},
 	} {
 		_, err := deployment.DeployPlan(t.Context(), c, tc.opts)
 		require.ErrorIs(t, err, tripleo.ErrInvalidInput)
@@ -243,10 +243,10 @@ func TestDeployPlanValidation(t *testing.T) {
 		}
 		assert.Equal(t, tc.fields, fields)
 	}
-	_, err := deployment.Deploy(t.Context(), c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: top}, Follow: deployment.FollowOpts{Action: "x"}})
+	_, err := deployment.Deploy(t.Context(), c, deployment.DeployOpts{Plan: top, Follow: deployment.FollowOpts{Action: "x"}})
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
 	noHeat, err := tripleo.NewNoAuthClient(tripleo.Endpoints{Mistral: mistralURL})
 	require.NoError(t, err)
-	_, err = deployment.Deploy(t.Context(), noHeat, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: top}})
+	_, err = deployment.Deploy(t.Context(), noHeat, deployment.DeployOpts{Plan: top})
 	require.ErrorIs(t, err, tripleo.ErrNoService)
 }

@@ -2,16 +2,19 @@ package deployment
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
+	"github.com/tripleo-go/sdk/internal/plancheck"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
 // DeployPlanOpts are the inputs of tripleo.deployment.v1.deploy_plan (Queens).
 type DeployPlanOpts struct {
-	// Container is the plan to deploy (required); the Heat stack carries its name.
-	Container string
+	// Plan is the plan to deploy (required); the Heat stack carries its name.
+	Plan string
 	// Timeout is Heat's stack timeout in minutes (0 sends nothing: the workflow's
 	// default, DefaultTimeout, 240).
 	Timeout int
@@ -27,7 +30,7 @@ type DeployPlanOpts struct {
 // Validate checks the options locally (*tripleo.ValidationError, joined).
 func (o DeployPlanOpts) Validate() error {
 	var errs []error
-	if err := validatePlan("container", o.Container); err != nil {
+	if err := validatePlan("plan", o.Plan); err != nil {
 		errs = append(errs, err)
 	}
 	if o.Timeout < 0 {
@@ -39,10 +42,10 @@ func (o DeployPlanOpts) Validate() error {
 	return errors.Join(errs...)
 }
 
-// input is the workflow input: the container, and of the optional inputs only
+// input is the workflow input: the plan (container), and of the optional inputs only
 // those the caller set (the workflow's defaults apply to the others).
 func (o DeployPlanOpts) input() map[string]any {
-	in := map[string]any{"container": o.Container}
+	in := map[string]any{"container": o.Plan}
 	if o.Timeout != 0 {
 		in["timeout"] = o.Timeout
 	}
@@ -82,7 +85,7 @@ type DeployResult struct {
 // FollowOpts returns opts completed with the stack id, action and event marker
 // of this deployment, ready for FollowStack(ctx, c, r.StackName, …).
 func (r DeployResult) FollowOpts(opts FollowOpts) FollowOpts {
-	opts.StackID, opts.Action, opts.Since = r.StackID, r.Action, r.Since
+	opts.Stack, opts.StackID, opts.Action, opts.Since = r.StackName, r.StackID, r.Action, r.Since
 	return opts
 }
 
@@ -98,11 +101,11 @@ func DeployPlan(ctx context.Context, c *tripleo.Client, opts DeployPlanOpts) (*t
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	before := DeployResult{Plan: opts.Container, StackName: opts.Container}
+	before := DeployResult{Plan: opts.Plan, StackName: opts.Plan}
 	retry := FollowOpts{PollMin: 250 * time.Millisecond, PollMax: 4 * time.Second, MaxRetries: 3}.withDefaults()
 	lookup := func(ctx context.Context) (st *Stack, err error) {
 		err = retryTransient(ctx, retry, func() (err error) {
-			st, err = getStack(ctx, c, opts.Container, "")
+			st, err = getStack(ctx, c, opts.Plan, "")
 			return err
 		})
 		return st, err
@@ -111,18 +114,18 @@ func DeployPlan(ctx context.Context, c *tripleo.Client, opts DeployPlanOpts) (*t
 		st, err := lookup(ctx)
 		switch {
 		case err == nil:
-			before.Action, before.StackID = ActionUpdate, st.ID
+			before.Action, before.StackID = HeatActionUpdate, st.ID
 			err = retryTransient(ctx, retry, func() (err error) {
-				before.Since, err = LatestEventID(ctx, c, st.Name+"/"+st.ID, DefaultNestedDepth)
+				before.Since, err = LatestEventID(ctx, c, LatestEventIDOpts{Stack: st.Name + "/" + st.ID})
 				return err
 			})
 			if err != nil {
 				c.Log().Debug("heat: newest event not read; the update's events will include older ones", "stack", st.Name, "error", err)
 			}
 		case tripleo.IsNotFound(err):
-			before.Action = ActionCreate
+			before.Action = HeatActionCreate
 		default:
-			c.Log().Debug("heat: stack not read before deploy_plan", "stack", opts.Container, "error", err)
+			c.Log().Debug("heat: stack not read before deploy_plan", "stack", opts.Plan, "error", err)
 		}
 	}
 	decode := func(f *tripleo.Final) (DeployResult, error) {
@@ -131,7 +134,7 @@ func DeployPlan(ctx context.Context, c *tripleo.Client, opts DeployPlanOpts) (*t
 			res.Plan = f.Message.Payload.PlanName
 		}
 		res.DeploymentStatus = finalDeployStatus(f)
-		res.Message = f.Text()
+		res.Message = deploySentence(res.StackName, res.Action, f.Text())
 		if res.StackID == "" && c.Orchestration != nil {
 			// Heat's answer to the create is not in Queens' final message: ask Heat.
 			if st, err := lookup(ctx); err == nil {
@@ -145,5 +148,43 @@ func DeployPlan(ctx context.Context, c *tripleo.Client, opts DeployPlanOpts) (*t
 		}
 		return res, nil
 	}
-	return tripleo.Start(ctx, c, WorkflowDeployPlan, opts.input(), decode, tripleo.StartOpts{Queue: opts.Queue})
+	run, err := tripleo.Start(ctx, c, WorkflowDeployPlan, opts.input(), decode, tripleo.StartOpts{Queue: opts.Queue})
+	if err != nil {
+		return nil, err
+	}
+	annotate := func(ev *tripleo.Event) {
+		if ev.Kind == tripleo.EventMessage && ev.Source == WorkflowDeployPlan {
+			ev.Text = deploySentence(opts.Plan, before.Action, ev.Text)
+		}
+	}
+	return tripleo.Then(ctx, run, annotate, func(ctx context.Context, _ *tripleo.Scope, v DeployResult, err error) (DeployResult, error) {
+		return v, plancheck.Wrap(ctx, c, opts.Plan, "deploy plan", err)
+	}), nil
+}
+
+// deploySentence turns deploy_plan's message text into a sentence: Queens
+// posts Heat's raw answer to the stack create or update as its message
+// ({"stack": {"id": ..., "links": [...]}}). Other texts are kept.
+func deploySentence(stack, action, text string) string {
+	var heat struct {
+		Stack *struct {
+			ID string `json:"id"`
+		} `json:"stack"`
+	}
+	t := strings.TrimSpace(text)
+	if !strings.HasPrefix(t, "{") || json.Unmarshal([]byte(t), &heat) != nil {
+		return text
+	}
+	what := "the stack " + stack
+	switch action {
+	case HeatActionCreate:
+		what = "the creation of stack " + stack
+	case HeatActionUpdate:
+		what = "the update of stack " + stack
+	}
+	s := "Heat accepted " + what
+	if heat.Stack != nil && heat.Stack.ID != "" {
+		s += " (id " + heat.Stack.ID + ")"
+	}
+	return s
 }

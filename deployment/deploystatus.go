@@ -26,8 +26,11 @@ const (
 
 // DeploymentStatus is a plan's deployment status and where it came from.
 type DeploymentStatus struct {
-	Plan   string
+	// Plan is the plan.
+	Plan string
+	// Status is the plan's deployment status (DEPLOY_SUCCESS, ...).
 	Status DeployStatus
+	// Source says where Status came from.
 	Source StatusSource
 	// ExecutionID is the get_deployment_status execution (FromWorkflow, or
 	// NotRecorded).
@@ -39,9 +42,22 @@ type DeploymentStatus struct {
 	// an empty deployment_status. Status is then derived from Heat (Source
 	// FromHeat), as where the workflow does not exist.
 	NotRecorded bool
-	// StackStatus is the Heat stack's status, NO_STACK when there is none (FromHeat).
+	// StackStatus is the Heat stack's status whatever the Source: NO_STACK
+	// when there is none, "" when the client has no Heat or (FromWorkflow
+	// only) Heat could not be read. On Queens a recorded DEPLOY_SUCCESS only
+	// says that Heat accepted the stack; StackStatus says how the stack went
+	// (e.g. CREATE_FAILED).
 	StackStatus string
 }
+
+// StatusOpts are the inputs of Status.
+type StatusOpts struct {
+	// Plan is the plan whose deployment status is read (required).
+	Plan string
+}
+
+// Validate checks the options locally (*tripleo.ValidationError, joined).
+func (o StatusOpts) Validate() error { return validatePlan("plan", o.Plan) }
 
 // Status reads a plan's deployment status. Where the undercloud has the
 // tripleo.deployment.v1.get_deployment_status workflow (Queens 8.7.0 and
@@ -52,10 +68,11 @@ type DeploymentStatus struct {
 // UNDEPLOYED). On Queens the recorded status is the last deploy_plan's
 // (DEPLOY_SUCCESS once Heat accepted the stack), not the stack's; from Rocky
 // the workflow reconciles it with the stack. ctx bounds the call.
-func Status(ctx context.Context, c *tripleo.Client, plan string) (*DeploymentStatus, error) {
-	if err := validatePlan("plan", plan); err != nil {
+func Status(ctx context.Context, c *tripleo.Client, opts StatusOpts) (*DeploymentStatus, error) {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	plan := opts.Plan
 	if c == nil || c.Workflow == nil {
 		return nil, fmt.Errorf("deployment status of %s: workflow: %w", plan, tripleo.ErrNoService)
 	}
@@ -65,6 +82,9 @@ func Status(ctx context.Context, c *tripleo.Client, plan string) (*DeploymentSta
 	case err == nil:
 		st, err := statusFromWorkflow(ctx, c, plan)
 		if !errors.As(err, &none) {
+			if err == nil && c.Orchestration != nil {
+				st.StackStatus, _ = stackStatus(ctx, c, plan)
+			}
 			return st, err
 		}
 	case !tripleo.IsNotFound(err):
@@ -73,23 +93,31 @@ func Status(ctx context.Context, c *tripleo.Client, plan string) (*DeploymentSta
 	if err := c.Need("orchestration"); err != nil {
 		return nil, fmt.Errorf("deployment status of %s: %w", plan, err)
 	}
-	out := &DeploymentStatus{Plan: plan, Source: FromHeat, StackStatus: NoStack}
+	out := &DeploymentStatus{Plan: plan, Source: FromHeat}
 	if none != nil {
 		out.NotRecorded, out.ExecutionID = true, none.executionID
 	}
+	if out.StackStatus, err = stackStatus(ctx, c, plan); err != nil {
+		return nil, err
+	}
+	out.Status = ConvertStackStatus(out.StackStatus)
+	return out, nil
+}
+
+// stackStatus reads the status of the plan's stack, NO_STACK when there is none.
+func stackStatus(ctx context.Context, c *tripleo.Client, plan string) (string, error) {
 	var st *Stack
-	err = c.Idempotent(ctx, "heat: get stack "+plan, func() (err error) { // an idempotent read
+	err := c.Idempotent(ctx, "heat: get stack "+plan, func() (err error) { // an idempotent read
 		st, err = getStack(ctx, c, plan, "")
 		return err
 	})
 	switch {
 	case err == nil:
-		out.StackStatus = st.Status
-	case !tripleo.IsNotFound(err):
-		return nil, err
+		return st.Status, nil
+	case tripleo.IsNotFound(err):
+		return NoStack, nil
 	}
-	out.Status = ConvertStackStatus(out.StackStatus)
-	return out, nil
+	return "", err
 }
 
 // noStatusRecorded is get_deployment_status succeeding with an empty or null

@@ -15,7 +15,7 @@ import (
 func TestUndercloudStatusNothingRecordedThenRecorded(t *testing.T) {
 	c, ctx := undercloudWithPlan(t)
 
-	st, err := deployment.Status(ctx, c, top)
+	st, err := deployment.Status(ctx, c, deployment.StatusOpts{Plan: top})
 	require.NoError(t, err)
 	assert.True(t, st.NotRecorded)
 	assert.Equal(t, deployment.FromHeat, st.Source)
@@ -23,12 +23,12 @@ func TestUndercloudStatusNothingRecordedThenRecorded(t *testing.T) {
 	assert.Equal(t, deployment.Undeployed, st.Status)
 	assert.NotEmpty(t, st.ExecutionID, "the workflow ran")
 
-	run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: top}, Follow: fastFollow})
+	run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: top, Follow: fastFollow})
 	require.NoError(t, err)
 	_, err = run.Wait(ctx)
 	require.NoError(t, err)
 
-	st, err = deployment.Status(ctx, c, top)
+	st, err = deployment.Status(ctx, c, deployment.StatusOpts{Plan: top})
 	require.NoError(t, err)
 	assert.False(t, st.NotRecorded)
 	assert.Equal(t, deployment.FromWorkflow, st.Source)

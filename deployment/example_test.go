@@ -74,7 +74,7 @@ func ExampleFollowStack() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	w, err := deployment.FollowStack(ctx, c, "overcloud", deployment.FollowOpts{PollMin: 10 * time.Millisecond})
+	w, err := deployment.FollowStack(ctx, c, deployment.FollowOpts{Stack: "overcloud", PollMin: 10 * time.Millisecond})
 	if err != nil {
 		panic(err)
 	}

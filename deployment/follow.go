@@ -34,13 +34,13 @@ const (
 	seenEvents = 8192
 	// SourceHeat is the Source of the events of a watch.
 	SourceHeat = "heat"
-	// FollowName is the Name of a watch's run (the Source of its EventStarted and EventDone).
-	FollowName = "deployment.FollowStack"
 )
 
-// FollowOpts tunes FollowStack. The zero value follows the stack's current
-// operation from its first event, with the defaults above.
+// FollowOpts are the inputs of FollowStack. With only Stack set it follows
+// the stack's current operation from its first event, with the defaults above.
 type FollowOpts struct {
+	// Stack is the stack to follow: "name", "name/id" or an id (required).
+	Stack string
 	// StackID skips the lookup of the stack's id by name.
 	StackID string
 	// Action is the Heat action awaited (CREATE, UPDATE, DELETE, …); empty means
@@ -68,6 +68,9 @@ type FollowOpts struct {
 // Validate checks the options locally (*tripleo.ValidationError, joined).
 func (o FollowOpts) Validate() error {
 	var errs []error
+	if _, _, err := parseStackRef(o.Stack); err != nil {
+		errs = append(errs, err)
+	}
 	if a := strings.ToUpper(o.Action); a != "" && !heatActions[a] {
 		errs = append(errs, tripleo.Invalid("action", "%q is not a Heat action (CREATE, UPDATE, DELETE, ROLLBACK, …)", o.Action))
 	}
@@ -187,16 +190,21 @@ func (w *StackWatch) Events() <-chan StackEvent {
 	return w.evCh
 }
 
-// FollowStack follows the Heat stack named stack ("name", "name/id" or an id)
+// FollowStack follows the Heat stack opts.Stack ("name", "name/id" or an id)
 // until its awaited operation ends. It reads the stack first (errors, such as a
 // 404, are returned at once), then polls GET
 // /stacks/{name}/{id}/events?sort_dir=asc&marker=<last id>&nested_depth=N&limit=M,
 // paging by marker, fast while events flow and backing off while idle; after two
 // empty polls it reads the stack itself. ctx bounds the whole watch.
-func FollowStack(ctx context.Context, c *tripleo.Client, stack string, opts FollowOpts) (*StackWatch, error) {
+//
+// It returns a *StackWatch rather than a *tripleo.Run until Run can stop its
+// following without cancelling anything on the server; StackWatch.Run gives
+// the watch as a Run.
+func FollowStack(ctx context.Context, c *tripleo.Client, opts FollowOpts) (*StackWatch, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	stack := opts.Stack
 	name, id, err := parseStackRef(stack)
 	if err != nil {
 		return nil, err
@@ -225,7 +233,7 @@ func FollowStack(ctx context.Context, c *tripleo.Client, stack string, opts Foll
 	}
 	wctx, stop := context.WithCancelCause(ctx)
 	w := &StackWatch{ctx: wctx, stop: stop, f: f}
-	w.run = tripleo.Go(wctx, c, FollowName, f.follow)
+	w.run = tripleo.Go(wctx, c, OpFollowStack, f.follow)
 	return w, nil
 }
 
@@ -294,7 +302,7 @@ func (f *follower) follow(ctx context.Context, s *tripleo.Scope) (*Stack, error)
 			if ctx.Err() != nil {
 				return nil, f.ended(ctx)
 			}
-			if tripleo.IsNotFound(err) && f.awaited() == ActionDelete {
+			if tripleo.IsNotFound(err) && f.awaited() == HeatActionDelete {
 				return &Stack{Name: f.name, ID: f.id, Status: "DELETE_COMPLETE"}, nil
 			}
 			if !transient(err) {

@@ -58,7 +58,7 @@ func TestFollowPagesByMarkerAndBacksOffWhileIdle(t *testing.T) {
 			time.Sleep(5 * time.Second)
 			h.add(rest...)
 		}()
-		w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{PageSize: 2, PollMin: time.Second, PollMax: 4 * time.Second})
+		w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top, PageSize: 2, PollMin: time.Second, PollMax: 4 * time.Second})
 		require.NoError(t, err)
 		evs := collect(w.Events())
 		st, err := w.Wait(t.Context())
@@ -131,7 +131,7 @@ func TestFollowDedupesRepeatedEvents(t *testing.T) {
 			time.Sleep(5 * time.Second)
 			h.add(rest...)
 		}()
-		w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{PollMin: time.Second, PollMax: 2 * time.Second})
+		w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top, PollMin: time.Second, PollMax: 2 * time.Second})
 		require.NoError(t, err)
 		evs := collect(w.Events())
 		_, err = w.Wait(t.Context())
@@ -153,7 +153,7 @@ func TestFollowTopStackOnly(t *testing.T) {
 		h, rest := createScenario()
 		h.add(rest...)
 		c := h.client(t)
-		w, err := deployment.FollowStack(t.Context(), c, top+"/"+topID, deployment.FollowOpts{NestedDepth: -1})
+		w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top + "/" + topID, NestedDepth: -1})
 		require.NoError(t, err)
 		_, err = w.Wait(t.Context())
 		require.NoError(t, err)
@@ -178,7 +178,7 @@ func TestFollowRetries503504AndConnectionErrors(t *testing.T) {
 		h.add(rest...)
 		h.faults = []fault{{code: 503}, {code: 504}, {connErr: true}, {code: 502}}
 		c := h.client(t)
-		w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{PollMin: time.Second, PollMax: 10 * time.Second})
+		w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top, PollMin: time.Second, PollMax: 10 * time.Second})
 		require.NoError(t, err)
 		st, err := w.Wait(t.Context())
 		require.NoError(t, err)
@@ -215,7 +215,7 @@ func TestFollowEndsTypedOnOtherErrors(t *testing.T) {
 				h, _ := createScenario()
 				h.faults = []fault{tc.fault}
 				c := h.client(t)
-				w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{})
+				w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top})
 				require.NoError(t, err)
 				_, err = w.Wait(t.Context())
 				var ae *tripleo.APIError
@@ -236,7 +236,7 @@ func TestFollowEndsOnAMalformedPage(t *testing.T) {
 			h, _ := createScenario()
 			h.faults = []fault{{body: body}}
 			c := h.client(t)
-			w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{})
+			w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top})
 			require.NoError(t, err)
 			_, err = w.Wait(t.Context())
 			assert.ErrorContains(t, err, "heat: ", body)
@@ -250,7 +250,7 @@ func TestFollowGivesUpAfterMaxRetries(t *testing.T) {
 		h, _ := createScenario()
 		h.faults = []fault{{code: 503}, {code: 503}, {code: 503}, {code: 503}}
 		c := h.client(t)
-		w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{MaxRetries: 2})
+		w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top, MaxRetries: 2})
 		require.NoError(t, err)
 		_, err = w.Wait(t.Context())
 		var ae *tripleo.APIError
@@ -265,7 +265,7 @@ func TestFollowMissingStackFailsAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := newHeatSim()
 		c := h.client(t)
-		_, err := deployment.FollowStack(t.Context(), c, "nope", deployment.FollowOpts{})
+		_, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: "nope"})
 		require.ErrorIs(t, err, tripleo.ErrNotFound)
 		assert.ErrorContains(t, err, "The Stack (nope) could not be found.")
 	})
@@ -301,7 +301,7 @@ func TestFailedStackIsAStackErrorNamingResources(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := failScenario()
 		c := h.client(t)
-		w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{})
+		w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top})
 		require.NoError(t, err)
 		_, err = w.Wait(t.Context())
 		require.ErrorIs(t, err, deployment.ErrStackFailed)
@@ -326,7 +326,7 @@ func TestFailedResourcesFromEventsWhenTheListFails(t *testing.T) {
 		h := failScenario()
 		c := h.client(t)
 		h.failResAfter = 1 // the list works for the counters, then fails: failures come from the events
-		w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{})
+		w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top})
 		require.NoError(t, err)
 		_, err = w.Wait(t.Context())
 		var se *deployment.StackError
@@ -353,7 +353,7 @@ func TestUpdateCompleteAfterAnUpdateIsSuccess(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := updateScenario()
 		c := h.client(t)
-		since, err := deployment.LatestEventID(t.Context(), c, top, deployment.DefaultNestedDepth)
+		since, err := deployment.LatestEventID(t.Context(), c, deployment.LatestEventIDOpts{Stack: top})
 		require.NoError(t, err)
 		assert.Equal(t, "ev-00004", since)
 		q := h.eventQueries()[0]
@@ -370,7 +370,7 @@ func TestUpdateCompleteAfterAnUpdateIsSuccess(t *testing.T) {
 				h.ev(top, top, "UPDATE_COMPLETE", "Stack UPDATE completed successfully"),
 			)
 		}()
-		w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{Action: "update", Since: since})
+		w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top, Action: "update", Since: since})
 		require.NoError(t, err)
 		assert.Equal(t, "UPDATE", w.Action())
 		evs := collect(w.Events())
@@ -398,7 +398,7 @@ func TestReplayedHistoryDoesNotEndTheWatch(t *testing.T) {
 			h.add(h.ev(top, "Secret", "UPDATE_FAILED", "boom"), h.ev(top, top, "UPDATE_FAILED", "Resource UPDATE failed: boom"))
 		}()
 		start := time.Now()
-		w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{}) // no Since: the whole history
+		w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top}) // no Since: the whole history
 		require.NoError(t, err)
 		assert.Equal(t, "UPDATE", w.Action(), "the action of the stack's status")
 		_, err = w.Wait(t.Context())
@@ -419,7 +419,7 @@ func TestStackGetFallbackAfterTwoEmptyPolls(t *testing.T) {
 			h.add(rest[:4]...)
 			h.setStatus(top, "CREATE_COMPLETE", "Stack CREATE completed successfully")
 		}()
-		w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{PollMin: time.Second, PollMax: 5 * time.Second})
+		w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top, PollMin: time.Second, PollMax: 5 * time.Second})
 		require.NoError(t, err)
 		st, err := w.Wait(t.Context())
 		require.NoError(t, err)
@@ -439,7 +439,7 @@ func TestStaleStatusIsNotTrustedBeforeNewEvents(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		h := updateScenario()
 		c := h.client(t)
-		since, err := deployment.LatestEventID(t.Context(), c, top, 2)
+		since, err := deployment.LatestEventID(t.Context(), c, deployment.LatestEventIDOpts{Stack: top, NestedDepth: 2})
 		require.NoError(t, err)
 		h.setStatus(top, "UPDATE_COMPLETE", "an earlier update") // Heat has not switched yet
 		go func() {
@@ -451,7 +451,7 @@ func TestStaleStatusIsNotTrustedBeforeNewEvents(t *testing.T) {
 			h.setStatus(top, "UPDATE_FAILED", "Resource UPDATE failed: boom")
 		}()
 		start := time.Now()
-		w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{Action: deployment.ActionUpdate, Since: since})
+		w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top, Action: deployment.HeatActionUpdate, Since: since})
 		require.NoError(t, err)
 		_, err = w.Wait(t.Context())
 		require.ErrorIs(t, err, deployment.ErrStackFailed)
@@ -466,7 +466,7 @@ func TestRollbackAndDeleteByAwaitedAction(t *testing.T) {
 			h.add(h.ev(top, top, "UPDATE_IN_PROGRESS", "Stack UPDATE started"))
 			h.setStatus(top, "ROLLBACK_COMPLETE", "Stack ROLLBACK completed successfully")
 			c := h.client(t)
-			w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{Action: deployment.ActionUpdate})
+			w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top, Action: deployment.HeatActionUpdate})
 			require.NoError(t, err)
 			_, err = w.Wait(t.Context())
 			var se *deployment.StackError
@@ -479,7 +479,7 @@ func TestRollbackAndDeleteByAwaitedAction(t *testing.T) {
 			h := updateScenario()
 			h.add(h.ev(top, top, "ROLLBACK_IN_PROGRESS", "rolling back"), h.ev(top, top, "ROLLBACK_COMPLETE", "Stack ROLLBACK completed successfully"))
 			c := h.client(t)
-			w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{Action: "ROLLBACK"})
+			w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top, Action: "ROLLBACK"})
 			require.NoError(t, err)
 			st, err := w.Wait(t.Context())
 			require.NoError(t, err)
@@ -498,7 +498,7 @@ func TestRollbackAndDeleteByAwaitedAction(t *testing.T) {
 				delete(h.stacks, top)
 				h.mu.Unlock()
 			}()
-			w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{})
+			w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top})
 			require.NoError(t, err)
 			assert.Equal(t, "DELETE", w.Action())
 			st, err := w.Wait(t.Context())
@@ -511,7 +511,7 @@ func TestRollbackAndDeleteByAwaitedAction(t *testing.T) {
 			h := updateScenario()
 			h.add(h.ev(top, top, "DELETE_IN_PROGRESS", "Stack DELETE started"), h.ev(top, top, "DELETE_FAILED", "Resource DELETE failed: busy"))
 			c := h.client(t)
-			w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{Action: "DELETE"})
+			w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top, Action: "DELETE"})
 			require.NoError(t, err)
 			_, err = w.Wait(t.Context())
 			var se *deployment.StackError
@@ -558,7 +558,7 @@ func TestStopAndCancelReleaseEverything(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			h, _ := createScenario() // never completes
 			c := h.client(t)
-			w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{})
+			w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top})
 			require.NoError(t, err)
 			ch := w.Events()
 			<-ch // read one, leave the rest
@@ -577,7 +577,7 @@ func TestStopAndCancelReleaseEverything(t *testing.T) {
 			h, _ := createScenario()
 			c := h.client(t)
 			ctx, cancel := context.WithCancel(t.Context())
-			w, err := deployment.FollowStack(ctx, c, top, deployment.FollowOpts{})
+			w, err := deployment.FollowStack(ctx, c, deployment.FollowOpts{Stack: top})
 			require.NoError(t, err)
 			time.Sleep(time.Hour)
 			cancel()
@@ -591,7 +591,7 @@ func TestStopAndCancelReleaseEverything(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			h, _ := createScenario()
 			c := h.client(t)
-			w, err := deployment.FollowStack(t.Context(), c, top, deployment.FollowOpts{})
+			w, err := deployment.FollowStack(t.Context(), c, deployment.FollowOpts{Stack: top})
 			require.NoError(t, err)
 			wctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 			defer cancel()
@@ -625,7 +625,8 @@ func TestFollowValidation(t *testing.T) {
 		{"ok/" + topID, deployment.FollowOpts{StackID: nestID}, "stack id"},
 		{"ok", deployment.FollowOpts{StackID: "a/b"}, "stack id"},
 	} {
-		_, err := deployment.FollowStack(t.Context(), c, tc.stack, tc.opts)
+		tc.opts.Stack = tc.stack
+		_, err := deployment.FollowStack(t.Context(), c, tc.opts)
 		require.ErrorIs(t, err, tripleo.ErrInvalidInput, tc.stack)
 		p := tripleo.Problems(err)
 		require.NotEmpty(t, p)
@@ -633,6 +634,6 @@ func TestFollowValidation(t *testing.T) {
 	}
 	noHeat, err := tripleo.NewNoAuthClient(tripleo.Endpoints{Mistral: mistralURL})
 	require.NoError(t, err)
-	_, err = deployment.FollowStack(t.Context(), noHeat, "ok", deployment.FollowOpts{})
+	_, err = deployment.FollowStack(t.Context(), noHeat, deployment.FollowOpts{Stack: "ok"})
 	require.ErrorIs(t, err, tripleo.ErrNoService)
 }

@@ -9,14 +9,6 @@ import (
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
-// Workflow names.
-const (
-	WorkflowDeployPlan          = "tripleo.deployment.v1.deploy_plan"
-	WorkflowDeployOnServers     = "tripleo.deployment.v1.deploy_on_servers"
-	WorkflowDeployOnServer      = "tripleo.deployment.v1.deploy_on_server"
-	WorkflowGetDeploymentStatus = "tripleo.deployment.v1.get_deployment_status"
-)
-
 // Defaults.
 const (
 	// DefaultTimeout is deploy_plan's Heat timeout in minutes.

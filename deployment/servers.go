@@ -50,14 +50,20 @@ func (o DeployOnServersOpts) Validate() error {
 // ServerResult is one server's outcome, from the message of its
 // tripleo.deployment.v1.deploy_on_server sub-workflow.
 type ServerResult struct {
+	// ServerUUID is the Nova server's uuid.
 	ServerUUID string
+	// ServerName is the Nova server's name.
 	ServerName string
+	// ConfigName is the software config that ran.
 	ConfigName string
 	// Status is the sub-workflow's message status (SUCCESS or FAILED).
-	Status     string
+	Status string
+	// StatusCode is the config's exit status (deploy_status_code).
 	StatusCode int
-	Stdout     string
-	Stderr     string
+	// Stdout is the config's standard output (deploy_stdout).
+	Stdout string
+	// Stderr is the config's standard error (deploy_stderr).
+	Stderr string
 	// ExecutionID is the deploy_on_server execution.
 	ExecutionID string
 }

@@ -125,7 +125,7 @@ func TestStatusFromTheWorkflow(t *testing.T) {
 		m.OnStart(deployment.WorkflowGetDeploymentStatus, func(id string, _ map[string]any) {
 			m.Set(id, "SUCCESS", "", map[string]any{"deployment_status": "DEPLOY_SUCCESS"})
 		})
-		st, err := deployment.Status(t.Context(), c, top)
+		st, err := deployment.Status(t.Context(), c, deployment.StatusOpts{Plan: top})
 		require.NoError(t, err)
 		assert.Equal(t, map[string]any{"plan": "overcloud"}, m.LastPost()["input"])
 		assert.Equal(t, &deployment.DeploymentStatus{Plan: top, Status: deployment.DeploySuccess, Source: deployment.FromWorkflow,
@@ -146,7 +146,7 @@ func TestStatusReadsEveryShapeOfDeploymentStatus(t *testing.T) {
 			m.OnStart(deployment.WorkflowGetDeploymentStatus, func(id string, _ map[string]any) {
 				m.Set(id, "SUCCESS", "", map[string]any{"deployment_status": out})
 			})
-			st, err := deployment.Status(t.Context(), c, top)
+			st, err := deployment.Status(t.Context(), c, deployment.StatusOpts{Plan: top})
 			require.NoError(t, err)
 			assert.Equal(t, deployment.DeployFailed, st.Status)
 		})
@@ -165,7 +165,7 @@ func TestStatusNothingRecordedFallsBackToHeat(t *testing.T) {
 			h := updateScenario()
 			h.setStatus(top, "UPDATE_FAILED", "boom")
 			h.register(mt)
-			st, err := deployment.Status(t.Context(), c, top)
+			st, err := deployment.Status(t.Context(), c, deployment.StatusOpts{Plan: top})
 			require.NoError(t, err, "output %v", out)
 			assert.Equal(t, &deployment.DeploymentStatus{Plan: top, Status: deployment.DeployFailed, Source: deployment.FromHeat,
 				StackStatus: "UPDATE_FAILED", NotRecorded: true, ExecutionID: m.LastPost()["id"].(string)}, st)
@@ -180,15 +180,15 @@ func TestStatusFromHeatWhereTheWorkflowIsAbsent(t *testing.T) {
 		h := updateScenario()
 		h.setStatus(top, "UPDATE_IN_PROGRESS", "")
 		h.register(mt)
-		st, err := deployment.Status(t.Context(), c, top)
+		st, err := deployment.Status(t.Context(), c, deployment.StatusOpts{Plan: top})
 		require.NoError(t, err)
 		assert.Equal(t, &deployment.DeploymentStatus{Plan: top, Status: deployment.Deploying, Source: deployment.FromHeat, StackStatus: "UPDATE_IN_PROGRESS"}, st)
 
-		st, err = deployment.Status(t.Context(), c, "other")
+		st, err = deployment.Status(t.Context(), c, deployment.StatusOpts{Plan: "other"})
 		require.NoError(t, err)
 		assert.Equal(t, &deployment.DeploymentStatus{Plan: "other", Status: deployment.Undeployed, Source: deployment.FromHeat, StackStatus: "NO_STACK"}, st)
 
-		_, err = deployment.Status(t.Context(), c, "bad_name")
+		_, err = deployment.Status(t.Context(), c, deployment.StatusOpts{Plan: "bad_name"})
 		require.ErrorIs(t, err, tripleo.ErrInvalidInput)
 	})
 }
@@ -202,7 +202,7 @@ func TestStatusFromHeatRetries503(t *testing.T) {
 		h.setStatus(top, "UPDATE_COMPLETE", "")
 		h.getFaults = []fault{{code: 503}}
 		h.register(mt)
-		st, err := deployment.Status(t.Context(), c, top)
+		st, err := deployment.Status(t.Context(), c, deployment.StatusOpts{Plan: top})
 		require.NoError(t, err)
 		assert.Equal(t, "UPDATE_COMPLETE", st.StackStatus)
 		_, gets := h.counts()

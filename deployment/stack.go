@@ -19,14 +19,20 @@ import (
 
 // Stack is a Heat stack as read at the end of a watch (GET /stacks/{name}/{id}).
 type Stack struct {
-	Name         string
-	ID           string
-	Status       string // e.g. CREATE_COMPLETE
+	// Name is the stack's name (the plan's).
+	Name string
+	// ID is the stack's id.
+	ID string
+	// Status is the stack's status, e.g. CREATE_COMPLETE.
+	Status string
+	// StatusReason is Heat's explanation of the status.
 	StatusReason string
 	// Outputs maps output_key to output_value.
-	Outputs      map[string]any
+	Outputs map[string]any
+	// CreationTime is when the stack was created.
 	CreationTime time.Time
-	UpdatedTime  time.Time
+	// UpdatedTime is when the stack was last updated (zero if never).
+	UpdatedTime time.Time
 }
 
 // Action is the Heat action of the stack's status ("UPDATE" for UPDATE_IN_PROGRESS).
@@ -35,16 +41,26 @@ func (s *Stack) Action() string { return statusAction(s.Status) }
 // StackEvent is one Heat event of the followed stack or of one of its nested
 // stacks (up to FollowOpts.NestedDepth).
 type StackEvent struct {
-	ID                 string
-	Time               time.Time // the event's Heat time
-	ResourceName       string
-	LogicalResourceID  string
+	// ID is the event's id.
+	ID string
+	// Time is the event's Heat time.
+	Time time.Time
+	// ResourceName is the resource the event is about (the stack's own name for
+	// the stack's events).
+	ResourceName string
+	// LogicalResourceID is the resource's name in its template.
+	LogicalResourceID string
+	// PhysicalResourceID is the id of what the resource made (a server, a
+	// nested stack, ...).
 	PhysicalResourceID string
-	Status             string // resource status, e.g. CREATE_IN_PROGRESS
-	StatusReason       string
-	// Stack and StackID name the stack the event belongs to (a nested stack's
-	// own name and id for events of nested stacks).
-	Stack   string
+	// Status is the resource status, e.g. CREATE_IN_PROGRESS.
+	Status string
+	// StatusReason is Heat's explanation of the status.
+	StatusReason string
+	// Stack is the name of the stack the event belongs to (a nested stack's
+	// own name for events of nested stacks).
+	Stack string
+	// StackID is the id of that stack.
 	StackID string
 	// Top is true for an event of the followed stack itself (not of a resource).
 	Top bool
@@ -57,10 +73,14 @@ type StackEvent struct {
 // StackError is the error of a watch whose stack ended in a *_FAILED status (or
 // was rolled back or deleted instead of reaching the awaited action).
 type StackError struct {
-	Stack  string // stack name
-	ID     string // stack id
-	Status string // e.g. CREATE_FAILED
-	Reason string // the stack's status reason
+	// Stack is the stack's name.
+	Stack string
+	// ID is the stack's id.
+	ID string
+	// Status is the stack's status, e.g. CREATE_FAILED.
+	Status string
+	// Reason is the stack's status reason.
+	Reason string
 	// Failed lists the resources in a *_FAILED status (nested ones included, to
 	// the watch's nested depth), with Heat's reasons.
 	Failed []ResourceFailure
@@ -68,9 +88,14 @@ type StackError struct {
 
 // ResourceFailure is one failed resource of a StackError.
 type ResourceFailure struct {
-	Name   string
-	Type   string // resource type, e.g. OS::Heat::TestResource (empty when only known from events)
+	// Name is the resource's name.
+	Name string
+	// Type is the resource type, e.g. OS::Heat::TestResource (empty when only
+	// known from events).
+	Type string
+	// Status is the resource's status, e.g. CREATE_FAILED.
 	Status string
+	// Reason is Heat's reason for the failure.
 	Reason string
 	// Stack is the name of the (possibly nested) stack holding the resource.
 	Stack string
@@ -289,18 +314,43 @@ func eachEventPage(ctx context.Context, c *tripleo.Client, name, id string, q ev
 	return tripleo.WrapHTTP("heat: list events of stack "+name, err)
 }
 
-// LatestEventID returns the id of the newest event of stack (nested stacks to
-// nestedDepth included), "" when it has none: GET
+// LatestEventIDOpts are the inputs of LatestEventID.
+type LatestEventIDOpts struct {
+	// Stack is the stack: "name", "name/id" or an id (required).
+	Stack string
+	// NestedDepth is how deep nested stacks' events count, as in FollowOpts:
+	// 0 means DefaultNestedDepth, a negative value the top stack only.
+	NestedDepth int
+}
+
+// Validate checks the options locally (*tripleo.ValidationError, joined).
+func (o LatestEventIDOpts) Validate() error {
+	_, _, err := parseStackRef(o.Stack)
+	return err
+}
+
+// LatestEventID returns the id of the newest event of opts.Stack (nested
+// stacks to opts.NestedDepth included), "" when it has none: GET
 // /stacks/{name}/{id}/events?sort_dir=desc&limit=1. Take it before starting an
 // update and pass it as FollowOpts.Since to see only the update's events (what
 // tripleoclient does).
-func LatestEventID(ctx context.Context, c *tripleo.Client, stack string, nestedDepth int) (string, error) {
+func LatestEventID(ctx context.Context, c *tripleo.Client, opts LatestEventIDOpts) (string, error) {
+	if err := opts.Validate(); err != nil {
+		return "", err
+	}
 	if err := c.Need("orchestration"); err != nil {
 		return "", err
 	}
-	name, id, err := parseStackRef(stack)
+	name, id, err := parseStackRef(opts.Stack)
 	if err != nil {
 		return "", err
+	}
+	nestedDepth := opts.NestedDepth
+	switch {
+	case nestedDepth == 0:
+		nestedDepth = DefaultNestedDepth
+	case nestedDepth < 0:
+		nestedDepth = 0
 	}
 	// idempotent reads: transient failures are retried
 	if id == "" || name == "" {
@@ -315,7 +365,7 @@ func LatestEventID(ctx context.Context, c *tripleo.Client, stack string, nestedD
 		name, id = st.Name, st.ID
 	}
 	var latest string
-	q := eventQuery{SortDir: "desc", Limit: 1, NestedDepth: max(nestedDepth, 0)}
+	q := eventQuery{SortDir: "desc", Limit: 1, NestedDepth: nestedDepth}
 	err = c.Idempotent(ctx, "heat: latest event of stack "+name, func() error {
 		latest = ""
 		return eachEventPage(ctx, c, name, id, q, func(evs []stackevents.Event) bool {

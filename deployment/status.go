@@ -60,17 +60,21 @@ func statusAction(status string) string {
 	return ""
 }
 
-// Heat stack actions.
+// Heat stack actions (FollowOpts.Action, DeployResult.Action).
 const (
-	ActionCreate   = "CREATE"
-	ActionUpdate   = "UPDATE"
-	ActionDelete   = "DELETE"
-	ActionRollback = "ROLLBACK"
+	// HeatActionCreate is the creation of a stack.
+	HeatActionCreate = "CREATE"
+	// HeatActionUpdate is an update of a stack.
+	HeatActionUpdate = "UPDATE"
+	// HeatActionDelete is the deletion of a stack.
+	HeatActionDelete = "DELETE"
+	// HeatActionRollback is the rollback of a failed create or update.
+	HeatActionRollback = "ROLLBACK"
 )
 
 // heatActions are the actions Heat reports in statuses.
 var heatActions = map[string]bool{
-	"INIT": true, ActionCreate: true, ActionUpdate: true, ActionDelete: true, ActionRollback: true,
+	"INIT": true, HeatActionCreate: true, HeatActionUpdate: true, HeatActionDelete: true, HeatActionRollback: true,
 	"SUSPEND": true, "RESUME": true, "ADOPT": true, "CHECK": true, "SNAPSHOT": true, "RESTORE": true,
 }
 
@@ -108,7 +112,7 @@ func judge(status, action string) verdict {
 		default:
 			return failed
 		}
-	case (act == ActionRollback || act == ActionDelete) && out != StackInProgress:
+	case (act == HeatActionRollback || act == HeatActionDelete) && out != StackInProgress:
 		return failed
 	}
 	return ignored

@@ -40,7 +40,7 @@ func undercloudWithPlan(t *testing.T, opts ...tripleotest.Option) (*tripleo.Clie
 func TestUndercloudDeployCreatesThenUpdates(t *testing.T) {
 	c, ctx := undercloudWithPlan(t)
 
-	run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: top}, Follow: fastFollow})
+	run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: top, Follow: fastFollow})
 	require.NoError(t, err)
 	evs := collect(run.Events())
 	st, err := run.Wait(ctx)
@@ -73,7 +73,7 @@ func TestUndercloudDeployCreatesThenUpdates(t *testing.T) {
 	assert.Equal(t, last.Progress.Total, last.Progress.Done, "%+v", last.Progress)
 
 	// deploy again: an update, followed from the newest event before it
-	run, err = deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: top}, Follow: fastFollow})
+	run, err = deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: top, Follow: fastFollow})
 	require.NoError(t, err)
 	st2, err := run.Wait(ctx)
 	require.NoError(t, err, "UPDATE_COMPLETE is success")
@@ -85,7 +85,7 @@ func TestUndercloudDeployCreatesThenUpdates(t *testing.T) {
 		}
 	}
 
-	ds, err := deployment.Status(ctx, c, top)
+	ds, err := deployment.Status(ctx, c, deployment.StatusOpts{Plan: top})
 	require.NoError(t, err)
 	assert.Equal(t, deployment.DeploySuccess, ds.Status)
 	assert.Equal(t, deployment.FromWorkflow, ds.Source)
@@ -93,16 +93,16 @@ func TestUndercloudDeployCreatesThenUpdates(t *testing.T) {
 
 func TestUndercloudDeployPlanResult(t *testing.T) {
 	c, ctx := undercloudWithPlan(t)
-	run, err := deployment.DeployPlan(ctx, c, deployment.DeployPlanOpts{Container: top})
+	run, err := deployment.DeployPlan(ctx, c, deployment.DeployPlanOpts{Plan: top})
 	require.NoError(t, err)
 	res, err := run.Wait(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, top, res.Plan)
 	assert.Equal(t, deployment.DeploySuccess, res.DeploymentStatus)
-	assert.Equal(t, deployment.ActionCreate, res.Action)
+	assert.Equal(t, deployment.HeatActionCreate, res.Action)
 	assert.NotEmpty(t, res.StackID)
 
-	w, err := deployment.FollowStack(ctx, c, res.StackName, res.FollowOpts(fastFollow))
+	w, err := deployment.FollowStack(ctx, c, res.FollowOpts(fastFollow))
 	require.NoError(t, err)
 	n := 0
 	for range w.Events() {
@@ -118,7 +118,7 @@ func TestUndercloudDeployMissingPlanFails(t *testing.T) {
 	u := tripleotest.NewT(t)
 	c, err := u.Client()
 	require.NoError(t, err)
-	run, err := deployment.Deploy(t.Context(), c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: "missing"}, Follow: fastFollow})
+	run, err := deployment.Deploy(t.Context(), c, deployment.DeployOpts{Plan: "missing", Follow: fastFollow})
 	require.NoError(t, err)
 	_, err = run.Wait(t.Context())
 	var we *tripleo.WorkflowError
@@ -130,7 +130,7 @@ func TestUndercloudDeployMissingPlanFails(t *testing.T) {
 
 func TestUndercloudFailedResourceIsAStackError(t *testing.T) {
 	c, ctx := undercloudWithPlan(t, tripleotest.FailResource("NetworkDeployment", "Deployment exited with non-zero status code: 1"))
-	run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: top}, Follow: fastFollow})
+	run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: top, Follow: fastFollow})
 	require.NoError(t, err)
 	_, err = run.Wait(ctx)
 	var se *deployment.StackError
@@ -149,7 +149,7 @@ func TestUndercloudDeployThroughHeatErrors(t *testing.T) {
 	// slower (a 20-minute deployment takes 1.2 s) so that the watch polls many times
 	c, ctx := undercloudWithPlan(t, tripleotest.WithTimeScale(1e-3),
 		tripleotest.WithServerErrors(tripleotest.Heat, 0.2), tripleotest.WithLostResponses(tripleotest.Heat, 0.1), tripleotest.WithSeed(7))
-	run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: top}, Follow: fastFollow})
+	run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: top, Follow: fastFollow})
 	require.NoError(t, err)
 	st, err := run.Wait(ctx)
 	require.NoError(t, err)
@@ -167,7 +167,7 @@ func TestUndercloudDeployThroughHeatErrors(t *testing.T) {
 
 func TestUndercloudDeployOnServers(t *testing.T) {
 	c, ctx := undercloudWithPlan(t)
-	dep, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: top}, Follow: fastFollow})
+	dep, err := deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: top, Follow: fastFollow})
 	require.NoError(t, err)
 	_, err = dep.Wait(ctx)
 	require.NoError(t, err)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -27,9 +28,9 @@ var bogusBIOSStep = baremetal.CleanStep{Interface: "bios", Step: "apply_configur
 // and nothing listens on the inspector's port.
 const inspectorError = "Could not contact ironic-inspector"
 
-func fakeNode(nm, pmType string, macs ...string) baremetal.Node {
-	return baremetal.Node{PMType: pmType, Name: nm, MACs: macs, CPU: 2, Memory: 4096, Disk: 20, Arch: "x86_64",
-		Capabilities: baremetal.Capabilities{"profile": "compute"}}
+func fakeNode(nm, pmType string, macs ...string) instackenv.Node {
+	return instackenv.Node{PMType: pmType, Name: nm, MACs: macs, CPU: 2, Memory: 4096, Disk: 20, Arch: "x86_64",
+		Capabilities: instackenv.Capabilities{"profile": "compute"}}
 }
 
 // step runs one stage of a stateful test; the stages after a failed one are skipped.
@@ -63,7 +64,7 @@ func TestBaremetal(t *testing.T) {
 	cw := newClient(t, viaWS)
 
 	macs := []string{randMAC(), randMAC(), strings.ToUpper(randMAC()), randMAC()}
-	inv := &baremetal.Inventory{Nodes: []baremetal.Node{
+	inv := &instackenv.Inventory{Nodes: []instackenv.Node{
 		fakeNode(prefix+"n0", "fake-hardware", macs[0]),
 		fakeNode(prefix+"n1", "fake", macs[1], macs[2]),
 		fakeNode(prefix+"n2", "fake_pxe", macs[3]),
@@ -72,10 +73,10 @@ func TestBaremetal(t *testing.T) {
 	var uuids []string
 
 	step(t, "RegisterOrUpdate", func(t *testing.T) {
-		bad := &baremetal.Inventory{Nodes: []baremetal.Node{fakeNode(prefix+"bad", "fake", "not-a-mac")}}
+		bad := &instackenv.Inventory{Nodes: []instackenv.Node{fakeNode(prefix+"bad", "fake", "not-a-mac")}}
 		_, err := baremetal.RegisterOrUpdate(ctx, c, baremetal.RegisterOpts{Nodes: bad})
 		require.ErrorIs(t, err, tripleo.ErrInvalidInput, "validated locally")
-		require.Len(t, baremetal.Problems(err), 1)
+		require.Len(t, instackenv.Problems(err), 1)
 
 		run, err := baremetal.RegisterOrUpdate(ctx, c, baremetal.RegisterOpts{Nodes: inv})
 		res, err := waitRun(t, ctx, run, err)
@@ -108,7 +109,7 @@ func TestBaremetal(t *testing.T) {
 		assert.Equal(t, "inspector", ironicGet(t, ctx, uuids[2]).InspectInterface)
 
 		// again, with a change: the node is updated in place, nothing new
-		upd := &baremetal.Inventory{Nodes: []baremetal.Node{inv.Nodes[0]}}
+		upd := &instackenv.Inventory{Nodes: []instackenv.Node{inv.Nodes[0]}}
 		upd.Nodes[0].CPU = 4
 		run, err = baremetal.RegisterOrUpdate(ctx, c, baremetal.RegisterOpts{Nodes: upd})
 		res, err = waitRun(t, ctx, run, err)
@@ -131,17 +132,17 @@ func TestBaremetal(t *testing.T) {
 			}
 			assert.Equal(t, uuids, got, "limit %d: every page, Ironic's order", limit)
 		}
-		inMaint, err := baremetal.ListNodes(ctx, c, baremetal.ListNodesOpts{Maintenance: new(true)})
+		inMaint, err := baremetal.ListNodes(ctx, c, baremetal.ListNodesOpts{Maintenance: baremetal.Only})
 		require.NoError(t, err)
 		for _, n := range inMaint {
 			assert.NotContains(t, uuids, n.UUID)
 		}
-		nodes, err := baremetal.ResolveNodes(ctx, c, []string{prefix + "n1", uuids[0]})
+		nodes, err := baremetal.ResolveNodes(ctx, c, baremetal.ResolveNodesOpts{Nodes: []string{prefix + "n1", uuids[0]}})
 		require.NoError(t, err)
 		require.Len(t, nodes, 2)
 		assert.Equal(t, uuids[1], nodes[0].UUID)
 		assert.Equal(t, prefix+"n0", nodes[1].Name)
-		_, err = baremetal.ResolveNodes(ctx, c, []string{prefix + "n0", prefix + "nope"})
+		_, err = baremetal.ResolveNodes(ctx, c, baremetal.ResolveNodesOpts{Nodes: []string{prefix + "n0", prefix + "nope"}})
 		var le *baremetal.NodeLookupError
 		require.ErrorAs(t, err, &le)
 		assert.Equal(t, 1, le.Index)
@@ -399,7 +400,7 @@ func TestBaremetal(t *testing.T) {
 	})
 
 	step(t, "Enroll", func(t *testing.T) {
-		einv := &baremetal.Inventory{Nodes: []baremetal.Node{
+		einv := &instackenv.Inventory{Nodes: []instackenv.Node{
 			fakeNode(prefix+"e0", "fake-hardware", randMAC()),
 			fakeNode(prefix+"e1", "fake-hardware", randMAC()),
 		}}
@@ -437,9 +438,9 @@ func TestBaremetal(t *testing.T) {
 
 	step(t, "RegisterOrUpdate failing, with a password", func(t *testing.T) {
 		pw := newSecret()
-		n := baremetal.Node{PMType: "ipmi", Name: prefix + "ipmi", PMAddr: "127.0.0.1", PMPort: 6230 + int(randHex(1)[0]%64),
+		n := instackenv.Node{PMType: "ipmi", Name: prefix + "ipmi", PMAddr: "127.0.0.1", PMPort: 6230 + int(randHex(1)[0]%64),
 			PMUser: "admin", PMPassword: pw, MACs: []string{randMAC()}}
-		run, err := baremetal.RegisterOrUpdate(ctx, c, baremetal.RegisterOpts{Nodes: &baremetal.Inventory{Nodes: []baremetal.Node{n}}})
+		run, err := baremetal.RegisterOrUpdate(ctx, c, baremetal.RegisterOpts{Nodes: &instackenv.Inventory{Nodes: []instackenv.Node{n}}})
 		_, err = waitRun(t, ctx, run, err)
 		var re *baremetal.RegisterError
 		require.ErrorAs(t, err, &re, "no BMC answers: manage fails, the node falls back to enroll")

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/deployment"
 	"github.com/tripleo-go/sdk/parameters"
 	"github.com/tripleo-go/sdk/plan"
@@ -56,7 +57,7 @@ func TestDeploy(t *testing.T) {
 		// Queens' get_deployment_status finds nothing recorded for a plan
 		// never deployed (it posts SUCCESS and Mistral ends it ERROR): the
 		// status comes from Heat
-		st, err := deployment.Status(ctx, c, p)
+		st, err := deployment.Status(ctx, c, deployment.StatusOpts{Plan: p})
 		require.NoError(t, err)
 		assert.Equal(t, deployment.Undeployed, st.Status)
 		assert.True(t, st.NotRecorded)
@@ -67,10 +68,10 @@ func TestDeploy(t *testing.T) {
 
 	var created *deployment.Stack
 	step(t, "Deploy create", func(t *testing.T) {
-		run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: p, Timeout: 10}, Follow: fastFollow})
+		run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: p, Timeout: 10, Follow: fastFollow})
 		created, err = waitRun(t, ctx, run, err)
 		require.NoError(t, err)
-		assert.Equal(t, deployment.DeployName, run.Name())
+		assert.Equal(t, deployment.OpDeploy, run.Name())
 		assert.Equal(t, p, created.Name)
 		assert.Equal(t, "CREATE_COMPLETE", created.Status)
 		assert.Equal(t, "overcloud.localdomain", created.Outputs["CloudName"])
@@ -117,7 +118,7 @@ func TestDeploy(t *testing.T) {
 	})
 
 	step(t, "Status after create", func(t *testing.T) {
-		st, err := deployment.Status(ctx, c, p)
+		st, err := deployment.Status(ctx, c, deployment.StatusOpts{Plan: p})
 		require.NoError(t, err)
 		assert.Equal(t, deployment.DeploySuccess, st.Status)
 		assert.Equal(t, deployment.FromWorkflow, st.Source, "recorded by deploy_plan")
@@ -125,7 +126,7 @@ func TestDeploy(t *testing.T) {
 	})
 
 	step(t, "Deploy update", func(t *testing.T) {
-		run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: p}, Follow: fastFollow})
+		run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: p, Follow: fastFollow})
 		st, err := waitRun(t, ctx, run, err)
 		require.NoError(t, err)
 		assert.Equal(t, "UPDATE_COMPLETE", st.Status)
@@ -140,25 +141,25 @@ func TestDeploy(t *testing.T) {
 	})
 
 	step(t, "DeployPlan and FollowStack", func(t *testing.T) {
-		since, err := deployment.LatestEventID(ctx, c, p, 0)
+		since, err := deployment.LatestEventID(ctx, c, deployment.LatestEventIDOpts{Stack: p, NestedDepth: -1})
 		require.NoError(t, err)
 		require.NotEmpty(t, since)
 		before := heatStack(t, ctx, p)
-		run, err := deployment.DeployPlan(ctx, c, deployment.DeployPlanOpts{Container: p, SkipDeployIdentifier: true})
+		run, err := deployment.DeployPlan(ctx, c, deployment.DeployPlanOpts{Plan: p, SkipDeployIdentifier: true})
 		dr, err := waitRun(t, ctx, run, err)
 		require.NoError(t, err)
 		assert.Equal(t, deployment.DeploySuccess, dr.DeploymentStatus)
-		assert.Equal(t, deployment.ActionUpdate, dr.Action)
+		assert.Equal(t, deployment.HeatActionUpdate, dr.Action)
 		assert.Equal(t, since, dr.Since, "the newest event before the update")
 		assert.Equal(t, created.ID, dr.StackID)
 		assert.Equal(t, p, dr.StackName)
 
-		w, err := deployment.FollowStack(ctx, c, dr.StackName, dr.FollowOpts(fastFollow))
+		w, err := deployment.FollowStack(ctx, c, dr.FollowOpts(fastFollow))
 		require.NoError(t, err)
 		name, id := w.Stack()
 		assert.Equal(t, p, name)
 		assert.Equal(t, created.ID, id)
-		assert.Equal(t, deployment.ActionUpdate, w.Action())
+		assert.Equal(t, deployment.HeatActionUpdate, w.Action())
 		var typed []deployment.StackEvent
 		for e := range w.Events() {
 			typed = append(typed, e)
@@ -175,18 +176,18 @@ func TestDeploy(t *testing.T) {
 		assert.Equal(t, out, heatOutputs(t, ctx, p)["DeployIdentifier"])
 
 		// a watch stopped by the host
-		w, err = deployment.FollowStack(ctx, c, p, fastFollow)
+		w, err = deployment.FollowStack(ctx, c, followOpts(fastFollow, p))
 		require.NoError(t, err)
 		w.Stop()
 		_, err = w.Wait(ctx)
 		assert.ErrorIs(t, err, deployment.ErrStopped)
 
-		_, err = deployment.FollowStack(ctx, c, name+"-none", fastFollow)
+		_, err = deployment.FollowStack(ctx, c, followOpts(fastFollow, name+"-none"))
 		assert.ErrorIs(t, err, tripleo.ErrNotFound)
 	})
 
 	step(t, "plan.Delete refused while the stack exists", func(t *testing.T) {
-		err := plan.Delete(ctx, c, p)
+		err := plan.Delete(ctx, c, plan.DeleteOpts{Plan: p})
 		var se *plan.StackExistsError
 		require.ErrorAs(t, err, &se)
 		assert.ErrorIs(t, err, plan.ErrHasStack)
@@ -197,9 +198,9 @@ func TestDeploy(t *testing.T) {
 	})
 
 	step(t, "a failing resource on update", func(t *testing.T) {
-		_, err := parameters.Update(ctx, c, p, map[string]any{"TestFail": true}, parameters.UpdateOpts{})
+		_, err := parameters.Update(ctx, c, parameters.UpdateOpts{Plan: p, Parameters: map[string]any{"TestFail": true}})
 		require.NoError(t, err)
-		run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: p}, Follow: fastFollow})
+		run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: p, Follow: fastFollow})
 		_, err = waitRun(t, ctx, run, err)
 		var se *deployment.StackError
 		require.ErrorAs(t, err, &se)
@@ -216,7 +217,7 @@ func TestDeploy(t *testing.T) {
 
 		// Queens records deploy_plan's own outcome (Heat accepted the update),
 		// not the stack's: the recorded status stays DEPLOY_SUCCESS
-		st, err := deployment.Status(ctx, c, p)
+		st, err := deployment.Status(ctx, c, deployment.StatusOpts{Plan: p})
 		require.NoError(t, err)
 		assert.Equal(t, deployment.DeploySuccess, st.Status)
 		assert.Equal(t, deployment.FromWorkflow, st.Source)
@@ -224,9 +225,9 @@ func TestDeploy(t *testing.T) {
 
 	step(t, "a failing resource on create", func(t *testing.T) {
 		withStack(pf)
-		_, err := parameters.Update(ctx, c, pf, map[string]any{"TestFail": true}, parameters.UpdateOpts{SkipValidation: true})
+		_, err := parameters.Update(ctx, c, parameters.UpdateOpts{Plan: pf, Parameters: map[string]any{"TestFail": true}, SkipValidation: true})
 		require.NoError(t, err)
-		run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: pf}, Follow: fastFollow})
+		run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: pf, Follow: fastFollow})
 		_, err = waitRun(t, ctx, run, err)
 		var se *deployment.StackError
 		require.ErrorAs(t, err, &se)
@@ -241,9 +242,9 @@ func TestDeploy(t *testing.T) {
 
 	step(t, "a stack Heat rejects", func(t *testing.T) {
 		withStack(pr)
-		_, err := parameters.Update(ctx, c, pr, map[string]any{"ComputeCount": "abc"}, parameters.UpdateOpts{SkipValidation: true})
+		_, err := parameters.Update(ctx, c, parameters.UpdateOpts{Plan: pr, Parameters: map[string]any{"ComputeCount": "abc"}, SkipValidation: true})
 		require.NoError(t, err)
-		run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: pr}, Follow: fastFollow})
+		run, err := deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: pr, Follow: fastFollow})
 		_, err = waitRun(t, ctx, run, err)
 		var we *tripleo.WorkflowError
 		require.ErrorAs(t, err, &we)
@@ -253,7 +254,7 @@ func TestDeploy(t *testing.T) {
 		assert.Contains(t, we.LastMessage.Payload.Message, "Error during stack creation: ERROR: Parameter 'ComputeCount' is invalid")
 		assert.Empty(t, heatEvents(run.Snapshot()), "no stack to follow")
 		assert.Nil(t, heatStack(t, ctx, pr))
-		_, err = deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: "bad_name"}})
+		_, err = deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: "bad_name"})
 		assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
 	})
 }
@@ -288,7 +289,7 @@ func TestDeployOnServers(t *testing.T) {
 	c := newClient(t, viaWS)
 	prefix := name("srv-")
 	t.Cleanup(func() { ironicDeleteNodesNamed(context.Background(), prefix) })
-	inv := &baremetal.Inventory{Nodes: []baremetal.Node{
+	inv := &instackenv.Inventory{Nodes: []instackenv.Node{
 		fakeNode(prefix+"b", "fake-hardware", randMAC()), fakeNode(prefix+"a", "fake-hardware", randMAC())}}
 	run, err := baremetal.RegisterOrUpdate(ctx, c, baremetal.RegisterOpts{Nodes: inv, InitialState: baremetal.StateEnroll})
 	reg, err := waitRun(t, ctx, run, err)
@@ -340,4 +341,10 @@ func TestDeployOnServers(t *testing.T) {
 	res, err = waitRun(t, ctx, erun, err)
 	require.NoError(t, err)
 	assert.Empty(t, res)
+}
+
+// followOpts is o following stack.
+func followOpts(o deployment.FollowOpts, stack string) deployment.FollowOpts {
+	o.Stack = stack
+	return o
 }

@@ -31,7 +31,7 @@ func planEnvInSwift(t *testing.T, ctx context.Context, container string) map[str
 func createDefaultPlan(t *testing.T, ctx context.Context, c *tripleo.Client, p string) {
 	t.Helper()
 	deletePlanAtEnd(t, c, p)
-	run, err := plan.Create(ctx, c, plan.CreateOpts{Container: p, UseDefaultTemplates: true})
+	run, err := plan.Create(ctx, c, plan.CreateOpts{Plan: p, UseDefaultTemplates: true})
 	require.NoError(t, err)
 	_, err = run.Wait(ctx)
 	require.NoError(t, err)
@@ -47,7 +47,7 @@ func TestParameters(t *testing.T) {
 	p := name("params")
 	createDefaultPlan(t, ctx, c, p)
 
-	res, err := parameters.Update(ctx, c, p, map[string]any{"CloudName": "c1.example.com", "ComputeCount": 3}, parameters.UpdateOpts{})
+	res, err := parameters.Update(ctx, c, parameters.UpdateOpts{Plan: p, Parameters: map[string]any{"CloudName": "c1.example.com", "ComputeCount": 3}})
 	require.NoError(t, err)
 	require.NotNil(t, res.View, "validated: the parameter view")
 	assert.Nil(t, res.Environment)
@@ -66,7 +66,7 @@ func TestParameters(t *testing.T) {
 
 	// a secret value: sent in full, never printed, read back as a Secret
 	pw := newSecret()
-	res, err = parameters.Update(ctx, c, p, map[string]any{"AdminPassword": pw}, parameters.UpdateOpts{})
+	res, err = parameters.Update(ctx, c, parameters.UpdateOpts{Plan: p, Parameters: map[string]any{"AdminPassword": pw}})
 	require.NoError(t, err)
 	ap, ok := res.View.Parameter("AdminPassword")
 	require.True(t, ok)
@@ -90,8 +90,7 @@ func TestParameters(t *testing.T) {
 	assert.ElementsMatch(t, []string{"container", "parameters", "key", "validate"}, a.InputNames(), a.InputText)
 
 	// another key, without validation: the whole plan environment comes back
-	res, err = parameters.Update(ctx, c, p, map[string]any{"NtpServer": []any{"ntp.example.com"}},
-		parameters.UpdateOpts{Key: "derived_parameters", SkipValidation: true})
+	res, err = parameters.Update(ctx, c, parameters.UpdateOpts{Plan: p, Parameters: map[string]any{"NtpServer": []any{"ntp.example.com"}}, Key: "derived_parameters", SkipValidation: true})
 	require.NoError(t, err)
 	require.NotNil(t, res.Environment)
 	assert.Nil(t, res.View)
@@ -102,14 +101,14 @@ func TestParameters(t *testing.T) {
 	// (Heat's validate does not check parameter_defaults values against their
 	// type, so the trigger is a resource type Heat does not know)
 	before := planEnvInSwift(t, ctx, p)
-	_, err = parameters.Update(ctx, c, p, map[string]any{"OS::TripleO::Compute": "OS::Nope"}, parameters.UpdateOpts{Key: "resource_registry"})
+	_, err = parameters.Update(ctx, c, parameters.UpdateOpts{Plan: p, Parameters: map[string]any{"OS::TripleO::Compute": "OS::Nope"}, Key: "resource_registry"})
 	var ae *tripleo.ActionError
 	require.ErrorAs(t, err, &ae)
 	assert.Contains(t, ae.Result, "Error validating environment for plan "+p+": The Resource Type (")
 	assert.Contains(t, ae.Result, "could not be found")
 	assert.Equal(t, before, planEnvInSwift(t, ctx, p), "restored")
 
-	view, err := parameters.Get(ctx, c, p)
+	view, err := parameters.Get(ctx, c, parameters.GetOpts{Plan: p})
 	require.NoError(t, err)
 	names := []string{}
 	for _, prm := range view.Parameters {
@@ -128,35 +127,35 @@ func TestParameters(t *testing.T) {
 	assert.Equal(t, "ntp.example.com", fmt.Sprint(view.Environment["NtpServer"].([]any)[0]), "derived parameters reach Heat")
 
 	// Set: exactly these parameters (Reset, then Update)
-	res, err = parameters.Set(ctx, c, p, map[string]any{"ControllerCount": 3}, parameters.UpdateOpts{})
+	res, err = parameters.Set(ctx, c, parameters.SetOpts{Plan: p, Parameters: map[string]any{"ControllerCount": 3}})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"ControllerCount": 3}, planEnvInSwift(t, ctx, p)["parameter_defaults"])
 	cc, _ = res.View.Parameter("ControllerCount")
 	assert.True(t, cc.Set)
 
 	// Reset: parameter_defaults gone
-	require.NoError(t, parameters.Reset(ctx, c, p))
+	require.NoError(t, parameters.Reset(ctx, c, parameters.ResetOpts{Plan: p}))
 	penv := planEnvInSwift(t, ctx, p)
 	assert.NotContains(t, penv, "parameter_defaults")
 	assert.Contains(t, penv, "derived_parameters", "only the key is reset")
 
 	// Set whose update fails after the reset: a *SetError saying so
-	_, err = parameters.Set(ctx, c, p, map[string]any{"OS::TripleO::Compute": "OS::Nope"}, parameters.UpdateOpts{Key: "resource_registry"})
+	_, err = parameters.Set(ctx, c, parameters.SetOpts{Plan: p, Parameters: map[string]any{"OS::TripleO::Compute": "OS::Nope"}, Key: "resource_registry"})
 	var se *parameters.SetError
 	require.ErrorAs(t, err, &se)
-	assert.Equal(t, p, se.Container)
+	assert.Equal(t, p, se.Plan)
 	require.ErrorAs(t, err, &ae)
 	assert.Contains(t, ae.Result, "Error validating environment")
 
 	// a missing plan: the action's Swift error
 	missing := name("params-none")
-	_, err = parameters.Update(ctx, c, missing, map[string]any{"CloudName": "x"}, parameters.UpdateOpts{})
+	_, err = parameters.Update(ctx, c, parameters.UpdateOpts{Plan: missing, Parameters: map[string]any{"CloudName": "x"}})
 	require.ErrorAs(t, err, &ae)
 	assert.Contains(t, ae.Result, "Error retrieving plan-environment.yaml for plan "+missing)
-	_, err = parameters.Get(ctx, c, missing)
+	_, err = parameters.Get(ctx, c, parameters.GetOpts{Plan: missing})
 	require.ErrorAs(t, err, &ae)
-	err = parameters.Reset(ctx, c, missing)
+	err = parameters.Reset(ctx, c, parameters.ResetOpts{Plan: missing})
 	require.ErrorAs(t, err, &ae)
-	_, err = parameters.Update(ctx, c, "bad_name", nil, parameters.UpdateOpts{})
+	_, err = parameters.Update(ctx, c, parameters.UpdateOpts{Plan: "bad_name"})
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
 }

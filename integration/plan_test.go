@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/md5"
 	"encoding/hex"
+	"errors"
 	"io/fs"
 	"net/http"
 	"os"
@@ -41,7 +42,7 @@ func deletePlanAtEnd(t *testing.T, c *tripleo.Client, names ...string) {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		for _, n := range names {
-			if err := plan.Delete(ctx, c, n); err != nil && !strings.Contains(err.Error(), "404") {
+			if err := plan.Delete(ctx, c, plan.DeleteOpts{Plan: n}); err != nil && !errors.Is(err, tripleo.ErrPlanNotFound) {
 				t.Logf("cleanup: plan.Delete(%s): %v", n, err)
 			}
 			swiftDeleteContainer(ctx, n)
@@ -104,7 +105,7 @@ func TestPlanContainerListDelete(t *testing.T) {
 
 	// bad names: refused before any request ...
 	for _, bad := range []string{"bad_name", "", "a/b", strings.Repeat("x", 257)} {
-		err := plan.CreateContainer(ctx, c, bad)
+		err := plan.CreateContainer(ctx, c, plan.CreateContainerOpts{Plan: bad})
 		require.ErrorIs(t, err, tripleo.ErrInvalidInput, "%q", bad)
 	}
 	if st, _ := swiftHead(t, ctx, "bad_name"); st != http.StatusNotFound {
@@ -116,35 +117,37 @@ func TestPlanContainerListDelete(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "Unable to create plan. The plan name must only contain letters, numbers or dashes", ae.Result)
 
-	require.NoError(t, plan.CreateContainer(ctx, c, p))
+	require.NoError(t, plan.CreateContainer(ctx, c, plan.CreateContainerOpts{Plan: p}))
 	st, h := swiftHead(t, ctx, p)
 	require.Equal(t, http.StatusNoContent, st)
 	assert.Equal(t, "plan", h.Get(plan.MetadataKey))
 
-	err = plan.CreateContainer(ctx, c, p)
+	err = plan.CreateContainer(ctx, c, plan.CreateContainerOpts{Plan: p})
 	require.ErrorAs(t, err, &ae)
 	assert.ErrorIs(t, err, tripleo.ErrActionFailed)
 	assert.Equal(t, "A container with the name "+p+" already exists.", ae.Result)
 
 	// a bare container (no marker) is not a plan
 	rawJSON(t, ctx, http.MethodPut, env.Swift+"/"+bare, nil, nil, nil, 201, 202)
-	names, err := plan.List(ctx, c)
+	names, err := plan.List(ctx, c, plan.ListOpts{})
 	require.NoError(t, err)
 	assert.Contains(t, names, p)
 	assert.NotContains(t, names, bare)
 	assert.True(t, sort.StringsAreSorted(names))
 
-	require.NoError(t, plan.Delete(ctx, c, p))
+	require.NoError(t, plan.Delete(ctx, c, plan.DeleteOpts{Plan: p}))
 	st, _ = swiftHead(t, ctx, p)
 	assert.Equal(t, http.StatusNotFound, st)
-	names, err = plan.List(ctx, c)
+	names, err = plan.List(ctx, c, plan.ListOpts{})
 	require.NoError(t, err)
 	assert.NotContains(t, names, p)
 
-	err = plan.Delete(ctx, c, p)
+	err = plan.Delete(ctx, c, plan.DeleteOpts{Plan: p})
 	require.ErrorAs(t, err, &ae)
-	assert.Equal(t, "Container GET failed: "+env.Swift+"/"+p+" 404 Not Found", ae.Result)
+	assert.Equal(t, "Container GET failed: "+env.Swift+"/"+p+" 404 Not Found", ae.Result, "the action's text, still reachable")
 	assert.NotErrorIs(t, err, plan.ErrHasStack)
+	require.ErrorIs(t, err, tripleo.ErrPlanNotFound)
+	assert.Equal(t, "delete plan: plan "+p+" does not exist", err.Error())
 }
 
 // UploadTemplates to the real Swift, in both modes: every file becomes an
@@ -167,19 +170,19 @@ func TestPlanUploadTemplates(t *testing.T) {
 	want := treeFiles(t, tree)
 	require.Len(t, want, 13)
 
-	_, err = plan.UploadTemplates(ctx, c, name("missing"), tree, plan.UploadOpts{})
-	require.ErrorIs(t, err, tripleo.ErrNotFound, "no such container")
+	_, err = plan.UploadTemplates(ctx, c, plan.UploadTemplatesOpts{Plan: name("missing"), Templates: tree})
+	require.ErrorIs(t, err, tripleo.ErrPlanNotFound, "no such container")
 
 	for _, tc := range []struct {
 		container string
 		mode      plan.UploadMode
 	}{{bulk, plan.UploadBulk}, {per, plan.UploadPerObject}} {
 		t.Run(string(tc.mode), func(t *testing.T) {
-			require.NoError(t, plan.CreateContainer(ctx, c, tc.container))
+			require.NoError(t, plan.CreateContainer(ctx, c, plan.CreateContainerOpts{Plan: tc.container}))
 			var mu sync.Mutex
 			var progress []plan.UploadProgress
-			st, err := plan.UploadTemplates(ctx, c, tc.container, tree, plan.UploadOpts{Mode: tc.mode, Concurrency: 4,
-				OnProgress: func(p plan.UploadProgress) { mu.Lock(); progress = append(progress, p); mu.Unlock() }})
+			st, err := plan.UploadTemplates(ctx, c, plan.UploadTemplatesOpts{Plan: tc.container, Templates: tree, UploadOpts: plan.UploadOpts{Mode: tc.mode, Concurrency: 4,
+				OnProgress: func(p plan.UploadProgress) { mu.Lock(); progress = append(progress, p); mu.Unlock() }}})
 			require.NoError(t, err)
 			assert.Equal(t, tc.mode, st.Mode)
 			assert.Equal(t, 13, st.Files)
@@ -203,7 +206,7 @@ func TestPlanUploadTemplates(t *testing.T) {
 			}
 
 			// again: nothing to send
-			st, err = plan.UploadTemplates(ctx, c, tc.container, tree, plan.UploadOpts{Mode: tc.mode})
+			st, err = plan.UploadTemplates(ctx, c, plan.UploadTemplatesOpts{Plan: tc.container, Templates: tree, UploadOpts: plan.UploadOpts{Mode: tc.mode}})
 			require.NoError(t, err)
 			assert.Zero(t, st.Files)
 			assert.Equal(t, 13, st.Skipped)
@@ -217,13 +220,13 @@ func TestPlanUploadTemplates(t *testing.T) {
 				changed[k] = v
 			}
 			changed["overcloud.yaml"] = &fstest.MapFile{Data: append(slices.Clone(tree["overcloud.yaml"].Data), "# changed\n"...)}
-			st, err = plan.UploadTemplates(ctx, c, tc.container, changed, plan.UploadOpts{Mode: tc.mode})
+			st, err = plan.UploadTemplates(ctx, c, plan.UploadTemplatesOpts{Plan: tc.container, Templates: changed, UploadOpts: plan.UploadOpts{Mode: tc.mode}})
 			require.NoError(t, err)
 			assert.Equal(t, 3, st.Files)
 			assert.Equal(t, 10, st.Skipped)
 			assert.Equal(t, treeFiles(t, changed), swiftObjects(t, ctx, tc.container))
 
-			st, err = plan.UploadTemplates(ctx, c, tc.container, changed, plan.UploadOpts{Mode: tc.mode, Force: true})
+			st, err = plan.UploadTemplates(ctx, c, plan.UploadTemplatesOpts{Plan: tc.container, Templates: changed, UploadOpts: plan.UploadOpts{Mode: tc.mode, Force: true}})
 			require.NoError(t, err)
 			assert.Equal(t, 13, st.Files, "Force sends every file")
 		})
@@ -260,7 +263,7 @@ func TestPlanCreateFromTemplates(t *testing.T) {
 	deletePlanAtEnd(t, c, p)
 	tree := itTemplates(t, "it.example.com")
 
-	run, err := plan.CreateFromTemplates(ctx, c, p, tree, plan.CreateFromTemplatesOpts{Upload: plan.UploadOpts{Mode: plan.UploadPerObject}})
+	run, err := plan.CreateFromTemplates(ctx, c, plan.CreateFromTemplatesOpts{Plan: p, Templates: tree, Upload: plan.UploadOpts{Mode: plan.UploadPerObject}})
 	require.NoError(t, err)
 	logEventsOnFailure(t, run)
 	assert.Equal(t, plan.OpCreateFromTemplates, run.Name())
@@ -287,7 +290,7 @@ func TestPlanCreateFromTemplates(t *testing.T) {
 	assert.NotContains(t, objs, ".git/config", "DefaultExcludes")
 	assert.Len(t, objs, 6)
 
-	penv, err := plan.GetEnvironment(ctx, c, p)
+	penv, err := plan.GetEnvironment(ctx, c, plan.GetEnvironmentOpts{Plan: p})
 	require.NoError(t, err)
 	assert.Equal(t, p, penv.Name)
 	assert.Equal(t, "overcloud.yaml", penv.Template)
@@ -303,12 +306,12 @@ func TestPlanCreateFromTemplates(t *testing.T) {
 	assert.GreaterOrEqual(t, len(penv.Passwords), 10)
 	checkNoSecret(t, pw, penv.String(), fmtV(penv))
 
-	view, err := parameters.Get(ctx, c, p)
+	view, err := parameters.Get(ctx, c, parameters.GetOpts{Plan: p})
 	require.NoError(t, err)
 	assert.Equal(t, "it.example.com", view.Environment["CloudName"], "the environment file reached Heat")
 
 	// the container exists now
-	run, err = plan.CreateFromTemplates(ctx, c, p, tree, plan.CreateFromTemplatesOpts{})
+	run, err = plan.CreateFromTemplates(ctx, c, plan.CreateFromTemplatesOpts{Plan: p, Templates: tree})
 	require.NoError(t, err)
 	_, err = run.Wait(ctx)
 	var se *plan.StepError
@@ -318,7 +321,7 @@ func TestPlanCreateFromTemplates(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "A container with the name "+p+" already exists.", ae.Result)
 
-	run, err = plan.CreateFromTemplates(ctx, c, p, tree, plan.CreateFromTemplatesOpts{Resume: true, Upload: plan.UploadOpts{Mode: plan.UploadBulk}})
+	run, err = plan.CreateFromTemplates(ctx, c, plan.CreateFromTemplatesOpts{Plan: p, Templates: tree, Resume: true, Upload: plan.UploadOpts{Mode: plan.UploadBulk}})
 	require.NoError(t, err)
 	logEventsOnFailure(t, run)
 	_, err = run.Wait(ctx)
@@ -345,7 +348,7 @@ func TestPlanCreateDefaultCreateExport(t *testing.T) {
 	pd, pu, ps, pb := name("plan-d"), name("plan-u"), name("plan-s"), name("plan-b")
 	deletePlanAtEnd(t, c, pd, pu, ps, pb)
 
-	run, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Container: pd})
+	run, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Plan: pd})
 	require.NoError(t, err)
 	logEventsOnFailure(t, run)
 	got, err := run.Wait(ctx)
@@ -367,7 +370,7 @@ func TestPlanCreateDefaultCreateExport(t *testing.T) {
 		assert.Contains(t, objs, f)
 	}
 
-	run, err = plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Container: pd})
+	run, err = plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Plan: pd})
 	require.NoError(t, err)
 	_, err = run.Wait(ctx)
 	var we *tripleo.WorkflowError
@@ -375,19 +378,19 @@ func TestPlanCreateDefaultCreateExport(t *testing.T) {
 	assert.ErrorIs(t, err, tripleo.ErrWorkflowFailed)
 	assert.Contains(t, err.Error(), "Unable to create plan. The Swift container already exists")
 
-	run, err = plan.Create(ctx, c, plan.CreateOpts{Container: pu, UseDefaultTemplates: true, GeneratePasswords: new(false)})
+	run, err = plan.Create(ctx, c, plan.CreateOpts{Plan: pu, UseDefaultTemplates: true, SkipPasswordGeneration: true})
 	require.NoError(t, err)
 	got, err = run.Wait(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, plan.Plan{Name: pu, Message: "Plan created."}, got)
-	penv, err := plan.GetEnvironment(ctx, c, pu)
+	penv, err := plan.GetEnvironment(ctx, c, plan.GetEnvironmentOpts{Plan: pu})
 	require.NoError(t, err)
 	assert.Empty(t, penv.Passwords, "generate_passwords false")
 
 	// source_url: a directory on the undercloud host (no git on this undercloud)
 	dir, err := filepath.Abs(defaultTemplatesDir)
 	require.NoError(t, err)
-	run, err = plan.Create(ctx, c, plan.CreateOpts{Container: ps, SourceURL: "file://" + dir})
+	run, err = plan.Create(ctx, c, plan.CreateOpts{Plan: ps, SourceURL: "file://" + dir})
 	require.NoError(t, err)
 	_, err = run.Wait(ctx)
 	require.NoError(t, err)
@@ -399,11 +402,11 @@ func TestPlanCreateDefaultCreateExport(t *testing.T) {
 		}
 	}
 
-	_, err = plan.Create(ctx, c, plan.CreateOpts{Container: ps, SourceURL: "not a url"})
+	_, err = plan.Create(ctx, c, plan.CreateOpts{Plan: ps, SourceURL: "not a url"})
 	require.ErrorIs(t, err, tripleo.ErrInvalidInput)
 
 	// no container, no templates
-	run, err = plan.Create(ctx, c, plan.CreateOpts{Container: name("plan-none")})
+	run, err = plan.Create(ctx, c, plan.CreateOpts{Plan: name("plan-none")})
 	require.NoError(t, err)
 	_, err = run.Wait(ctx)
 	require.ErrorAs(t, err, &we)
@@ -412,22 +415,22 @@ func TestPlanCreateDefaultCreateExport(t *testing.T) {
 	assert.Contains(t, we.LastMessage.Payload.Message, "Error retrieving plan-environment.yaml")
 
 	// a template Heat rejects: validate_stack fails, validate_stack false passes
-	require.NoError(t, plan.CreateContainer(ctx, c, pb))
+	require.NoError(t, plan.CreateContainer(ctx, c, plan.CreateContainerOpts{Plan: pb}))
 	bad := mapFS(t, defaultTemplatesDir)
 	bad["overcloud.yaml"] = &fstest.MapFile{Data: []byte("heat_template_version: 2018-08-31\nresources:\n  x:\n    type: OS::Nope\n")}
-	_, err = plan.UploadTemplates(ctx, c, pb, bad, plan.UploadOpts{})
+	_, err = plan.UploadTemplates(ctx, c, plan.UploadTemplatesOpts{Plan: pb, Templates: bad})
 	require.NoError(t, err)
-	run, err = plan.Create(ctx, c, plan.CreateOpts{Container: pb})
+	run, err = plan.Create(ctx, c, plan.CreateOpts{Plan: pb})
 	require.NoError(t, err)
 	_, err = run.Wait(ctx)
 	require.ErrorAs(t, err, &we)
 	assert.Contains(t, we.LastMessage.Payload.Message, "Error validating environment for plan "+pb+": The Resource Type (OS::Nope) could not be found")
-	run, err = plan.Create(ctx, c, plan.CreateOpts{Container: pb, ValidateStack: new(false)})
+	run, err = plan.Create(ctx, c, plan.CreateOpts{Plan: pb, SkipStackValidation: true})
 	require.NoError(t, err)
 	_, err = run.Wait(ctx)
 	require.NoError(t, err)
 
-	names, err := plan.List(ctx, c)
+	names, err := plan.List(ctx, c, plan.ListOpts{})
 	require.NoError(t, err)
 	for _, p := range []string{pd, pu, ps, pb} {
 		assert.Contains(t, names, p)

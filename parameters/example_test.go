@@ -71,10 +71,10 @@ func Example() {
 	}
 	ctx := context.Background()
 
-	res, err := parameters.Update(ctx, c, "overcloud", map[string]any{
+	res, err := parameters.Update(ctx, c, parameters.UpdateOpts{Plan: "overcloud", Parameters: map[string]any{
 		"ControllerCount": 3,
 		"AdminPassword":   tripleo.Secret("correct horse battery staple"), // sent in full, never printed
-	}, parameters.UpdateOpts{})
+	}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -83,14 +83,14 @@ func Example() {
 		fmt.Printf("%s = %v (set %v, hidden %v)\n", p.Name, p.Value, p.Set, p.Hidden)
 	}
 
-	if err := parameters.Reset(ctx, c, "overcloud"); err != nil {
+	if err := parameters.Reset(ctx, c, parameters.ResetOpts{Plan: "overcloud"}); err != nil {
 		fmt.Println(err)
 	}
-	v, _ := parameters.Get(ctx, c, "overcloud")
+	v, _ := parameters.Get(ctx, c, parameters.GetOpts{Plan: "overcloud"})
 	cc, _ := v.Parameter("ControllerCount")
 	fmt.Println("after reset:", cc.Value, "default", cc.Default)
 
-	_, err = parameters.Get(ctx, c, "nope")
+	_, err = parameters.Get(ctx, c, parameters.GetOpts{Plan: "nope"})
 	var ae *tripleo.ActionError
 	fmt.Println(errors.As(err, &ae), ae.Result)
 	// Output:

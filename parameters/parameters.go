@@ -7,15 +7,9 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/tripleo-go/sdk/internal/plancheck"
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
-)
-
-// Action names this package runs.
-const (
-	ActionUpdate     = "tripleo.parameters.update"
-	ActionReset      = "tripleo.parameters.reset"
-	ActionGetFlatten = "tripleo.parameters.get_flatten"
 )
 
 // DefaultKey is the plan environment key user parameters live under.
@@ -23,8 +17,14 @@ const DefaultKey = "parameter_defaults"
 
 var keyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
-// UpdateOpts tune Update and Set.
+// UpdateOpts are the inputs of Update.
 type UpdateOpts struct {
+	// Plan is the plan whose parameters change (required).
+	Plan string
+	// Parameters are the names and values to merge in (a nil map merges
+	// nothing). Values that are tripleo.Secret are sent in full but never
+	// appear in errors or logs.
+	Parameters map[string]any
 	// Key is the plan-environment.yaml key to merge into (DefaultKey when empty;
 	// e.g. "derived_parameters").
 	Key string
@@ -43,27 +43,50 @@ type UpdateOpts struct {
 
 // Validate reports every problem with the options, joined, as *tripleo.ValidationError.
 func (o UpdateOpts) Validate() error {
-	if o.Key != "" && !keyPattern.MatchString(o.Key) {
-		return tripleo.Invalid("key", "%q is not a plan environment key (lower case letters, digits, _)", o.Key)
+	errs := []error{planErr(o.Plan), checkKey(o.Key)}
+	for k := range o.Parameters {
+		if k == "" {
+			errs = append(errs, tripleo.Invalid("parameters", "a parameter name is empty"))
+		}
 	}
-	switch o.Key {
+	return errors.Join(errs...)
+}
+
+// checkKey checks an optional plan environment key.
+func checkKey(key string) error {
+	if key != "" && !keyPattern.MatchString(key) {
+		return tripleo.Invalid("key", "%q is not a plan environment key (lower case letters, digits, _)", key)
+	}
+	switch key {
 	case "name", "version", "template", "environments":
-		return tripleo.Invalid("key", "%q is not a mapping of parameters", o.Key)
+		return tripleo.Invalid("key", "%q is not a mapping of parameters", key)
 	}
 	return nil
 }
 
-func (o UpdateOpts) key() string {
-	if o.Key == "" {
+// SetOpts are the inputs of Set: the same as Update's.
+type SetOpts UpdateOpts
+
+// Validate reports every problem with the options, joined, as *tripleo.ValidationError.
+func (o SetOpts) Validate() error { return UpdateOpts(o).Validate() }
+
+func (o UpdateOpts) key() string { return keyOr(o.Key) }
+
+func keyOr(key string) string {
+	if key == "" {
 		return DefaultKey
 	}
-	return o.Key
+	return key
 }
 
 // input is the action's input: only what the caller set beside the plan and
 // the parameters (the key when not the default, validate when skipped).
-func (o UpdateOpts) input(container string, params map[string]any) map[string]any {
-	in := map[string]any{"container": container, "parameters": params}
+func (o UpdateOpts) input() map[string]any {
+	params := o.Parameters
+	if params == nil {
+		params = map[string]any{}
+	}
+	in := map[string]any{"container": o.Plan, "parameters": params}
 	if o.key() != DefaultKey {
 		in["key"] = o.key()
 	}
@@ -100,17 +123,17 @@ type UpdateResult struct {
 	Environment *plan.Environment
 }
 
-// Update runs tripleo.parameters.update: params are merged into the plan
+// Update runs tripleo.parameters.update: opts.Parameters are merged into the plan
 // environment's Key mapping (a dict update: the given names are replaced, the
 // others kept; a Key that is not a mapping is replaced), the templates are
 // processed again and, unless opts.SkipValidation, Heat validates the
 // result.
 //
-// Values of params that are tripleo.Secret are sent in full (the only place
+// Values of opts.Parameters that are tripleo.Secret are sent in full (the only place
 // they are revealed) but never appear in errors or logs, and come back as
 // Secrets in the View. Failures are *tripleo.ActionError with the server's text.
-func Update(ctx context.Context, c *tripleo.Client, container string, params map[string]any, opts UpdateOpts) (*UpdateResult, error) {
-	if err := checkInput(container, params, opts); err != nil {
+func Update(ctx context.Context, c *tripleo.Client, opts UpdateOpts) (*UpdateResult, error) {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
 	if err := c.Need("workflow"); err != nil {
@@ -119,16 +142,13 @@ func Update(ctx context.Context, c *tripleo.Client, container string, params map
 	if err := opts.checkServer(ctx, c); err != nil {
 		return nil, err
 	}
-	return update(ctx, c, container, params, opts)
+	return update(ctx, c, opts)
 }
 
-func update(ctx context.Context, c *tripleo.Client, container string, params map[string]any, opts UpdateOpts) (*UpdateResult, error) {
-	if params == nil {
-		params = map[string]any{}
-	}
+func update(ctx context.Context, c *tripleo.Client, opts UpdateOpts) (*UpdateResult, error) {
 	var raw json.RawMessage
-	if err := c.RunAction(ctx, ActionUpdate, opts.input(container, params), &raw); err != nil {
-		return nil, err
+	if err := c.RunAction(ctx, ActionUpdate, opts.input(), &raw); err != nil {
+		return nil, plancheck.Wrap(ctx, c, opts.Plan, "update parameters", err)
 	}
 	var shape struct {
 		Tree json.RawMessage `json:"heat_resource_tree"`
@@ -140,33 +160,15 @@ func update(ctx context.Context, c *tripleo.Client, container string, params map
 		}
 		return &UpdateResult{Environment: env}, nil
 	}
-	v, err := parseView(raw, secretNames(params))
+	v, err := parseView(raw, secretNames(opts.Parameters))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", ActionUpdate, err)
 	}
 	return &UpdateResult{View: v}, nil
 }
 
-func checkInput(container string, params map[string]any, opts UpdateOpts) error {
-	errs := []error{containerErr(container), opts.Validate()}
-	for k := range params {
-		if k == "" {
-			errs = append(errs, tripleo.Invalid("parameters", "a parameter name is empty"))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-func containerErr(container string) error {
-	if err := plan.ValidateName(container); err != nil {
-		var ve *tripleo.ValidationError
-		if errors.As(err, &ve) {
-			return tripleo.Invalid("container", "%s", ve.Reason)
-		}
-		return err
-	}
-	return nil
-}
+// planErr checks the plan name (field "plan").
+func planErr(name string) error { return plan.ValidateName(name) }
 
 // secretNames lists the params given as tripleo.Secret.
 func secretNames(params map[string]any) map[string]bool {
@@ -179,17 +181,28 @@ func secretNames(params map[string]any) map[string]bool {
 	return out
 }
 
+// ResetOpts are the inputs of Reset.
+type ResetOpts struct {
+	// Plan is the plan whose parameters are reset (required).
+	Plan string
+	// Key is the plan-environment.yaml key to delete (DefaultKey when empty).
+	Key string
+}
+
+// Validate reports every problem with the options, joined, as *tripleo.ValidationError.
+func (o ResetOpts) Validate() error { return errors.Join(planErr(o.Plan), checkKey(o.Key)) }
+
 // Reset runs tripleo.parameters.reset: it deletes the plan environment's
-// parameter_defaults entirely, so every parameter is back to its template
-// default.
-func Reset(ctx context.Context, c *tripleo.Client, container string) error {
-	return reset(ctx, c, container, DefaultKey)
+// opts.Key mapping (parameter_defaults by default) entirely, so every
+// parameter is back to its template default.
+func Reset(ctx context.Context, c *tripleo.Client, opts ResetOpts) error {
+	if err := opts.Validate(); err != nil {
+		return err
+	}
+	return reset(ctx, c, opts.Plan, keyOr(opts.Key))
 }
 
 func reset(ctx context.Context, c *tripleo.Client, container, key string) error {
-	if err := containerErr(container); err != nil {
-		return err
-	}
 	if err := c.Need("workflow"); err != nil {
 		return err
 	}
@@ -197,14 +210,16 @@ func reset(ctx context.Context, c *tripleo.Client, container, key string) error 
 	if key != DefaultKey {
 		in["key"] = key
 	}
-	return c.RunAction(ctx, ActionReset, in, nil)
+	return plancheck.Wrap(ctx, c, container, "reset parameters", c.RunAction(ctx, ActionReset, in, nil))
 }
 
 // SetError is the error of Set when the reset succeeded but the update did
 // not: the plan's parameters under Key were reset (deleted).
 type SetError struct {
-	// Container is the plan; Key the plan environment key that was reset.
-	Container, Key string
+	// Plan is the plan.
+	Plan string
+	// Key is the plan environment key that was reset.
+	Key string
 	// Err is the update's error.
 	Err error
 }
@@ -212,17 +227,19 @@ type SetError struct {
 // Error says that the parameters were reset and why the update failed.
 func (e *SetError) Error() string {
 	return fmt.Sprintf("set parameters of plan %s: the plan's %s were reset, but the update failed (the plan now has no %s; call Set or Update again): %v",
-		e.Container, e.Key, e.Key, e.Err)
+		e.Plan, e.Key, e.Key, e.Err)
 }
 
 // Unwrap returns the update's error.
 func (e *SetError) Unwrap() error { return e.Err }
 
-// Set makes params exactly the plan's parameters under opts.Key: Reset of that
-// key, then Update. If the update fails after the reset, the error is a
-// *SetError saying that the plan's parameters were reset.
-func Set(ctx context.Context, c *tripleo.Client, container string, params map[string]any, opts UpdateOpts) (*UpdateResult, error) {
-	if err := checkInput(container, params, opts); err != nil {
+// Set makes opts.Parameters exactly the plan's parameters under opts.Key:
+// Reset of that key, then Update. If the update fails after the reset, the
+// error is a *SetError saying that the plan's parameters were reset.
+func Set(ctx context.Context, c *tripleo.Client, so SetOpts) (*UpdateResult, error) {
+	opts := UpdateOpts(so)
+	container := opts.Plan
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
 	if err := c.Need("workflow"); err != nil {
@@ -232,28 +249,41 @@ func Set(ctx context.Context, c *tripleo.Client, container string, params map[st
 		return nil, err
 	}
 	if err := reset(ctx, c, container, opts.key()); err != nil {
+		if errors.Is(err, tripleo.ErrPlanNotFound) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("set parameters of plan %s: reset (nothing changed): %w", container, err)
 	}
-	res, err := update(ctx, c, container, params, opts)
+	res, err := update(ctx, c, opts)
 	if err != nil {
-		return nil, &SetError{Container: container, Key: opts.key(), Err: err}
+		return nil, &SetError{Plan: container, Key: opts.key(), Err: err}
 	}
 	return res, nil
 }
 
+// GetOpts are the inputs of Get.
+type GetOpts struct {
+	// Plan is the plan to read (required).
+	Plan string
+}
+
+// Validate reports every problem with the options, joined, as *tripleo.ValidationError.
+func (o GetOpts) Validate() error { return planErr(o.Plan) }
+
 // Get runs tripleo.parameters.get_flatten: the plan's templates processed and
 // validated by Heat, flattened into parameters and resources, with the values
 // set in the plan environment.
-func Get(ctx context.Context, c *tripleo.Client, container string) (*View, error) {
-	if err := containerErr(container); err != nil {
+func Get(ctx context.Context, c *tripleo.Client, opts GetOpts) (*View, error) {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	container := opts.Plan
 	if err := c.Need("workflow"); err != nil {
 		return nil, err
 	}
 	var raw json.RawMessage
 	if err := c.RunAction(ctx, ActionGetFlatten, map[string]any{"container": container}, &raw); err != nil {
-		return nil, err
+		return nil, plancheck.Wrap(ctx, c, container, "get parameters", err)
 	}
 	v, err := parseView(raw, nil)
 	if err != nil {

@@ -42,11 +42,11 @@ func TestUpdateRequestAndView(t *testing.T) {
 	a := tripleotest.NewMockMistral(mt, mistralURL)
 	a.OnAction(parameters.ActionUpdate, func(map[string]any) (string, any) { return "SUCCESS", flattened(t) })
 
-	res, err := parameters.Update(context.Background(), c, "overcloud", map[string]any{
+	res, err := parameters.Update(context.Background(), c, parameters.UpdateOpts{Plan: "overcloud", Parameters: map[string]any{
 		"ControllerCount": 3,
 		"AdminPassword":   tripleo.Secret("s3cr3t-admin-value"),
 		"NtpServer":       []any{"pool.ntp.org"},
-	}, parameters.UpdateOpts{})
+	}})
 	require.NoError(t, err)
 
 	// The exact request: the default key and validate are not sent (validate
@@ -110,8 +110,7 @@ func TestUpdateErrorRedactsSecrets(t *testing.T) {
 		pw := in["parameters"].(map[string]any)["AdminPassword"].(string)
 		return "ERROR", "Error validating environment for plan overcloud: ERROR: Parameter 'AdminPassword' is invalid: value " + pw + " too short"
 	})
-	_, err := parameters.Update(context.Background(), c, "overcloud",
-		map[string]any{"AdminPassword": tripleo.Secret("s3cr3t-admin-value")}, parameters.UpdateOpts{})
+	_, err := parameters.Update(context.Background(), c, parameters.UpdateOpts{Plan: "overcloud", Parameters: map[string]any{"AdminPassword": tripleo.Secret("s3cr3t-admin-value")}})
 	var ae *tripleo.ActionError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "tripleo.parameters.update", ae.Action)
@@ -144,8 +143,7 @@ func TestUpdateWithoutValidation(t *testing.T) {
 			"passwords":          map[string]any{"AdminPassword": "generated-pw-abc"},
 		}
 	})
-	res, err := parameters.Update(context.Background(), c, "overcloud", map[string]any{"NovaReservedHostMemory": 4096},
-		parameters.UpdateOpts{Key: "derived_parameters", SkipValidation: true})
+	res, err := parameters.Update(context.Background(), c, parameters.UpdateOpts{Plan: "overcloud", Parameters: map[string]any{"NovaReservedHostMemory": 4096}, Key: "derived_parameters", SkipValidation: true})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{
 		"container": "overcloud", "parameters": map[string]any{"NovaReservedHostMemory": float64(4096)},
@@ -166,8 +164,8 @@ func TestResetAndGet(t *testing.T) {
 	})
 	a.OnAction(parameters.ActionGetFlatten, func(map[string]any) (string, any) { return "SUCCESS", flattened(t) })
 
-	require.NoError(t, parameters.Reset(context.Background(), c, "overcloud"))
-	v, err := parameters.Get(context.Background(), c, "overcloud")
+	require.NoError(t, parameters.Reset(context.Background(), c, parameters.ResetOpts{Plan: "overcloud"}))
+	v, err := parameters.Get(context.Background(), c, parameters.GetOpts{Plan: "overcloud"})
 	require.NoError(t, err)
 	assert.Equal(t, []map[string]any{
 		{"name": "tripleo.parameters.reset", "input": map[string]any{"container": "overcloud"}, "params": syncParams},
@@ -186,7 +184,7 @@ func TestGetEmptyTree(t *testing.T) {
 	a.OnAction(parameters.ActionGetFlatten, func(map[string]any) (string, any) {
 		return "SUCCESS", map[string]any{"heat_resource_tree": map[string]any{}, "environment_parameters": nil}
 	})
-	v, err := parameters.Get(context.Background(), c, "overcloud")
+	v, err := parameters.Get(context.Background(), c, parameters.GetOpts{Plan: "overcloud"})
 	require.NoError(t, err)
 	assert.Empty(t, v.Parameters)
 	_, ok := v.Root()
@@ -201,11 +199,11 @@ func TestMissingPlan(t *testing.T) {
 		a.OnAction(name, func(map[string]any) (string, any) { return "ERROR", msg })
 	}
 	var ae *tripleo.ActionError
-	_, err := parameters.Get(context.Background(), c, "nope")
+	_, err := parameters.Get(context.Background(), c, parameters.GetOpts{Plan: "nope"})
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, msg, ae.Result)
-	require.ErrorAs(t, parameters.Reset(context.Background(), c, "nope"), &ae)
-	_, err = parameters.Update(context.Background(), c, "nope", map[string]any{"A": 1}, parameters.UpdateOpts{})
+	require.ErrorAs(t, parameters.Reset(context.Background(), c, parameters.ResetOpts{Plan: "nope"}), &ae)
+	_, err = parameters.Update(context.Background(), c, parameters.UpdateOpts{Plan: "nope", Parameters: map[string]any{"A": 1}})
 	require.ErrorAs(t, err, &ae)
 }
 
@@ -220,7 +218,7 @@ func TestUpdateOnAnActionWithoutValidate(t *testing.T) {
 	a.OnAction(parameters.ActionUpdate, func(map[string]any) (string, any) {
 		return "SUCCESS", map[string]any{"name": "overcloud", "template": "overcloud.yaml", "parameter_defaults": map[string]any{"ComputeCount": 2}}
 	})
-	res, err := parameters.Update(context.Background(), c, "overcloud", map[string]any{"ComputeCount": 2}, parameters.UpdateOpts{})
+	res, err := parameters.Update(context.Background(), c, parameters.UpdateOpts{Plan: "overcloud", Parameters: map[string]any{"ComputeCount": 2}})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]any{"container": "overcloud", "parameters": map[string]any{"ComputeCount": float64(2)}}, a.ActionCalls()[0]["input"])
 	require.NotNil(t, res.Environment, "an environment answer is read as one")
@@ -228,10 +226,10 @@ func TestUpdateOnAnActionWithoutValidate(t *testing.T) {
 
 	for _, call := range []func() (*parameters.UpdateResult, error){
 		func() (*parameters.UpdateResult, error) {
-			return parameters.Update(context.Background(), c, "overcloud", map[string]any{"A": 1}, parameters.UpdateOpts{SkipValidation: true})
+			return parameters.Update(context.Background(), c, parameters.UpdateOpts{Plan: "overcloud", Parameters: map[string]any{"A": 1}, SkipValidation: true})
 		},
 		func() (*parameters.UpdateResult, error) {
-			return parameters.Set(context.Background(), c, "overcloud", map[string]any{"A": 1}, parameters.UpdateOpts{SkipValidation: true})
+			return parameters.Set(context.Background(), c, parameters.SetOpts{Plan: "overcloud", Parameters: map[string]any{"A": 1}, SkipValidation: true})
 		},
 	} {
 		_, err = call()
@@ -253,7 +251,7 @@ func TestSet(t *testing.T) {
 		}
 		return "SUCCESS", flattened(t)
 	})
-	res, err := parameters.Set(context.Background(), c, "overcloud", map[string]any{"ControllerCount": 3}, parameters.UpdateOpts{})
+	res, err := parameters.Set(context.Background(), c, parameters.SetOpts{Plan: "overcloud", Parameters: map[string]any{"ControllerCount": 3}})
 	require.NoError(t, err)
 	assert.NotNil(t, res.View)
 	b := a.ActionCalls()
@@ -262,7 +260,7 @@ func TestSet(t *testing.T) {
 	assert.Equal(t, "tripleo.parameters.update", b[1]["name"])
 
 	fail = true
-	_, err = parameters.Set(context.Background(), c, "overcloud", map[string]any{"Bogus": 1}, parameters.UpdateOpts{Key: "derived_parameters"})
+	_, err = parameters.Set(context.Background(), c, parameters.SetOpts{Plan: "overcloud", Parameters: map[string]any{"Bogus": 1}, Key: "derived_parameters"})
 	var se *parameters.SetError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, "derived_parameters", se.Key)
@@ -276,7 +274,7 @@ func TestSet(t *testing.T) {
 	a.OnAction(parameters.ActionReset, func(map[string]any) (string, any) {
 		return "ERROR", "Error updating environment for plan overcloud: 503"
 	})
-	_, err = parameters.Set(context.Background(), c, "overcloud", map[string]any{"A": 1}, parameters.UpdateOpts{})
+	_, err = parameters.Set(context.Background(), c, parameters.SetOpts{Plan: "overcloud", Parameters: map[string]any{"A": 1}})
 	require.ErrorAs(t, err, &ae)
 	assert.NotErrorAs(t, err, &se)
 	assert.Contains(t, err.Error(), "nothing changed")
@@ -291,13 +289,13 @@ func TestValidation(t *testing.T) {
 		}
 		return out
 	}
-	_, err := parameters.Update(context.Background(), c, "over/cloud", map[string]any{"": 1}, parameters.UpdateOpts{Key: "Parameter Defaults"})
-	assert.Equal(t, []string{"container", "key", "parameters"}, fields(err))
-	_, err = parameters.Set(context.Background(), c, "", nil, parameters.UpdateOpts{Key: "environments"})
-	assert.Equal(t, []string{"container", "key"}, fields(err))
-	assert.ErrorIs(t, parameters.Reset(context.Background(), c, "a_b"), tripleo.ErrInvalidInput)
-	_, err = parameters.Get(context.Background(), c, "")
+	_, err := parameters.Update(context.Background(), c, parameters.UpdateOpts{Plan: "over/cloud", Parameters: map[string]any{"": 1}, Key: "Parameter Defaults"})
+	assert.Equal(t, []string{"plan", "key", "parameters"}, fields(err))
+	_, err = parameters.Set(context.Background(), c, parameters.SetOpts{Plan: "", Key: "environments"})
+	assert.Equal(t, []string{"plan", "key"}, fields(err))
+	assert.Equal(t, []string{"plan", "key"}, fields(parameters.Reset(context.Background(), c, parameters.ResetOpts{Plan: "a_b", Key: "Bad"})))
+	_, err = parameters.Get(context.Background(), c, parameters.GetOpts{Plan: ""})
 	assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
-	assert.NoError(t, parameters.UpdateOpts{Key: "derived_parameters"}.Validate())
+	assert.NoError(t, parameters.UpdateOpts{Plan: "overcloud", Key: "derived_parameters"}.Validate())
 	assert.Zero(t, mt.GetTotalCallCount())
 }

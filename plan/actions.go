@@ -7,14 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tripleo-go/sdk/internal/plancheck"
 	"github.com/tripleo-go/sdk/tripleo"
-)
-
-// Action names this package runs.
-const (
-	ActionCreateContainer = "tripleo.plan.create_container"
-	ActionList            = "tripleo.plan.list"
-	ActionDelete          = "tripleo.plan.delete"
 )
 
 // CreateContainer runs the tripleo.plan.create_container action: it creates the
@@ -26,19 +20,31 @@ const (
 // come back as *tripleo.ActionError with the server's text, e.g. "A container
 // with the name overcloud already exists." or "Unable to create plan. The plan
 // name must only contain letters, numbers or dashes".
-func CreateContainer(ctx context.Context, c *tripleo.Client, name string) error {
-	if err := checkName("container", name); err != nil {
+func CreateContainer(ctx context.Context, c *tripleo.Client, opts CreateContainerOpts) error {
+	if err := opts.Validate(); err != nil {
 		return err
 	}
 	if err := c.Need("workflow"); err != nil {
 		return err
 	}
-	return c.RunAction(ctx, ActionCreateContainer, map[string]any{"container": name}, nil)
+	return c.RunAction(ctx, ActionCreateContainer, map[string]any{"container": opts.Plan}, nil)
 }
+
+// CreateContainerOpts are the inputs of CreateContainer.
+type CreateContainerOpts struct {
+	// Plan is the plan (Swift container) to create (required; see ValidateName).
+	Plan string
+}
+
+// Validate reports every problem with the options, joined, as *tripleo.ValidationError.
+func (o CreateContainerOpts) Validate() error { return checkName("plan", o.Plan) }
+
+// ListOpts are the inputs of List; there are none yet.
+type ListOpts struct{}
 
 // List runs the tripleo.plan.list action and returns the plan names (the
 // Swift containers carrying MetadataKey), sorted.
-func List(ctx context.Context, c *tripleo.Client) ([]string, error) {
+func List(ctx context.Context, c *tripleo.Client, _ ListOpts) ([]string, error) {
 	if err := c.Need("workflow"); err != nil {
 		return nil, err
 	}
@@ -91,17 +97,26 @@ func (e *StackExistsError) Unwrap() error { return e.Err }
 // *tripleo.ActionError with the server's text. (tripleo-common treats a plan
 // that does not exist as already deleted; the SDK passes on whatever the
 // server answers.)
-func Delete(ctx context.Context, c *tripleo.Client, name string) error {
-	if err := ValidateName(name); err != nil {
+func Delete(ctx context.Context, c *tripleo.Client, opts DeleteOpts) error {
+	if err := opts.Validate(); err != nil {
 		return err
 	}
 	if err := c.Need("workflow"); err != nil {
 		return err
 	}
-	err := c.RunAction(ctx, ActionDelete, map[string]any{"container": name}, nil)
+	err := c.RunAction(ctx, ActionDelete, map[string]any{"container": opts.Plan}, nil)
 	var ae *tripleo.ActionError
 	if errors.As(err, &ae) && strings.Contains(ae.Result, stackInUseText) {
-		return &StackExistsError{Plan: name, Err: ae}
+		return &StackExistsError{Plan: opts.Plan, Err: ae}
 	}
-	return err
+	return plancheck.Wrap(ctx, c, opts.Plan, "delete plan", err)
 }
+
+// DeleteOpts are the inputs of Delete.
+type DeleteOpts struct {
+	// Plan is the plan to delete (required; see ValidateName).
+	Plan string
+}
+
+// Validate reports every problem with the options, joined, as *tripleo.ValidationError.
+func (o DeleteOpts) Validate() error { return checkName("plan", o.Plan) }

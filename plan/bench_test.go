@@ -62,7 +62,7 @@ func benchUpload(b *testing.B, name string, tree fstest.MapFS, opts plan.UploadO
 			name := fmt.Sprintf("bench-%d", i)
 			i++
 			uc.swift.mkContainer(name, nil)
-			st, err := plan.UploadTemplates(ctx, c, name, tree, opts)
+			st, err := plan.UploadTemplates(ctx, c, plan.UploadTemplatesOpts{Plan: name, Templates: tree, UploadOpts: opts})
 			if err != nil || st.Files != 1000 {
 				b.Fatalf("%+v %v", st, err)
 			}

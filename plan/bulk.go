@@ -84,7 +84,7 @@ func (u *uploader) bulk(ctx context.Context, files []*file, fallback bool) error
 	for _, f := range files {
 		if err := f.read(u.fsys); err != nil {
 			u.finish(f, false, err)
-			return &UploadError{Container: u.container, Mode: UploadBulk, Files: []FileError{{Name: f.name, Err: err}},
+			return &UploadError{Plan: u.container, Mode: UploadBulk, Files: []FileError{{Name: f.name, Err: err}},
 				Uploaded: u.stats.Files, Skipped: u.stats.Skipped, Total: u.stats.Total}
 		}
 		if !u.opts.Force && u.existing[f.name] == f.md5 {
@@ -168,7 +168,7 @@ func (u *uploader) sendArchive(ctx context.Context, batch []*file) error {
 	defer u.mu.Unlock()
 	u.inFlight -= len(batch)
 	fail := func(files []FileError, err error) error {
-		return &UploadError{Container: u.container, Mode: UploadBulk, Files: files, Status: rep.Status, Body: rep.Body,
+		return &UploadError{Plan: u.container, Mode: UploadBulk, Files: files, Status: rep.Status, Body: rep.Body,
 			Uploaded: u.stats.Files, Skipped: u.stats.Skipped, Total: u.stats.Total, Err: err}
 	}
 	if errors.Is(err, errNotBulk) {

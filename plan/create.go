@@ -5,15 +5,8 @@ import (
 	"errors"
 	"net/url"
 
+	"github.com/tripleo-go/sdk/internal/plancheck"
 	"github.com/tripleo-go/sdk/tripleo"
-)
-
-// Workflow names this package starts.
-const (
-	// WorkflowCreateDefault exists in Newton to Queens only (removed in Rocky).
-	WorkflowCreateDefault = "tripleo.plan_management.v1.create_default_deployment_plan"
-	WorkflowCreate        = "tripleo.plan_management.v1.create_deployment_plan"
-	WorkflowExport        = "tripleo.plan_management.v1.export_deployment_plan"
 )
 
 // Plan is the result of a plan creation.
@@ -32,18 +25,18 @@ func decodePlan(name string) tripleo.Decoder[Plan] {
 
 // CreateDefaultOpts are the inputs of CreateDefault.
 type CreateDefaultOpts struct {
-	// Container is the plan name (required; see ValidateName).
-	Container string
+	// Plan is the plan name (required; see ValidateName).
+	Plan string
 	// Queue is the Zaqar queue the workflow posts to (empty: the Client's).
 	Queue string
-	// GeneratePasswords: nil leaves the workflow default (true); new(false) skips
-	// password generation.
-	GeneratePasswords *bool
+	// SkipPasswordGeneration sends generate_passwords false (the workflow
+	// generates the overcloud passwords by default).
+	SkipPasswordGeneration bool
 }
 
 // Validate reports every problem with the options, joined, as *tripleo.ValidationError.
 func (o CreateDefaultOpts) Validate() error {
-	return errors.Join(checkName("container", o.Container), validateQueue(o.Queue))
+	return errors.Join(checkName("plan", o.Plan), validateQueue(o.Queue))
 }
 
 // CreateDefault starts tripleo.plan_management.v1.create_default_deployment_plan:
@@ -58,35 +51,36 @@ func CreateDefault(ctx context.Context, c *tripleo.Client, opts CreateDefaultOpt
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	in := map[string]any{"container": opts.Container}
-	if opts.GeneratePasswords != nil {
-		in["generate_passwords"] = *opts.GeneratePasswords
+	in := map[string]any{"container": opts.Plan}
+	if opts.SkipPasswordGeneration {
+		in["generate_passwords"] = false
 	}
-	return tripleo.Start(ctx, c, WorkflowCreateDefault, in, decodePlan(opts.Container), tripleo.StartOpts{Queue: opts.Queue})
+	return tripleo.Start(ctx, c, WorkflowCreateDefault, in, decodePlan(opts.Plan), tripleo.StartOpts{Queue: opts.Queue})
 }
 
 // CreateOpts are the inputs of Create (workflow create_deployment_plan).
 type CreateOpts struct {
-	// Container is the plan name (required).
-	Container string
+	// Plan is the plan name (required; see ValidateName).
+	Plan string
 	// Queue is the Zaqar queue the workflow posts to (empty: the Client's).
 	Queue string
-	// GeneratePasswords: nil leaves the workflow default (true).
-	GeneratePasswords *bool
-	// ValidateStack: nil leaves the workflow default (true, Queens and later;
-	// Pike has no such input, so leave it nil there).
-	ValidateStack *bool
-	// SourceURL is a git repository to clone the templates from; the container
+	// SkipPasswordGeneration sends generate_passwords false (the workflow
+	// generates the overcloud passwords by default).
+	SkipPasswordGeneration bool
+	// SkipStackValidation sends validate_stack false (Queens and later validate
+	// the stack by default; Pike has no such input, so leave it false there).
+	SkipStackValidation bool
+	// SourceURL is a git repository to clone the templates from; the plan
 	// must not exist yet.
 	SourceURL string
 	// UseDefaultTemplates uploads the undercloud's default templates; the
-	// container must not exist yet.
+	// plan must not exist yet.
 	UseDefaultTemplates bool
 }
 
 // Validate reports every problem with the options, joined, as *tripleo.ValidationError.
 func (o CreateOpts) Validate() error {
-	errs := []error{checkName("container", o.Container), validateQueue(o.Queue)}
+	errs := []error{checkName("plan", o.Plan), validateQueue(o.Queue)}
 	if o.SourceURL != "" && o.UseDefaultTemplates {
 		errs = append(errs, tripleo.Invalid("source_url", "SourceURL and UseDefaultTemplates are mutually exclusive"))
 	}
@@ -108,17 +102,17 @@ func (o CreateOpts) Validate() error {
 //
 // Only the inputs that are set are sent (container always, use_default_templates
 // when true), so the workflow defaults apply and Pike, which lacks
-// validate_stack, works when ValidateStack is nil.
+// validate_stack, works when SkipStackValidation is false.
 func Create(ctx context.Context, c *tripleo.Client, opts CreateOpts) (*tripleo.Run[Plan], error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	in := map[string]any{"container": opts.Container}
-	if opts.GeneratePasswords != nil {
-		in["generate_passwords"] = *opts.GeneratePasswords
+	in := map[string]any{"container": opts.Plan}
+	if opts.SkipPasswordGeneration {
+		in["generate_passwords"] = false
 	}
-	if opts.ValidateStack != nil {
-		in["validate_stack"] = *opts.ValidateStack
+	if opts.SkipStackValidation {
+		in["validate_stack"] = false
 	}
 	if opts.SourceURL != "" {
 		in["source_url"] = opts.SourceURL
@@ -126,7 +120,7 @@ func Create(ctx context.Context, c *tripleo.Client, opts CreateOpts) (*tripleo.R
 	if opts.UseDefaultTemplates {
 		in["use_default_templates"] = true
 	}
-	return tripleo.Start(ctx, c, WorkflowCreate, in, decodePlan(opts.Container), tripleo.StartOpts{Queue: opts.Queue})
+	return tripleo.Start(ctx, c, WorkflowCreate, in, decodePlan(opts.Plan), tripleo.StartOpts{Queue: opts.Queue})
 }
 
 // ExportOpts are the inputs of Export.
@@ -171,5 +165,9 @@ func Export(ctx context.Context, c *tripleo.Client, opts ExportOpts) (*tripleo.R
 		}
 		return r, nil
 	}
-	return tripleo.Start(ctx, c, WorkflowExport, map[string]any{"plan": opts.Plan}, decode, tripleo.StartOpts{Queue: opts.Queue})
+	run, err := tripleo.Start(ctx, c, WorkflowExport, map[string]any{"plan": opts.Plan}, decode, tripleo.StartOpts{Queue: opts.Queue})
+	if err != nil {
+		return nil, err
+	}
+	return plancheck.WrapRun(ctx, c, opts.Plan, "export plan", run), nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack/objectstorage/v1/objects"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/tripleo-go/sdk/internal/plancheck"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -232,13 +233,23 @@ func decodePasswords(node *yaml.Node) (map[string]tripleo.Secret, error) {
 	return out, nil
 }
 
+// GetEnvironmentOpts are the inputs of GetEnvironment.
+type GetEnvironmentOpts struct {
+	// Plan is the plan to read (required; see ValidateName).
+	Plan string
+}
+
+// Validate reports every problem with the options, joined, as *tripleo.ValidationError.
+func (o GetEnvironmentOpts) Validate() error { return checkName("plan", o.Plan) }
+
 // GetEnvironment reads plan-environment.yaml from the plan container in
-// Swift. A missing container or object gives a *tripleo.APIError matching
+// Swift. A missing object gives a *tripleo.APIError matching
 // tripleo.ErrNotFound.
-func GetEnvironment(ctx context.Context, c *tripleo.Client, container string) (*Environment, error) {
-	if err := checkName("container", container); err != nil {
+func GetEnvironment(ctx context.Context, c *tripleo.Client, opts GetEnvironmentOpts) (*Environment, error) {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	container := opts.Plan
 	if err := c.Need("object-store"); err != nil {
 		return nil, err
 	}
@@ -251,7 +262,7 @@ func GetEnvironment(ctx context.Context, c *tripleo.Client, container string) (*
 		return err
 	})
 	if err != nil {
-		return nil, tripleo.WrapHTTP(op, err)
+		return nil, plancheck.Wrap(ctx, c, container, "read the plan environment", tripleo.WrapHTTP(op, err))
 	}
 	e, err := ParseEnvironment(data)
 	if err != nil {

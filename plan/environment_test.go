@@ -34,7 +34,7 @@ func TestGetEnvironment(t *testing.T) {
 	require.NoError(t, err)
 	sw.mkContainer("overcloud", map[string]string{"plan-environment.yaml": string(data)})
 
-	env, err := plan.GetEnvironment(context.Background(), c, "overcloud")
+	env, err := plan.GetEnvironment(context.Background(), c, plan.GetEnvironmentOpts{Plan: "overcloud"})
 	require.NoError(t, err)
 	reqs, _ := sw.log()
 	assert.Equal(t, []string{"GET /v1/AUTH_x/overcloud/plan-environment.yaml"}, reqs)
@@ -93,15 +93,21 @@ func TestGetEnvironmentMissing(t *testing.T) {
 	sw.register(mt)
 	sw.mkContainer("empty", nil)
 	for _, name := range []string{"nope", "empty"} {
-		_, err := plan.GetEnvironment(context.Background(), c, name)
+		_, err := plan.GetEnvironment(context.Background(), c, plan.GetEnvironmentOpts{Plan: name})
 		require.ErrorIs(t, err, tripleo.ErrNotFound, name)
 		var api *tripleo.APIError
 		require.ErrorAs(t, err, &api)
 		assert.Equal(t, 404, api.StatusCode)
 		assert.Equal(t, "Not Found The resource could not be found.", api.Message)
+		if name == "nope" { // no container: no plan
+			require.ErrorIs(t, err, tripleo.ErrPlanNotFound)
+			assert.Equal(t, "read the plan environment: plan nope does not exist", err.Error())
+			continue
+		}
+		assert.NotErrorIs(t, err, tripleo.ErrPlanNotFound, "the plan exists, its environment does not")
 		assert.Contains(t, err.Error(), "swift: get "+name+"/plan-environment.yaml")
 	}
-	_, err := plan.GetEnvironment(context.Background(), c, "bad name")
+	_, err := plan.GetEnvironment(context.Background(), c, plan.GetEnvironmentOpts{Plan: "bad name"})
 	assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
 }
 
@@ -130,7 +136,7 @@ func TestGetEnvironmentRetries503(t *testing.T) {
 		}
 		return sw.responder(req)
 	})
-	env, err := plan.GetEnvironment(context.Background(), c, "overcloud")
+	env, err := plan.GetEnvironment(context.Background(), c, plan.GetEnvironmentOpts{Plan: "overcloud"})
 	require.NoError(t, err)
 	assert.Equal(t, "overcloud", env.Name)
 	assert.Equal(t, 2, gets)

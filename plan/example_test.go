@@ -18,7 +18,7 @@ func ExampleCreateFromTemplates() {
 	c := uc.client()
 	ctx := context.Background()
 
-	run, err := plan.CreateFromTemplates(ctx, c, "overcloud", os.DirFS("testdata/templates"), plan.CreateFromTemplatesOpts{})
+	run, err := plan.CreateFromTemplates(ctx, c, plan.CreateFromTemplatesOpts{Plan: "overcloud", Templates: os.DirFS("testdata/templates")})
 	if err != nil {
 		fmt.Println("invalid:", err)
 		return
@@ -36,7 +36,7 @@ func ExampleCreateFromTemplates() {
 	}
 	fmt.Println(p.Name+":", p.Message)
 
-	names, _ := plan.List(ctx, c)
+	names, _ := plan.List(ctx, c, plan.ListOpts{})
 	fmt.Println("plans:", names)
 	// Output:
 	// create_container done
@@ -53,27 +53,27 @@ func ExampleUploadTemplates() {
 	c := uc.client()
 	ctx := context.Background()
 
-	if err := plan.CreateContainer(ctx, c, "my-cloud"); err != nil {
+	if err := plan.CreateContainer(ctx, c, plan.CreateContainerOpts{Plan: "my-cloud"}); err != nil {
 		fmt.Println(err)
 		return
 	}
 	tree := os.DirFS("testdata/templates")
-	st, err := plan.UploadTemplates(ctx, c, "my-cloud", tree, plan.UploadOpts{Mode: plan.UploadPerObject, Concurrency: 4})
+	st, err := plan.UploadTemplates(ctx, c, plan.UploadTemplatesOpts{Plan: "my-cloud", Templates: tree, UploadOpts: plan.UploadOpts{Mode: plan.UploadPerObject, Concurrency: 4}})
 	fmt.Printf("uploaded %d, skipped %d, mode %s, err %v\n", st.Files, st.Skipped, st.Mode, err)
-	st, err = plan.UploadTemplates(ctx, c, "my-cloud", tree, plan.UploadOpts{})
+	st, err = plan.UploadTemplates(ctx, c, plan.UploadTemplatesOpts{Plan: "my-cloud", Templates: tree})
 	fmt.Printf("uploaded %d, skipped %d, err %v\n", st.Files, st.Skipped, err)
 
-	err = plan.CreateContainer(ctx, c, "my-cloud")
+	err = plan.CreateContainer(ctx, c, plan.CreateContainerOpts{Plan: "my-cloud"})
 	var ae *tripleo.ActionError
 	if errors.As(err, &ae) {
 		fmt.Println(ae.Result)
 	}
-	fmt.Println(plan.CreateContainer(ctx, c, "my_cloud"))
+	fmt.Println(plan.CreateContainer(ctx, c, plan.CreateContainerOpts{Plan: "my_cloud"}))
 	// Output:
 	// uploaded 13, skipped 0, mode per-object, err <nil>
 	// uploaded 0, skipped 13, err <nil>
 	// A container with the name my-cloud already exists.
-	// invalid container: plan name "my_cloud" must only contain letters, numbers or dashes
+	// invalid plan: plan name "my_cloud" must only contain letters, numbers or dashes
 }
 
 // The plan environment, with its passwords kept as Secrets.
@@ -85,7 +85,7 @@ func ExampleGetEnvironment() {
 	data, _ := os.ReadFile("testdata/plan-environment-generated.yaml")
 	uc.swift.mkContainer("overcloud", map[string]string{plan.EnvironmentObject: string(data)})
 
-	env, err := plan.GetEnvironment(ctx, c, "overcloud")
+	env, err := plan.GetEnvironment(ctx, c, plan.GetEnvironmentOpts{Plan: "overcloud"})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -95,7 +95,7 @@ func ExampleGetEnvironment() {
 	fmt.Printf("AdminPassword %v (%d characters)\n", pw, len(pw.Reveal()))
 	fmt.Println(env.ParameterDefaults["AdminPassword"] != nil, fmt.Sprint(env.Environments[2]))
 
-	_, err = plan.GetEnvironment(ctx, c, "missing")
+	_, err = plan.GetEnvironment(ctx, c, plan.GetEnvironmentOpts{Plan: "missing"})
 	fmt.Println(errors.Is(err, tripleo.ErrNotFound))
 	// Output:
 	// overcloud overcloud.yaml 3 3

@@ -11,23 +11,19 @@ import (
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
-// OpCreateFromTemplates is the name of the composite run of CreateFromTemplates
-// (the Source of its own events).
-const OpCreateFromTemplates = "plan.CreateFromTemplates"
-
-// Step names of CreateFromTemplates: the Subject of its EventProgress events and StepError.Step.
-const (
-	StepCreateContainer = "create_container"
-	StepUploadTemplates = "upload_templates"
-	StepCreatePlan      = "create_deployment_plan"
-)
-
-// CreateFromTemplatesOpts tune CreateFromTemplates.
+// CreateFromTemplatesOpts are the inputs of CreateFromTemplates.
 type CreateFromTemplatesOpts struct {
+	// Plan is the plan to create (required; see ValidateName).
+	Plan string
+	// Templates is the templates tree (required), with plan-environment.yaml
+	// at its root, e.g. os.DirFS("/usr/share/openstack-tripleo-heat-templates").
+	Templates fs.FS
 	// Queue is the Zaqar queue of the create_deployment_plan step (empty: the Client's).
 	Queue string
-	// GeneratePasswords and ValidateStack are passed to Create (nil: workflow defaults).
-	GeneratePasswords, ValidateStack *bool
+	// SkipPasswordGeneration is passed to Create.
+	SkipPasswordGeneration bool
+	// SkipStackValidation is passed to Create.
+	SkipStackValidation bool
 	// Upload tunes the upload step; its OnProgress, if set, is called too.
 	Upload UploadOpts
 	// Resume reuses a plan container that already exists (left by an earlier
@@ -38,7 +34,13 @@ type CreateFromTemplatesOpts struct {
 
 // Validate reports every problem with the options, joined, as *tripleo.ValidationError.
 func (o CreateFromTemplatesOpts) Validate() error {
-	return errors.Join(validateQueue(o.Queue), o.Upload.Validate())
+	errs := []error{checkName("plan", o.Plan), needFS(o.Templates), validateQueue(o.Queue), o.Upload.Validate()}
+	if o.Templates != nil {
+		if _, err := fs.Stat(o.Templates, EnvironmentObject); err != nil {
+			errs = append(errs, tripleo.Invalid("templates", "%s is missing at the root of the templates tree", EnvironmentObject))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // StepError is the error of a CreateFromTemplates run that failed: which step
@@ -46,8 +48,8 @@ func (o CreateFromTemplatesOpts) Validate() error {
 // *UploadError, *tripleo.WorkflowError, ...) and what the failure left on the
 // server.
 type StepError struct {
-	// Container is the plan.
-	Container string
+	// Plan is the plan.
+	Plan string
 	// Step is StepCreateContainer, StepUploadTemplates or StepCreatePlan.
 	Step string
 	// LeftBehind says what the failed run left on the server and how to
@@ -61,7 +63,7 @@ type StepError struct {
 
 // Error says which step failed, why, and what was left behind.
 func (e *StepError) Error() string {
-	s := fmt.Sprintf("%s %s: step %s failed: %v", OpCreateFromTemplates, e.Container, e.Step, e.Err)
+	s := fmt.Sprintf("%s %s: step %s failed: %v", OpCreateFromTemplates, e.Plan, e.Step, e.Err)
 	if e.LeftBehind != "" {
 		s += "; left behind: " + e.LeftBehind
 	} else {
@@ -79,7 +81,7 @@ func (e *StepError) Unwrap() error { return e.Err }
 // python-tripleoclient's `openstack overcloud plan create --templates DIR` does:
 //
 //  1. create_container: the tripleo.plan.create_container action (CreateContainer);
-//  2. upload_templates: UploadTemplates of fsys;
+//  2. upload_templates: UploadTemplates of opts.Templates;
 //  3. create_deployment_plan: the workflow (Create), whose events join the run's.
 //
 // Each step posts EventProgress events with Source OpCreateFromTemplates and
@@ -88,16 +90,11 @@ func (e *StepError) Unwrap() error { return e.Err }
 // A failure ends the run with a *StepError saying which step failed and what
 // was left behind. The tree must have plan-environment.yaml at its root
 // (checked before any request).
-func CreateFromTemplates(ctx context.Context, c *tripleo.Client, container string, fsys fs.FS, opts CreateFromTemplatesOpts) (*tripleo.Run[Plan], error) {
-	errs := []error{checkName("container", container), opts.Validate(), needFS(fsys)}
-	if fsys != nil {
-		if _, err := fs.Stat(fsys, EnvironmentObject); err != nil {
-			errs = append(errs, tripleo.Invalid("templates", "%s is missing at the root of the templates tree", EnvironmentObject))
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
+func CreateFromTemplates(ctx context.Context, c *tripleo.Client, opts CreateFromTemplatesOpts) (*tripleo.Run[Plan], error) {
+	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	container := opts.Plan
 	for _, svc := range []string{"workflow", "object-store"} {
 		if err := c.Need(svc); err != nil {
 			return nil, err
@@ -115,9 +112,9 @@ func CreateFromTemplates(ctx context.Context, c *tripleo.Client, container strin
 			left := ""
 			var ae *tripleo.ActionError
 			if errors.As(err, &ae) {
-				left = "nothing new; if container " + container + " already exists, delete it with plan.Delete or pass Resume to reuse it"
+				left = "nothing new; if plan " + container + " already exists, delete it with plan.Delete or pass Resume to reuse it"
 			}
-			return Plan{}, &StepError{Container: container, Step: StepCreateContainer, LeftBehind: left, Err: err}
+			return Plan{}, &StepError{Plan: container, Step: StepCreateContainer, LeftBehind: left, Err: err}
 		}
 		if reused {
 			step(StepCreateContainer, tripleo.StatusSuccess, "plan container "+container+" exists; resuming", nil)
@@ -140,10 +137,10 @@ func CreateFromTemplates(ctx context.Context, c *tripleo.Client, container strin
 			step(StepUploadTemplates, tripleo.StatusRunning, text, &tripleo.Progress{
 				Done: p.Uploaded + p.Skipped, InProgress: p.InProgress, Failed: p.Failed, Total: p.Total})
 		}
-		st, err := UploadTemplates(ctx, c, container, fsys, uo)
+		st, err := UploadTemplates(ctx, c, UploadTemplatesOpts{Plan: container, Templates: opts.Templates, UploadOpts: uo})
 		if err != nil {
 			have := st.Files + st.Skipped
-			return Plan{}, &StepError{Container: container, Step: StepUploadTemplates, Uploaded: have, Total: st.Total, Err: err,
+			return Plan{}, &StepError{Plan: container, Step: StepUploadTemplates, Uploaded: have, Total: st.Total, Err: err,
 				LeftBehind: fmt.Sprintf("container %s exists with %d of %d objects uploaded; delete it with plan.Delete, or retry with Resume: the upload resumes", container, have, st.Total)}
 		}
 		step(StepUploadTemplates, tripleo.StatusSuccess,
@@ -153,13 +150,13 @@ func CreateFromTemplates(ctx context.Context, c *tripleo.Client, container strin
 		// 3. create_deployment_plan
 		step(StepCreatePlan, tripleo.StatusRunning, "starting "+WorkflowCreate, nil)
 		left := fmt.Sprintf("container %s holds the %d template files but is not a usable plan; fix the templates and retry with Resume (or call plan.Create), or delete it with plan.Delete", container, st.Total)
-		sub, err := Create(ctx, c, CreateOpts{Container: container, Queue: opts.Queue, GeneratePasswords: opts.GeneratePasswords, ValidateStack: opts.ValidateStack})
+		sub, err := Create(ctx, c, CreateOpts{Plan: container, Queue: opts.Queue, SkipPasswordGeneration: opts.SkipPasswordGeneration, SkipStackValidation: opts.SkipStackValidation})
 		if err != nil {
-			return Plan{}, &StepError{Container: container, Step: StepCreatePlan, Uploaded: st.Total, Total: st.Total, Err: err, LeftBehind: left}
+			return Plan{}, &StepError{Plan: container, Step: StepCreatePlan, Uploaded: st.Total, Total: st.Total, Err: err, LeftBehind: left}
 		}
 		p, err := tripleo.Join(ctx, s, sub)
 		if err != nil {
-			return Plan{}, &StepError{Container: container, Step: StepCreatePlan, Uploaded: st.Total, Total: st.Total, Err: err, LeftBehind: left}
+			return Plan{}, &StepError{Plan: container, Step: StepCreatePlan, Uploaded: st.Total, Total: st.Total, Err: err, LeftBehind: left}
 		}
 		step(StepCreatePlan, tripleo.StatusSuccess, p.Message, nil)
 		return p, nil
@@ -189,5 +186,5 @@ func createOrReuse(ctx context.Context, c *tripleo.Client, container string, res
 			return false, tripleo.WrapHTTP("swift: head container "+container, res.Err)
 		}
 	}
-	return false, CreateContainer(ctx, c, container)
+	return false, CreateContainer(ctx, c, CreateContainerOpts{Plan: container})
 }

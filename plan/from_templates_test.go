@@ -42,10 +42,8 @@ func TestCreateFromTemplates(t *testing.T) {
 		c, m, sw := composite(t, "SUCCESS")
 		fsys, want := templatesFS(t)
 		var userProgress int
-		run, err := plan.CreateFromTemplates(t.Context(), c, "overcloud", fsys, plan.CreateFromTemplatesOpts{
-			Queue: "my-queue", GeneratePasswords: new(true),
-			Upload: plan.UploadOpts{Mode: plan.UploadPerObject, OnProgress: func(plan.UploadProgress) { userProgress++ }},
-		})
+		run, err := plan.CreateFromTemplates(t.Context(), c, plan.CreateFromTemplatesOpts{Plan: "overcloud", Templates: fsys, Queue: "my-queue",
+			Upload: plan.UploadOpts{Mode: plan.UploadPerObject, OnProgress: func(plan.UploadProgress) { userProgress++ }}})
 		require.NoError(t, err)
 		var events []tripleo.Event
 		for ev := range run.Events() {
@@ -63,7 +61,7 @@ func TestCreateFromTemplates(t *testing.T) {
 		posts := m.Posts()
 		require.Len(t, posts, 1)
 		assert.Equal(t, plan.WorkflowCreate, posts[0]["workflow_name"])
-		assert.Equal(t, map[string]any{"container": "overcloud", "queue_name": "my-queue", "generate_passwords": true}, posts[0]["input"])
+		assert.Equal(t, map[string]any{"container": "overcloud", "queue_name": "my-queue"}, posts[0]["input"])
 
 		// Events: started, each step RUNNING then SUCCESS, upload counters, the sub-run's events, done.
 		require.NotEmpty(t, events)
@@ -107,8 +105,7 @@ func TestCreateFromTemplatesUploadFails(t *testing.T) {
 			return 0
 		}
 		fsys, want := templatesFS(t)
-		run, err := plan.CreateFromTemplates(t.Context(), c, "overcloud", fsys, plan.CreateFromTemplatesOpts{
-			Upload: plan.UploadOpts{Mode: plan.UploadPerObject, Concurrency: 1}})
+		run, err := plan.CreateFromTemplates(t.Context(), c, plan.CreateFromTemplatesOpts{Plan: "overcloud", Templates: fsys, Upload: plan.UploadOpts{Mode: plan.UploadPerObject, Concurrency: 1}})
 		require.NoError(t, err)
 		_, err = run.Wait(t.Context())
 		var se *plan.StepError
@@ -126,8 +123,7 @@ func TestCreateFromTemplatesUploadFails(t *testing.T) {
 
 		// Retrying with Resume reuses the container and uploads only the rest.
 		sw.failPut = nil
-		run, err = plan.CreateFromTemplates(t.Context(), c, "overcloud", fsys, plan.CreateFromTemplatesOpts{
-			Resume: true, Upload: plan.UploadOpts{Mode: plan.UploadPerObject}})
+		run, err = plan.CreateFromTemplates(t.Context(), c, plan.CreateFromTemplatesOpts{Plan: "overcloud", Templates: fsys, Resume: true, Upload: plan.UploadOpts{Mode: plan.UploadPerObject}})
 		require.NoError(t, err)
 		p, err := run.Wait(t.Context())
 		require.NoError(t, err)
@@ -152,7 +148,7 @@ func TestCreateFromTemplatesContainerExists(t *testing.T) {
 		c, _, sw := composite(t, "SUCCESS")
 		sw.mkContainer("overcloud", nil)
 		fsys, _ := templatesFS(t)
-		run, err := plan.CreateFromTemplates(t.Context(), c, "overcloud", fsys, plan.CreateFromTemplatesOpts{})
+		run, err := plan.CreateFromTemplates(t.Context(), c, plan.CreateFromTemplatesOpts{Plan: "overcloud", Templates: fsys})
 		require.NoError(t, err)
 		_, err = run.Wait(t.Context())
 		var se *plan.StepError
@@ -170,7 +166,7 @@ func TestCreateFromTemplatesResumeRefusesForeignContainer(t *testing.T) {
 		c, _, sw := composite(t, "SUCCESS")
 		sw.containers["overcloud"] = &fakeContainer{meta: http.Header{}, objects: map[string]fakeObject{}}
 		fsys, _ := templatesFS(t)
-		run, err := plan.CreateFromTemplates(t.Context(), c, "overcloud", fsys, plan.CreateFromTemplatesOpts{Resume: true})
+		run, err := plan.CreateFromTemplates(t.Context(), c, plan.CreateFromTemplatesOpts{Plan: "overcloud", Templates: fsys, Resume: true})
 		require.NoError(t, err)
 		_, err = run.Wait(t.Context())
 		var se *plan.StepError
@@ -183,7 +179,7 @@ func TestCreateFromTemplatesPlanFails(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, _, sw := composite(t, "ERROR")
 		fsys, want := templatesFS(t)
-		run, err := plan.CreateFromTemplates(t.Context(), c, "overcloud", fsys, plan.CreateFromTemplatesOpts{})
+		run, err := plan.CreateFromTemplates(t.Context(), c, plan.CreateFromTemplatesOpts{Plan: "overcloud", Templates: fsys})
 		require.NoError(t, err)
 		_, err = run.Wait(t.Context())
 		var se *plan.StepError
@@ -199,13 +195,12 @@ func TestCreateFromTemplatesPlanFails(t *testing.T) {
 
 func TestCreateFromTemplatesValidates(t *testing.T) {
 	c, mt := newMockClient(t)
-	_, err := plan.CreateFromTemplates(t.Context(), c, "over_cloud", fstest.MapFS{"overcloud.yaml": {Data: []byte("x")}},
-		plan.CreateFromTemplatesOpts{Queue: "bad queue", Upload: plan.UploadOpts{Concurrency: -2}})
+	_, err := plan.CreateFromTemplates(t.Context(), c, plan.CreateFromTemplatesOpts{Plan: "over_cloud", Templates: fstest.MapFS{"overcloud.yaml": {Data: []byte("x")}}, Queue: "bad queue", Upload: plan.UploadOpts{Concurrency: -2}})
 	var fields []string
 	for _, p := range tripleo.Problems(err) {
 		fields = append(fields, p.Field)
 	}
-	assert.Equal(t, []string{"container", "queue", "concurrency", "templates"}, fields)
+	assert.Equal(t, []string{"plan", "queue", "concurrency", "templates"}, fields)
 	assert.Contains(t, err.Error(), "plan-environment.yaml is missing")
 	assert.Zero(t, mt.GetTotalCallCount())
 }

@@ -52,12 +52,12 @@ func TestCreateContainer(t *testing.T) {
 		return "SUCCESS", nil
 	})
 
-	require.NoError(t, plan.CreateContainer(context.Background(), c, "my-cloud"))
+	require.NoError(t, plan.CreateContainer(context.Background(), c, plan.CreateContainerOpts{Plan: "my-cloud"}))
 	assert.Equal(t, []map[string]any{{
 		"name": "tripleo.plan.create_container", "input": map[string]any{"container": "my-cloud"}, "params": syncParams,
 	}}, as.ActionCalls())
 
-	err := plan.CreateContainer(context.Background(), c, "overcloud")
+	err := plan.CreateContainer(context.Background(), c, plan.CreateContainerOpts{Plan: "overcloud"})
 	var ae *tripleo.ActionError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "tripleo.plan.create_container", ae.Action)
@@ -66,10 +66,10 @@ func TestCreateContainer(t *testing.T) {
 
 	// Bad names never reach the server.
 	n := len(as.ActionCalls())
-	err = plan.CreateContainer(context.Background(), c, "my_cloud")
+	err = plan.CreateContainer(context.Background(), c, plan.CreateContainerOpts{Plan: "my_cloud"})
 	var ve *tripleo.ValidationError
 	require.ErrorAs(t, err, &ve)
-	assert.Equal(t, "container", ve.Field)
+	assert.Equal(t, "plan", ve.Field)
 	assert.Contains(t, ve.Reason, "must only contain letters, numbers or dashes")
 	assert.Len(t, as.ActionCalls(), n)
 }
@@ -81,7 +81,7 @@ func TestCreateContainerServerRejectsName(t *testing.T) {
 	as.OnAction(plan.ActionCreateContainer, func(map[string]any) (string, any) {
 		return "ERROR", "Unable to create plan. The plan name must only contain letters, numbers or dashes"
 	})
-	err := plan.CreateContainer(context.Background(), c, "overcloud")
+	err := plan.CreateContainer(context.Background(), c, plan.CreateContainerOpts{Plan: "overcloud"})
 	var ae *tripleo.ActionError
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "action tripleo.plan.create_container failed: Unable to create plan. The plan name must only contain letters, numbers or dashes", err.Error())
@@ -91,7 +91,7 @@ func TestList(t *testing.T) {
 	c, mt := newMockClient(t)
 	as := newMistral(mt)
 	as.OnAction(plan.ActionList, func(map[string]any) (string, any) { return "SUCCESS", []string{"overcloud", "another", "edge-1"} })
-	got, err := plan.List(context.Background(), c)
+	got, err := plan.List(context.Background(), c, plan.ListOpts{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"another", "edge-1", "overcloud"}, got)
 	assert.Equal(t, []map[string]any{{"name": "tripleo.plan.list", "input": map[string]any{}, "params": syncParams}}, as.ActionCalls())
@@ -113,10 +113,10 @@ func TestDelete(t *testing.T) {
 		return "SUCCESS", nil
 	})
 
-	require.NoError(t, plan.Delete(context.Background(), c, "old-plan"))
+	require.NoError(t, plan.Delete(context.Background(), c, plan.DeleteOpts{Plan: "old-plan"}))
 	assert.Equal(t, map[string]any{"name": "tripleo.plan.delete", "input": map[string]any{"container": "old-plan"}, "params": syncParams}, as.ActionCalls()[0])
 
-	err := plan.Delete(context.Background(), c, "overcloud")
+	err := plan.Delete(context.Background(), c, plan.DeleteOpts{Plan: "overcloud"})
 	require.ErrorIs(t, err, plan.ErrHasStack)
 	var se *plan.StackExistsError
 	require.ErrorAs(t, err, &se)
@@ -126,20 +126,20 @@ func TestDelete(t *testing.T) {
 	assert.Contains(t, ae.Result, "Cannot delete a plan that has an associated stack.")
 	assert.Contains(t, err.Error(), "delete the Heat stack overcloud first")
 
-	err = plan.Delete(context.Background(), c, "broken")
+	err = plan.Delete(context.Background(), c, plan.DeleteOpts{Plan: "broken"})
 	require.ErrorAs(t, err, &ae)
 	assert.NotErrorIs(t, err, plan.ErrHasStack)
 	assert.Contains(t, err.Error(), "409 Conflict")
 
 	n := len(as.ActionCalls())
-	assert.ErrorIs(t, plan.Delete(context.Background(), c, "a/b"), tripleo.ErrInvalidInput)
+	assert.ErrorIs(t, plan.Delete(context.Background(), c, plan.DeleteOpts{Plan: "a/b"}), tripleo.ErrInvalidInput)
 	assert.Len(t, as.ActionCalls(), n)
 }
 
 func TestUnknownActionIsAPIError(t *testing.T) {
 	c, mt := newMockClient(t)
 	newMistral(mt) // knows no action
-	_, err := plan.List(context.Background(), c)
+	_, err := plan.List(context.Background(), c, plan.ListOpts{})
 	var api *tripleo.APIError
 	require.ErrorAs(t, err, &api)
 	assert.Equal(t, 400, api.StatusCode)
@@ -154,19 +154,18 @@ func TestCreateExecutionBodies(t *testing.T) {
 		input map[string]any
 	}{
 		{"create minimal", func(ctx context.Context, c *tripleo.Client) (*tripleo.Run[plan.Plan], error) {
-			return plan.Create(ctx, c, plan.CreateOpts{Container: "overcloud"})
+			return plan.Create(ctx, c, plan.CreateOpts{Plan: "overcloud"})
 		}, plan.WorkflowCreate, map[string]any{"container": "overcloud"}},
 		{"create all", func(ctx context.Context, c *tripleo.Client) (*tripleo.Run[plan.Plan], error) {
-			return plan.Create(ctx, c, plan.CreateOpts{Container: "edge", Queue: "my-queue", GeneratePasswords: new(false),
-				ValidateStack: new(true), SourceURL: "https://git.example.com/tht.git"})
+			return plan.Create(ctx, c, plan.CreateOpts{Plan: "edge", Queue: "my-queue", SkipPasswordGeneration: true, SkipStackValidation: true, SourceURL: "https://git.example.com/tht.git"})
 		}, plan.WorkflowCreate, map[string]any{"container": "edge", "queue_name": "my-queue", "generate_passwords": false,
-			"validate_stack": true, "source_url": "https://git.example.com/tht.git"}},
+			"validate_stack": false, "source_url": "https://git.example.com/tht.git"}},
 		{"create default templates", func(ctx context.Context, c *tripleo.Client) (*tripleo.Run[plan.Plan], error) {
-			return plan.Create(ctx, c, plan.CreateOpts{Container: "overcloud", UseDefaultTemplates: true})
+			return plan.Create(ctx, c, plan.CreateOpts{Plan: "overcloud", UseDefaultTemplates: true})
 		}, plan.WorkflowCreate, map[string]any{"container": "overcloud", "use_default_templates": true}},
 		{"create default (Queens)", func(ctx context.Context, c *tripleo.Client) (*tripleo.Run[plan.Plan], error) {
-			return plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Container: "overcloud", GeneratePasswords: new(true)})
-		}, plan.WorkflowCreateDefault, map[string]any{"container": "overcloud", "generate_passwords": true}},
+			return plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Plan: "overcloud"})
+		}, plan.WorkflowCreateDefault, map[string]any{"container": "overcloud"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -195,7 +194,7 @@ func TestCreateFails(t *testing.T) {
 		newWfSim(mt, "ERROR", "Failure caused by error in tasks: notify_zaqar", map[string]any{
 			"result": "Failure caused by error in tasks: notify_zaqar", "status": "FAILED",
 			"message": "Unable to create plan. The Swift container already exists"})
-		run, err := plan.CreateDefault(t.Context(), c, plan.CreateDefaultOpts{Container: "overcloud"})
+		run, err := plan.CreateDefault(t.Context(), c, plan.CreateDefaultOpts{Plan: "overcloud"})
 		require.NoError(t, err)
 		_, err = run.Wait(t.Context())
 		var we *tripleo.WorkflowError
@@ -214,15 +213,15 @@ func TestOptsValidate(t *testing.T) {
 		}
 		return out
 	}
-	assert.Equal(t, []string{"container", "source_url", "source_url"},
-		fields(plan.CreateOpts{Container: "a b", SourceURL: "not a url", UseDefaultTemplates: true}.Validate()))
-	assert.Equal(t, []string{"container", "queue"}, fields(plan.CreateDefaultOpts{Queue: "bad queue!"}.Validate()))
+	assert.Equal(t, []string{"plan", "source_url", "source_url"},
+		fields(plan.CreateOpts{Plan: "a b", SourceURL: "not a url", UseDefaultTemplates: true}.Validate()))
+	assert.Equal(t, []string{"plan", "queue"}, fields(plan.CreateDefaultOpts{Queue: "bad queue!"}.Validate()))
 	assert.Equal(t, []string{"plan"}, fields(plan.ExportOpts{}.Validate()))
-	assert.NoError(t, plan.CreateOpts{Container: "overcloud", SourceURL: "https://x/y.git"}.Validate())
-	assert.NoError(t, plan.CreateFromTemplatesOpts{}.Validate())
+	assert.NoError(t, plan.CreateOpts{Plan: "overcloud", SourceURL: "https://x/y.git"}.Validate())
+	assert.Equal(t, []string{"plan", "templates"}, fields(plan.CreateFromTemplatesOpts{}.Validate()))
 
 	c, mt := newMockClient(t)
-	_, err := plan.Create(context.Background(), c, plan.CreateOpts{Container: "a_b"})
+	_, err := plan.Create(context.Background(), c, plan.CreateOpts{Plan: "a_b"})
 	assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
 	_, err = plan.Export(context.Background(), c, plan.ExportOpts{Plan: "a/b"})
 	assert.ErrorIs(t, err, tripleo.ErrInvalidInput)

@@ -20,19 +20,19 @@ func TestUndercloudDefaultPlan(t *testing.T) {
 	require.NoError(t, err)
 	ctx := t.Context()
 
-	run, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Container: "overcloud"})
+	run, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Plan: "overcloud"})
 	require.NoError(t, err)
 	p, err := run.Wait(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, "overcloud", p.Name)
 	assert.NotEmpty(t, p.Message)
 
-	names, err := plan.List(ctx, c)
+	names, err := plan.List(ctx, c, plan.ListOpts{})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"overcloud"}, names)
 	assert.Equal(t, "plan", u.ContainerMeta("overcloud")["X-Container-Meta-Usage-Tripleo"])
 
-	env, err := plan.GetEnvironment(ctx, c, "overcloud")
+	env, err := plan.GetEnvironment(ctx, c, plan.GetEnvironmentOpts{Plan: "overcloud"})
 	require.NoError(t, err)
 	assert.Equal(t, "overcloud", env.Name)
 	assert.Equal(t, "overcloud.yaml", env.Template)
@@ -46,7 +46,7 @@ func TestUndercloudDefaultPlan(t *testing.T) {
 	assert.Equal(t, "overcloud", env.ParameterDefaults["RootStackName"])
 
 	// A second default plan of the same name fails with the workflow's message.
-	run, err = plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Container: "overcloud"})
+	run, err = plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Plan: "overcloud"})
 	require.NoError(t, err)
 	_, err = run.Wait(ctx)
 	var we *tripleo.WorkflowError
@@ -59,11 +59,11 @@ func TestUndercloudDefaultPlan(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, res.TempURL, "/plan-exports/overcloud.tar.gz?temp_url_sig=")
 
-	require.NoError(t, plan.Delete(ctx, c, "overcloud"))
-	names, err = plan.List(ctx, c)
+	require.NoError(t, plan.Delete(ctx, c, plan.DeleteOpts{Plan: "overcloud"}))
+	names, err = plan.List(ctx, c, plan.ListOpts{})
 	require.NoError(t, err)
 	assert.Empty(t, names)
-	_, err = plan.GetEnvironment(ctx, c, "overcloud")
+	_, err = plan.GetEnvironment(ctx, c, plan.GetEnvironmentOpts{Plan: "overcloud"})
 	assert.ErrorIs(t, err, tripleo.ErrNotFound)
 }
 
@@ -75,7 +75,7 @@ func TestUndercloudCustomPlan(t *testing.T) {
 	ctx := t.Context()
 	tree := os.DirFS("testdata/templates")
 
-	run, err := plan.CreateFromTemplates(ctx, c, "custom", tree, plan.CreateFromTemplatesOpts{})
+	run, err := plan.CreateFromTemplates(ctx, c, plan.CreateFromTemplatesOpts{Plan: "custom", Templates: tree})
 	require.NoError(t, err)
 	var steps []string
 	for ev, err := range run.All(ctx) {
@@ -99,7 +99,7 @@ func TestUndercloudCustomPlan(t *testing.T) {
 		assert.Equal(t, string(want), string(objs[name]), name)
 	}
 
-	env, err := plan.GetEnvironment(ctx, c, "custom")
+	env, err := plan.GetEnvironment(ctx, c, plan.GetEnvironmentOpts{Plan: "custom"})
 	require.NoError(t, err)
 	assert.Equal(t, 1, env.ParameterDefaults["ControllerCount"])
 	assert.Equal(t, "custom", env.ParameterDefaults["RootStackName"])
@@ -107,13 +107,13 @@ func TestUndercloudCustomPlan(t *testing.T) {
 	assert.Contains(t, env.WorkflowParameters, "tripleo.derive_params.v1.derive_parameters")
 
 	// Uploading the same tree again sends nothing (the workflow only rewrote plan-environment.yaml).
-	st, err := plan.UploadTemplates(ctx, c, "custom", tree, plan.UploadOpts{})
+	st, err := plan.UploadTemplates(ctx, c, plan.UploadTemplatesOpts{Plan: "custom", Templates: tree})
 	require.NoError(t, err)
 	assert.LessOrEqual(t, st.Files, 1)
 	assert.GreaterOrEqual(t, st.Skipped, st.Total-1)
 
 	// The container exists now: a second attempt fails at create_container, or resumes.
-	run, err = plan.CreateFromTemplates(ctx, c, "custom", tree, plan.CreateFromTemplatesOpts{})
+	run, err = plan.CreateFromTemplates(ctx, c, plan.CreateFromTemplatesOpts{Plan: "custom", Templates: tree})
 	require.NoError(t, err)
 	_, err = run.Wait(ctx)
 	var se *plan.StepError
@@ -123,10 +123,10 @@ func TestUndercloudCustomPlan(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	assert.Equal(t, "A container with the name custom already exists.", ae.Result)
 
-	names, err := plan.List(ctx, c)
+	names, err := plan.List(ctx, c, plan.ListOpts{})
 	require.NoError(t, err)
 	assert.True(t, slices.Contains(names, "custom"))
-	require.NoError(t, plan.Delete(ctx, c, "custom"))
+	require.NoError(t, plan.Delete(ctx, c, plan.DeleteOpts{Plan: "custom"}))
 }
 
 func TestUndercloudUploadErrors(t *testing.T) {
@@ -135,15 +135,15 @@ func TestUndercloudUploadErrors(t *testing.T) {
 	require.NoError(t, err)
 	ctx := t.Context()
 
-	_, err = plan.UploadTemplates(ctx, c, "missing", os.DirFS("testdata/templates"), plan.UploadOpts{})
+	_, err = plan.UploadTemplates(ctx, c, plan.UploadTemplatesOpts{Plan: "missing", Templates: os.DirFS("testdata/templates")})
 	require.ErrorIs(t, err, tripleo.ErrNotFound)
 
-	err = plan.CreateContainer(ctx, c, "bad_name")
+	err = plan.CreateContainer(ctx, c, plan.CreateContainerOpts{Plan: "bad_name"})
 	assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
 
-	require.NoError(t, plan.CreateContainer(ctx, c, "up"))
+	require.NoError(t, plan.CreateContainer(ctx, c, plan.CreateContainerOpts{Plan: "up"}))
 	for _, mode := range []plan.UploadMode{plan.UploadPerObject, plan.UploadBulk} {
-		st, err := plan.UploadTemplates(ctx, c, "up", os.DirFS("testdata/templates"), plan.UploadOpts{Mode: mode, Force: true})
+		st, err := plan.UploadTemplates(ctx, c, plan.UploadTemplatesOpts{Plan: "up", Templates: os.DirFS("testdata/templates"), UploadOpts: plan.UploadOpts{Mode: mode, Force: true}})
 		require.NoError(t, err, mode)
 		assert.Equal(t, mode, st.Mode)
 		assert.Equal(t, 13, st.Files)

@@ -89,6 +89,22 @@ type UploadOpts struct {
 	OnProgress func(UploadProgress)
 }
 
+// UploadTemplatesOpts are the inputs of UploadTemplates.
+type UploadTemplatesOpts struct {
+	// Plan is the plan whose container receives the files (required; see
+	// ValidateName). The container must exist (CreateContainer).
+	Plan string
+	// Templates is the templates tree to upload (required).
+	Templates fs.FS
+	// UploadOpts tune the upload.
+	UploadOpts
+}
+
+// Validate reports every problem with the options, joined, as *tripleo.ValidationError.
+func (o UploadTemplatesOpts) Validate() error {
+	return errors.Join(checkName("plan", o.Plan), needFS(o.Templates), o.UploadOpts.Validate())
+}
+
 // Validate reports every problem with the options, joined, as *tripleo.ValidationError.
 func (o UploadOpts) Validate() error {
 	var errs []error
@@ -175,8 +191,8 @@ func (f FileError) String() string {
 // uploaded before it stay in the container: calling UploadTemplates again
 // uploads only what is missing or different.
 type UploadError struct {
-	// Container is the destination.
-	Container string
+	// Plan is the destination plan (its Swift container).
+	Plan string
 	// Mode is the mode that failed.
 	Mode UploadMode
 	// Files are the files that failed, by name.
@@ -193,7 +209,7 @@ type UploadError struct {
 // Error names the failed files (the first five) and counts what is in the container.
 func (e *UploadError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "upload to swift container %s (%s)", e.Container, e.Mode)
+	fmt.Fprintf(&b, "upload to swift container %s (%s)", e.Plan, e.Mode)
 	if e.Status != "" {
 		fmt.Fprintf(&b, ": %s", e.Status)
 		if e.Body != "" {
@@ -342,7 +358,7 @@ func (f *file) read(fsys fs.FS) error {
 
 // UploadTemplates uploads a templates tree to a plan container like `swift
 // upload` does: object names are the files' paths relative to the root of
-// fsys (e.g. "environments/docker.yaml"), DefaultExcludes and opts.Excludes
+// opts.Templates (e.g. "environments/docker.yaml"), DefaultExcludes and opts.Excludes
 // are left out, and each file is sent once.
 //
 // It is resumable: the container is listed once and a file whose object
@@ -358,16 +374,17 @@ func (f *file) read(fsys fs.FS) error {
 // them; a missing container gives a *tripleo.APIError matching
 // tripleo.ErrNotFound (create it with CreateContainer first). The stats are
 // returned in every case.
-func UploadTemplates(ctx context.Context, c *tripleo.Client, container string, fsys fs.FS, opts UploadOpts) (UploadStats, error) {
+func UploadTemplates(ctx context.Context, c *tripleo.Client, opts UploadTemplatesOpts) (UploadStats, error) {
+	container, fsys := opts.Plan, opts.Templates
 	start := time.Now()
 	stats := UploadStats{}
-	if err := errors.Join(checkName("container", container), opts.Validate(), needFS(fsys)); err != nil {
+	if err := opts.Validate(); err != nil {
 		return stats, err
 	}
 	if err := c.Need("object-store"); err != nil {
 		return stats, err
 	}
-	u := &uploader{c: c, sc: c.ObjectStore, container: container, fsys: fsys, opts: opts}
+	u := &uploader{c: c, sc: c.ObjectStore, container: container, fsys: fsys, opts: opts.UploadOpts}
 	u.opts.fill()
 	err := u.run(ctx)
 	u.mu.Lock()
@@ -525,7 +542,7 @@ func wrapContainerErr(op, container string, err error) error {
 	}
 	err = tripleo.WrapHTTP(op, err)
 	if tripleo.IsNotFound(err) {
-		return fmt.Errorf("container %s does not exist (create it with plan.CreateContainer): %w", container, err)
+		return &tripleo.PlanNotFoundError{Plan: container, Op: "upload templates (create the plan's container with plan.CreateContainer first)", Err: err}
 	}
 	return err
 }
@@ -575,7 +592,7 @@ feed:
 	defer u.mu.Unlock()
 	if len(failed) > 0 {
 		sort.Slice(failed, func(i, j int) bool { return failed[i].Name < failed[j].Name })
-		return &UploadError{Container: u.container, Mode: UploadPerObject, Files: failed,
+		return &UploadError{Plan: u.container, Mode: UploadPerObject, Files: failed,
 			Uploaded: u.stats.Files, Skipped: u.stats.Skipped, Total: u.stats.Total}
 	}
 	if err := parent.Err(); err != nil {

@@ -72,10 +72,8 @@ func TestUploadPerObjectRequests(t *testing.T) {
 	fsys, want := templatesFS(t)
 
 	var progress []plan.UploadProgress
-	st, err := plan.UploadTemplates(context.Background(), c, "overcloud", fsys, plan.UploadOpts{
-		Mode:       plan.UploadPerObject,
-		OnProgress: func(p plan.UploadProgress) { progress = append(progress, p) },
-	})
+	st, err := plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys, UploadOpts: plan.UploadOpts{Mode: plan.UploadPerObject,
+		OnProgress: func(p plan.UploadProgress) { progress = append(progress, p) }}})
 	require.NoError(t, err)
 	assert.Equal(t, len(want), st.Files)
 	assert.Equal(t, len(want), st.Total)
@@ -139,7 +137,7 @@ func TestUploadResumesSkippingSameETag(t *testing.T) {
 	pre["overcloud.yaml"] = "stale"
 	sw.mkContainer("overcloud", pre)
 
-	st, err := plan.UploadTemplates(context.Background(), c, "overcloud", fsys, plan.UploadOpts{Mode: plan.UploadPerObject})
+	st, err := plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys, UploadOpts: plan.UploadOpts{Mode: plan.UploadPerObject}})
 	require.NoError(t, err)
 	skipped := len(names) / 2
 	if _, ok := pre["overcloud.yaml"]; ok && strings.Compare("overcloud.yaml", names[len(names)/2]) < 0 {
@@ -161,7 +159,7 @@ func TestUploadResumesSkippingSameETag(t *testing.T) {
 	assert.Equal(t, 1, listings, "one container listing, not a HEAD per file")
 
 	// A second run uploads nothing.
-	st, err = plan.UploadTemplates(context.Background(), c, "overcloud", fsys, plan.UploadOpts{Mode: plan.UploadPerObject})
+	st, err = plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys, UploadOpts: plan.UploadOpts{Mode: plan.UploadPerObject}})
 	require.NoError(t, err)
 	assert.Equal(t, len(names), st.Skipped)
 	assert.Zero(t, st.Files)
@@ -178,7 +176,7 @@ func TestUploadListingIsPaged(t *testing.T) {
 	}
 	sw.mkContainer("overcloud", pre)
 	// Swift pages listings by 10000; gophercloud follows with marker until an empty page.
-	st, err := plan.UploadTemplates(context.Background(), c, "overcloud", fsys, plan.UploadOpts{})
+	st, err := plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys})
 	require.NoError(t, err)
 	assert.Equal(t, len(want), st.Skipped)
 	reqs, _ := sw.log()
@@ -198,10 +196,8 @@ func TestUploadConcurrencyBound(t *testing.T) {
 			m[fmt.Sprintf("environments/env-%02d.yaml", i)] = &fstest.MapFile{Data: []byte(fmt.Sprintf("parameter_defaults: {N: %d}\n", i))}
 		}
 		maxSeen := 0
-		st, err := plan.UploadTemplates(t.Context(), c, "overcloud", m, plan.UploadOpts{
-			Mode: plan.UploadPerObject, Concurrency: 3,
-			OnProgress: func(p plan.UploadProgress) { maxSeen = max(maxSeen, p.InProgress) },
-		})
+		st, err := plan.UploadTemplates(t.Context(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: m, UploadOpts: plan.UploadOpts{Mode: plan.UploadPerObject, Concurrency: 3,
+			OnProgress: func(p plan.UploadProgress) { maxSeen = max(maxSeen, p.InProgress) }}})
 		require.NoError(t, err)
 		assert.Equal(t, 40, st.Files)
 		assert.Equal(t, 3, sw.maxInFlight, "at most Concurrency PUTs in flight, and that many used")
@@ -210,7 +206,7 @@ func TestUploadConcurrencyBound(t *testing.T) {
 		// The default is 8.
 		sw.mkContainer("overcloud", nil)
 		sw.maxInFlight = 0
-		_, err = plan.UploadTemplates(t.Context(), c, "overcloud", m, plan.UploadOpts{Mode: plan.UploadPerObject})
+		_, err = plan.UploadTemplates(t.Context(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: m, UploadOpts: plan.UploadOpts{Mode: plan.UploadPerObject}})
 		require.NoError(t, err)
 		assert.Equal(t, plan.DefaultConcurrency, sw.maxInFlight)
 	})
@@ -231,7 +227,7 @@ func TestUploadRetriesWithFullBody(t *testing.T) {
 		}
 		fsys, want := templatesFS(t)
 		start := time.Now()
-		st, err := plan.UploadTemplates(t.Context(), c, "overcloud", fsys, plan.UploadOpts{Mode: plan.UploadPerObject})
+		st, err := plan.UploadTemplates(t.Context(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys, UploadOpts: plan.UploadOpts{Mode: plan.UploadPerObject}})
 		require.NoError(t, err)
 		assert.Equal(t, len(want), st.Files)
 		bodies := sw.bodies["overcloud.yaml"]
@@ -256,7 +252,7 @@ func TestUploadFailureIsTyped(t *testing.T) {
 			return 0
 		}
 		fsys, want := templatesFS(t)
-		st, err := plan.UploadTemplates(t.Context(), c, "overcloud", fsys, plan.UploadOpts{Mode: plan.UploadPerObject, Concurrency: 1})
+		st, err := plan.UploadTemplates(t.Context(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys, UploadOpts: plan.UploadOpts{Mode: plan.UploadPerObject, Concurrency: 1}})
 		var ue *plan.UploadError
 		require.ErrorAs(t, err, &ue)
 		require.Len(t, ue.Files, 1)
@@ -275,7 +271,7 @@ func TestUploadFailureIsTyped(t *testing.T) {
 		// Retrying resumes: only what is missing is sent.
 		sw.failPut = nil
 		before := len(sw.names("overcloud"))
-		st, err = plan.UploadTemplates(t.Context(), c, "overcloud", fsys, plan.UploadOpts{Mode: plan.UploadPerObject})
+		st, err = plan.UploadTemplates(t.Context(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys, UploadOpts: plan.UploadOpts{Mode: plan.UploadPerObject}})
 		require.NoError(t, err)
 		assert.Equal(t, before, st.Skipped)
 		assert.Equal(t, len(want)-before, st.Files)
@@ -287,33 +283,34 @@ func TestUploadMissingContainer(t *testing.T) {
 	sw := newFakeSwift("/v1/AUTH_x", true)
 	sw.register(mt)
 	fsys, _ := templatesFS(t)
-	_, err := plan.UploadTemplates(context.Background(), c, "nope", fsys, plan.UploadOpts{})
+	_, err := plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "nope", Templates: fsys})
 	require.ErrorIs(t, err, tripleo.ErrNotFound)
 	var api *tripleo.APIError
 	require.ErrorAs(t, err, &api)
 	assert.Equal(t, "Not Found The resource could not be found.", api.Message)
-	assert.Contains(t, err.Error(), "container nope does not exist (create it with plan.CreateContainer)")
+	require.ErrorIs(t, err, tripleo.ErrPlanNotFound)
+	assert.Equal(t, "upload templates (create the plan's container with plan.CreateContainer first): plan nope does not exist", err.Error())
 	reqs, _ := sw.log()
 	assert.Equal(t, []string{"GET /v1/AUTH_x/nope"}, reqs)
 
 	// Force skips the listing but still checks the container.
-	_, err = plan.UploadTemplates(context.Background(), c, "nope", fsys, plan.UploadOpts{Force: true})
-	require.ErrorIs(t, err, tripleo.ErrNotFound)
+	_, err = plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "nope", Templates: fsys, UploadOpts: plan.UploadOpts{Force: true}})
+	require.ErrorIs(t, err, tripleo.ErrPlanNotFound)
 }
 
 func TestUploadValidation(t *testing.T) {
 	c, mt := newMockClient(t)
 	fsys, _ := templatesFS(t)
-	_, err := plan.UploadTemplates(context.Background(), c, "bad/name", nil, plan.UploadOpts{Concurrency: -1, Mode: "zip", Excludes: []string{"[x"}})
+	_, err := plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "bad/name", Templates: nil, UploadOpts: plan.UploadOpts{Concurrency: -1, Mode: "zip", Excludes: []string{"[x"}}})
 	probs := tripleo.Problems(err)
 	fields := []string{}
 	for _, p := range probs {
 		fields = append(fields, p.Field)
 	}
-	assert.Equal(t, []string{"container", "concurrency", "mode", "excludes", "templates"}, fields)
-	_, err = plan.UploadTemplates(context.Background(), c, "overcloud", fstest.MapFS{".git/x": {Data: []byte("x")}}, plan.UploadOpts{})
+	assert.Equal(t, []string{"plan", "templates", "concurrency", "mode", "excludes"}, fields)
+	_, err = plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fstest.MapFS{".git/x": {Data: []byte("x")}}})
 	assert.ErrorIs(t, err, tripleo.ErrInvalidInput, "no files after excludes")
-	_, err = plan.UploadTemplates(context.Background(), c, "", fsys, plan.UploadOpts{})
+	_, err = plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "", Templates: fsys})
 	assert.ErrorIs(t, err, tripleo.ErrInvalidInput)
 	assert.Zero(t, mt.GetTotalCallCount(), "nothing sent")
 }
@@ -328,9 +325,7 @@ func TestUploadBulk(t *testing.T) {
 	sw.onArchive = func(_ []string, body []byte) int { archive = body; return 0 }
 
 	var progress []plan.UploadProgress
-	st, err := plan.UploadTemplates(context.Background(), c, "overcloud", fsys, plan.UploadOpts{
-		OnProgress: func(p plan.UploadProgress) { progress = append(progress, p) },
-	})
+	st, err := plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys, UploadOpts: plan.UploadOpts{OnProgress: func(p plan.UploadProgress) { progress = append(progress, p) }}})
 	require.NoError(t, err)
 	assert.Equal(t, plan.UploadBulk, st.Mode)
 	assert.Equal(t, 1, st.Archives)
@@ -380,7 +375,7 @@ func TestUploadBulkSplitsArchives(t *testing.T) {
 	fsys, want := templatesFS(t)
 	var sizes []int
 	sw.onArchive = func(names []string, _ []byte) int { sizes = append(sizes, len(names)); return 0 }
-	st, err := plan.UploadTemplates(context.Background(), c, "overcloud", fsys, plan.UploadOpts{Mode: plan.UploadBulk, BulkMaxBytes: 2048})
+	st, err := plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys, UploadOpts: plan.UploadOpts{Mode: plan.UploadBulk, BulkMaxBytes: 2048}})
 	require.NoError(t, err)
 	assert.Greater(t, st.Archives, 1)
 	assert.Len(t, sizes, st.Archives)
@@ -409,7 +404,7 @@ func TestUploadBulkPerFileErrors(t *testing.T) {
 		return ""
 	}
 	fsys, want := templatesFS(t)
-	st, err := plan.UploadTemplates(context.Background(), c, "overcloud", fsys, plan.UploadOpts{})
+	st, err := plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys})
 	var ue *plan.UploadError
 	require.ErrorAs(t, err, &ue)
 	assert.Equal(t, plan.UploadBulk, ue.Mode)
@@ -427,7 +422,7 @@ func TestUploadBulkPerFileErrors(t *testing.T) {
 	sw.bulkErrors = nil
 	var sent []string
 	sw.onArchive = func(names []string, _ []byte) int { sent = names; return 0 }
-	st, err = plan.UploadTemplates(context.Background(), c, "overcloud", fsys, plan.UploadOpts{})
+	st, err = plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys})
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"environments/docker.yaml", "puppet/role.role.j2.yaml"}, sent)
 	assert.Equal(t, 2, st.Files)
@@ -448,7 +443,7 @@ func TestUploadBulkRetries5xxWithWholeArchive(t *testing.T) {
 			return 0
 		}
 		fsys, want := templatesFS(t)
-		st, err := plan.UploadTemplates(t.Context(), c, "overcloud", fsys, plan.UploadOpts{})
+		st, err := plan.UploadTemplates(t.Context(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys})
 		require.NoError(t, err)
 		require.Len(t, bodies, 2)
 		assert.NotEmpty(t, bodies[0])
@@ -476,7 +471,7 @@ func TestUploadBulkNotHandled(t *testing.T) {
 		sw.register(mt)
 		sw.mkContainer("overcloud", nil)
 		fsys, _ := templatesFS(t)
-		_, err := plan.UploadTemplates(context.Background(), c, "overcloud", fsys, plan.UploadOpts{Mode: plan.UploadBulk})
+		_, err := plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys, UploadOpts: plan.UploadOpts{Mode: plan.UploadBulk}})
 		var ue *plan.UploadError
 		require.ErrorAs(t, err, &ue)
 		assert.Contains(t, err.Error(), "did not extract the archive")
@@ -488,7 +483,7 @@ func TestUploadBulkNotHandled(t *testing.T) {
 		sw.register(mt)
 		sw.mkContainer("overcloud", nil)
 		fsys, want := templatesFS(t)
-		st, err := plan.UploadTemplates(context.Background(), c, "overcloud", fsys, plan.UploadOpts{})
+		st, err := plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys})
 		require.NoError(t, err)
 		assert.Equal(t, plan.UploadPerObject, st.Mode)
 		assert.Equal(t, len(want), st.Files)
@@ -503,7 +498,7 @@ func TestUploadAutoWithoutInfo(t *testing.T) {
 	sw.register(mt)
 	sw.mkContainer("overcloud", nil)
 	fsys, want := templatesFS(t)
-	st, err := plan.UploadTemplates(context.Background(), c, "overcloud", fsys, plan.UploadOpts{})
+	st, err := plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys})
 	require.NoError(t, err)
 	assert.Equal(t, plan.UploadPerObject, st.Mode, "no bulk_upload in /info")
 	assert.Equal(t, len(want), st.Files)
@@ -555,12 +550,12 @@ func TestUploadCancelled(t *testing.T) {
 		fsys, want := templatesFS(t)
 		ctx, cancel := context.WithCancel(t.Context())
 		var once sync.Once
-		st, err := plan.UploadTemplates(ctx, c, "overcloud", fsys, plan.UploadOpts{Mode: plan.UploadPerObject, Concurrency: 2,
+		st, err := plan.UploadTemplates(ctx, c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys, UploadOpts: plan.UploadOpts{Mode: plan.UploadPerObject, Concurrency: 2,
 			OnProgress: func(p plan.UploadProgress) {
 				if p.Uploaded == 2 {
 					once.Do(cancel)
 				}
-			}})
+			}}})
 		require.ErrorIs(t, err, context.Canceled)
 		var ue *plan.UploadError
 		assert.False(t, errors.As(err, &ue), "a cancelled upload is not a file failure")

@@ -14,16 +14,28 @@ import (
 
 // ActionDefinition is a Mistral action definition (tripleo.* actions are system actions).
 type ActionDefinition struct {
-	ID          string   `json:"id"`
-	Name        string   `json:"name"`
-	Description string   `json:"description"`
-	InputText   string   `json:"input"`
-	Definition  string   `json:"definition"`
-	IsSystem    bool     `json:"is_system"`
-	Tags        []string `json:"tags"`
-	Scope       string   `json:"scope"`
-	CreatedAt   string   `json:"created_at"`
-	UpdatedAt   string   `json:"updated_at"`
+	// ID is the definition's id.
+	ID string `json:"id"`
+	// Name is the action's name, e.g. "tripleo.plan.list".
+	Name string `json:"name"`
+	// Description is the action's description.
+	Description string `json:"description"`
+	// InputText is Mistral's "input" string: the action's parameters with their
+	// defaults, as one comma-separated text (for display).
+	InputText string `json:"input"`
+	// Definition is the action's definition (empty for system actions).
+	Definition string `json:"definition"`
+	// IsSystem is true for actions installed with Mistral or its plugins
+	// (tripleo-common's among them), false for ad-hoc actions.
+	IsSystem bool `json:"is_system"`
+	// Tags are the action's tags.
+	Tags []string `json:"tags"`
+	// Scope is "private" or "public".
+	Scope string `json:"scope"`
+	// CreatedAt is when the definition was created, as Mistral writes it.
+	CreatedAt string `json:"created_at"`
+	// UpdatedAt is when the definition was last updated, as Mistral writes it.
+	UpdatedAt string `json:"updated_at"`
 }
 
 // ListActions lists action definitions whose name starts with prefix ("" means
@@ -67,12 +79,18 @@ func (c *Client) GetAction(ctx context.Context, name string) (*ActionDefinition,
 
 // ActionExecution is the answer to POST /v2/action_executions.
 type ActionExecution struct {
-	ID        string `json:"id"`
-	Name      string `json:"name"`
-	State     string `json:"state"`
+	// ID is the action execution's id.
+	ID string `json:"id"`
+	// Name is the action's name.
+	Name string `json:"name"`
+	// State is SUCCESS or ERROR for a synchronous run.
+	State string `json:"state"`
+	// StateInfo is Mistral's state_info, if any.
 	StateInfo string `json:"state_info"`
-	Input     Object `json:"input"`
-	Output    Object `json:"output"`
+	// Input is the action's input as Mistral stored it.
+	Input Object `json:"input"`
+	// Output is the action's output: {"result": ...} on success.
+	Output Object `json:"output"`
 }
 
 // RunAction runs an action synchronously (run_sync, save_result, as

@@ -10,22 +10,36 @@ import (
 // Environment is a Mistral environment (named variables given to executions).
 // The undercloud keeps tripleo.undercloud-config there; Newton/Ocata kept plans there.
 type Environment struct {
-	ID          string `json:"id"`
-	Name        string `json:"name"`
+	// ID is the environment's id.
+	ID string `json:"id"`
+	// Name is the environment's name.
+	Name string `json:"name"`
+	// Description is the environment's description.
 	Description string `json:"description"`
-	Variables   Object `json:"variables"`
-	Scope       string `json:"scope"`
-	ProjectID   string `json:"project_id"`
-	CreatedAt   string `json:"created_at"`
-	UpdatedAt   string `json:"updated_at"`
+	// Variables are the environment's variables (secret-looking ones masked
+	// when printed).
+	Variables Object `json:"variables"`
+	// Scope is "private" or "public".
+	Scope string `json:"scope"`
+	// ProjectID is the project owning the environment.
+	ProjectID string `json:"project_id"`
+	// CreatedAt is when the environment was created, as Mistral writes it.
+	CreatedAt string `json:"created_at"`
+	// UpdatedAt is when the environment was last updated, as Mistral writes it.
+	UpdatedAt string `json:"updated_at"`
 }
 
 // EnvironmentOpts are the fields of an environment to create or update.
 type EnvironmentOpts struct {
-	Name        string
+	// Name is the environment's name (required).
+	Name string
+	// Description is free text.
 	Description string
-	Variables   map[string]any // may hold Secret values
-	Scope       string         // "private" (default) or "public"
+	// Variables are the environment's variables; they may hold Secret values,
+	// sent in full only on the wire.
+	Variables map[string]any
+	// Scope is "private" (the default) or "public".
+	Scope string
 }
 
 func (o EnvironmentOpts) body() (map[string]any, []Secret, error) {

@@ -25,7 +25,39 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrNoService is returned when the Client has no endpoint for the service an operation needs.
 	ErrNoService = errors.New("service not configured on this client")
+	// ErrPlanNotFound is matched by a *PlanNotFoundError: a plan-scoped call
+	// (parameters, export, deploy, delete, ...) on a plan that does not exist.
+	ErrPlanNotFound = errors.New("plan not found")
 )
+
+// PlanNotFoundError is the error of a plan-scoped call on a plan that does not
+// exist (its Swift container is missing). It matches ErrPlanNotFound and
+// ErrNotFound; Err, the call's own failure (often the server's raw 404 page),
+// stays reachable with errors.As but is not part of the text.
+type PlanNotFoundError struct {
+	// Plan is the plan that does not exist.
+	Plan string
+	// Op says what was asked of it, e.g. "update parameters".
+	Op string
+	// Err is the call's own error.
+	Err error
+}
+
+// Error says which plan does not exist.
+func (e *PlanNotFoundError) Error() string {
+	if e.Op == "" {
+		return fmt.Sprintf("plan %s does not exist", e.Plan)
+	}
+	return fmt.Sprintf("%s: plan %s does not exist", e.Op, e.Plan)
+}
+
+// Unwrap returns the call's own error.
+func (e *PlanNotFoundError) Unwrap() error { return e.Err }
+
+// Is makes errors.Is(err, ErrPlanNotFound) and errors.Is(err, ErrNotFound) true.
+func (e *PlanNotFoundError) Is(target error) bool {
+	return target == ErrPlanNotFound || target == ErrNotFound
+}
 
 // ValidationError reports one problem with the caller's input, found before any
 // request was sent. Several problems are joined with errors.Join; Problems
@@ -92,10 +124,14 @@ func ErrorsAs[E error](err error) []E {
 // It wraps gophercloud's ErrUnexpectedResponseCode, so gophercloud.ResponseCodeIs
 // and errors.As into that type keep working.
 type APIError struct {
-	Op         string // what the SDK was doing, e.g. "mistral: create execution"
+	// Op is what the SDK was doing, e.g. "mistral: create execution".
+	Op string
+	// StatusCode is the HTTP status code of the answer.
 	StatusCode int
-	Message    string // the server's message, redacted of any secret sent with the request
-	Err        error  // the underlying gophercloud error
+	// Message is the server's message, redacted of any secret sent with the request.
+	Message string
+	// Err is the underlying gophercloud error.
+	Err error
 }
 
 // Error implements the error interface.
@@ -239,7 +275,9 @@ func stripTags(s string) string {
 // ActionError reports a synchronous action that ran and ended in ERROR. Result
 // is the action's error text as Mistral returned it (redacted of secrets).
 type ActionError struct {
+	// Action is the action's name.
 	Action string
+	// Result is the action's error text as Mistral returned it (redacted of secrets).
 	Result string
 }
 
@@ -251,11 +289,17 @@ func (e *ActionError) Is(target error) bool { return target == ErrActionFailed }
 
 // WorkflowError reports a workflow execution that did not succeed.
 type WorkflowError struct {
-	Workflow    string   // full workflow name
-	ExecutionID string   // Mistral execution id
-	State       string   // Mistral state: ERROR or CANCELLED (FAILED when only the final message was seen)
-	StateInfo   string   // Mistral's state_info, if any
-	LastMessage *Message // the last Zaqar message of the execution itself, if one arrived
+	// Workflow is the full workflow name.
+	Workflow string
+	// ExecutionID is the Mistral execution id.
+	ExecutionID string
+	// State is the Mistral state: ERROR or CANCELLED (FAILED when only the final
+	// message was seen).
+	State string
+	// StateInfo is Mistral's state_info, if any.
+	StateInfo string
+	// LastMessage is the last Zaqar message of the execution itself, if one arrived.
+	LastMessage *Message
 	// Reason is why the execution failed when neither a message nor StateInfo
 	// says so: its output on error, else its failed tasks' state_info or
 	// result (see Client.FailureReason), redacted of secrets.

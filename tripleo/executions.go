@@ -11,33 +11,56 @@ import (
 // Execution is a Mistral workflow execution. Input, Output and Params arrive as
 // JSON strings and are decoded into Objects.
 type Execution struct {
-	ID                string `json:"id"`
-	WorkflowID        string `json:"workflow_id"`
-	WorkflowName      string `json:"workflow_name"`
+	// ID is the execution's id.
+	ID string `json:"id"`
+	// WorkflowID is the id of the workflow definition.
+	WorkflowID string `json:"workflow_id"`
+	// WorkflowName is the full workflow name.
+	WorkflowName string `json:"workflow_name"`
+	// WorkflowNamespace is the workflow's namespace (usually empty).
 	WorkflowNamespace string `json:"workflow_namespace"`
-	Description       string `json:"description"`
-	State             string `json:"state"`
-	StateInfo         string `json:"state_info"`
-	Input             Object `json:"input"`
-	Output            Object `json:"output"`
-	Params            Object `json:"params"`
-	RootExecutionID   string `json:"root_execution_id"`
-	TaskExecutionID   string `json:"task_execution_id"`
+	// Description is the execution's description.
+	Description string `json:"description"`
+	// State is the Mistral state: IDLE, RUNNING, PAUSED, SUCCESS, ERROR or CANCELLED.
+	State string `json:"state"`
+	// StateInfo is Mistral's explanation of the state (an error, usually).
+	StateInfo string `json:"state_info"`
+	// Input is the execution's input.
+	Input Object `json:"input"`
+	// Output is the execution's output (empty in lists unless asked for).
+	Output Object `json:"output"`
+	// Params are the execution's parameters (env, task_name, ...).
+	Params Object `json:"params"`
+	// RootExecutionID is the top-level execution of a sub-workflow (empty for a
+	// top-level one).
+	RootExecutionID string `json:"root_execution_id"`
+	// TaskExecutionID is the task that started a sub-workflow (empty for a
+	// top-level one).
+	TaskExecutionID string `json:"task_execution_id"`
+	// SourceExecutionID is the execution this one was copied from, if any.
 	SourceExecutionID string `json:"source_execution_id"`
-	ProjectID         string `json:"project_id"`
-	CreatedAt         string `json:"created_at"`
-	UpdatedAt         string `json:"updated_at"`
+	// ProjectID is the project owning the execution.
+	ProjectID string `json:"project_id"`
+	// CreatedAt is when the execution was created, as Mistral writes it.
+	CreatedAt string `json:"created_at"`
+	// UpdatedAt is when the execution last changed, as Mistral writes it.
+	UpdatedAt string `json:"updated_at"`
 }
 
 // CreateExecutionOpts are the fields of POST /v2/executions.
 type CreateExecutionOpts struct {
 	// ID is the client-chosen execution id: a repeated POST with the same id
 	// returns the existing execution (Mistral >= Queens), so retries are safe.
-	ID           string
+	ID string
+	// WorkflowName is the full name of the workflow to run (required).
 	WorkflowName string
-	Input        map[string]any // may hold Secret values: they are revealed on the wire only
-	Params       map[string]any
-	Description  string
+	// Input is the workflow input; it may hold Secret values: they are revealed
+	// on the wire only.
+	Input map[string]any
+	// Params are Mistral's execution parameters (env, ...).
+	Params map[string]any
+	// Description is free text.
+	Description string
 }
 
 // CreateExecution starts a workflow execution (one request, no retry; Start retries it).
@@ -102,9 +125,13 @@ func (c *Client) ExecutionOutput(ctx context.Context, id string) (Object, error)
 
 // ListExecutionsOpts filters GET /v2/executions.
 type ListExecutionsOpts struct {
-	WorkflowName    string
-	State           string
+	// WorkflowName keeps the executions of this workflow.
+	WorkflowName string
+	// State keeps the executions in this state.
+	State string
+	// RootExecutionID keeps the sub-workflow executions of this top-level one.
 	RootExecutionID string
+	// TaskExecutionID keeps the executions started by this task.
 	TaskExecutionID string
 	// IncludeOutput asks for outputs, which Mistral omits from lists otherwise.
 	IncludeOutput bool
@@ -178,17 +205,28 @@ func (c *Client) DeleteExecution(ctx context.Context, id string) error {
 
 // Task is a Mistral task execution.
 type Task struct {
-	ID                  string `json:"id"`
-	Name                string `json:"name"`
-	Type                string `json:"type"`
-	WorkflowName        string `json:"workflow_name"`
+	// ID is the task execution's id.
+	ID string `json:"id"`
+	// Name is the task's name in its workflow.
+	Name string `json:"name"`
+	// Type is ACTION or WORKFLOW.
+	Type string `json:"type"`
+	// WorkflowName is the full name of the workflow the task belongs to.
+	WorkflowName string `json:"workflow_name"`
+	// WorkflowExecutionID is the execution the task belongs to.
 	WorkflowExecutionID string `json:"workflow_execution_id"`
-	State               string `json:"state"`
-	StateInfo           string `json:"state_info"`
-	Result              string `json:"result"`
-	Published           Object `json:"published"`
-	CreatedAt           string `json:"created_at"`
-	UpdatedAt           string `json:"updated_at"`
+	// State is the task's Mistral state.
+	State string `json:"state"`
+	// StateInfo is Mistral's explanation of the state (an error, usually).
+	StateInfo string `json:"state_info"`
+	// Result is the task's result as JSON text.
+	Result string `json:"result"`
+	// Published are the variables the task published.
+	Published Object `json:"published"`
+	// CreatedAt is when the task started, as Mistral writes it.
+	CreatedAt string `json:"created_at"`
+	// UpdatedAt is when the task last changed, as Mistral writes it.
+	UpdatedAt string `json:"updated_at"`
 }
 
 // ListTasks lists the tasks of an execution.

@@ -5,7 +5,9 @@ import "fmt"
 // Final is what a successful run ends with: the execution as Mistral last
 // reported it and the execution's own final message, when one arrived.
 type Final struct {
-	Workflow    string
+	// Workflow is the full workflow name.
+	Workflow string
+	// ExecutionID is the execution's id.
 	ExecutionID string
 	// Execution is the last GET of the execution (nil if Mistral could not be read).
 	Execution *Execution

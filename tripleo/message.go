@@ -12,13 +12,18 @@ import (
 // Message is one message read from a Zaqar queue (or another Notifier): the
 // body a tripleo.* workflow posted, {"type": ..., "payload": {...}}.
 type Message struct {
-	ID    string // Zaqar message id (unique per queue); empty only for synthetic messages
-	Queue string // queue it was read from
-	Age   int    // seconds since it was posted, when known
-	TTL   int    // seconds it lives on the queue, when known
+	// ID is the Zaqar message id (unique per queue); empty only for synthetic messages.
+	ID string
+	// Queue is the queue the message was read from.
+	Queue string
+	// Age is the number of seconds since the message was posted, when known.
+	Age int
+	// TTL is the number of seconds the message lives on the queue, when known.
+	TTL int
 	// Type is the body's "type": usually the full workflow name. Some legacy
 	// workflows post other labels, so never key on it alone.
-	Type    string
+	Type string
+	// Payload is the message body's payload, parsed.
 	Payload Payload
 }
 
@@ -26,11 +31,19 @@ type Message struct {
 // (payload.execution.id) and the standard tripleo.messaging.v1.send one
 // (payload.execution_id / root_execution_id).
 type Payload struct {
-	Status           string // RUNNING, SUCCESS or FAILED ("" is treated as RUNNING)
-	Message          string // "message" rendered as text (lists joined by newlines, dicts as JSON with secret-looking keys masked)
-	ExecutionID      string // execution_id, or legacy execution.id
-	RootExecutionID  string // root_execution_id (null for a top-level execution), or legacy execution.root_execution_id
-	PlanName         string
+	// Status is RUNNING, SUCCESS or FAILED ("" is treated as RUNNING).
+	Status string
+	// Message is "message" rendered as text (lists joined by newlines, dicts as
+	// JSON with secret-looking keys masked).
+	Message string
+	// ExecutionID is execution_id, or the legacy execution.id.
+	ExecutionID string
+	// RootExecutionID is root_execution_id (null for a top-level execution), or
+	// the legacy execution.root_execution_id.
+	RootExecutionID string
+	// PlanName is plan_name, which plan and deployment workflows post.
+	PlanName string
+	// DeploymentStatus is deployment_status, which deployment workflows post.
 	DeploymentStatus string
 	// Workflow is the legacy execution.name, when present.
 	Workflow string

@@ -16,15 +16,24 @@ import (
 
 // Workflow is a Mistral workflow definition.
 type Workflow struct {
-	ID         string   `json:"id"`
-	Name       string   `json:"name"`
-	Namespace  string   `json:"namespace"`
-	Definition string   `json:"definition"`
-	Scope      string   `json:"scope"`
-	Tags       []string `json:"tags"`
-	ProjectID  string   `json:"project_id"`
-	CreatedAt  string   `json:"created_at"`
-	UpdatedAt  string   `json:"updated_at"`
+	// ID is the workflow definition's id.
+	ID string `json:"id"`
+	// Name is the full workflow name.
+	Name string `json:"name"`
+	// Namespace is the workflow's namespace (usually empty).
+	Namespace string `json:"namespace"`
+	// Definition is the workflow's YAML definition (its workbook's part).
+	Definition string `json:"definition"`
+	// Scope is "private" or "public".
+	Scope string `json:"scope"`
+	// Tags are the workflow's tags.
+	Tags []string `json:"tags"`
+	// ProjectID is the project owning the workflow.
+	ProjectID string `json:"project_id"`
+	// CreatedAt is when the workflow was created, as Mistral writes it.
+	CreatedAt string `json:"created_at"`
+	// UpdatedAt is when the workflow was last updated, as Mistral writes it.
+	UpdatedAt string `json:"updated_at"`
 	// InputText is Mistral's "input" string: Python renderings of the defaults
 	// joined with ", " — for display only; Inputs holds the parsed inputs.
 	InputText string `json:"input"`
@@ -34,6 +43,7 @@ type Workflow struct {
 
 // Input is one declared workflow input.
 type Input struct {
+	// Name is the input's name.
 	Name string
 	// Required is true for an input without a default.
 	Required bool

@@ -23,12 +23,13 @@ import (
 	"time"
 
 	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/deployment"
-	"github.com/tripleo-go/sdk/examples/internal/progress"
-	"github.com/tripleo-go/sdk/examples/internal/undercloud"
 	"github.com/tripleo-go/sdk/parameters"
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/connect"
+	"github.com/tripleo-go/sdk/tripleo/progress"
 )
 
 //go:embed instackenv.json
@@ -41,7 +42,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	conn := undercloud.Flags(fs)
+	conn := connect.Flags(fs)
 	planName := fs.String("plan", "overcloud", "plan (and Heat stack) name")
 	nodesFile := fs.String("nodes", "", "instackenv file (JSON or YAML); default: the three nodes shipped with the example")
 	if err := fs.Parse(args); err != nil {
@@ -54,13 +55,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	c, where, closeFn, err := conn.Connect(ctx)
+	cn, err := connect.Connect(ctx, *conn)
 	if err != nil {
 		fmt.Fprintln(stderr, "quickstart:", err)
 		return 1
 	}
-	defer closeFn()
-	f := &flow{c: c, plan: *planName, inv: inv, fastFollow: conn.Embedded(), out: progress.New(stdout)}
+	defer cn.Close()
+	c, where := cn.Client, cn.Where
+	f := &flow{c: c, plan: *planName, inv: inv, fastFollow: cn.Undercloud != nil, out: progress.New(stdout)}
 	f.out.Stage("Undercloud: %s", where)
 	return f.run(ctx, stdout, stderr)
 }
@@ -69,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 type flow struct {
 	c          *tripleo.Client
 	plan       string
-	inv        *baremetal.Inventory
+	inv        *instackenv.Inventory
 	fastFollow bool // the embedded stack completes in about a second: poll Heat often
 	out        *progress.Printer
 
@@ -139,7 +141,7 @@ func (f *flow) follow(r interface {
 
 func (f *flow) createPlan(ctx context.Context) (string, error) {
 	f.out.Stage("Plan: create the default deployment plan %q", f.plan)
-	r, err := plan.CreateDefault(ctx, f.c, plan.CreateDefaultOpts{Container: f.plan})
+	r, err := plan.CreateDefault(ctx, f.c, plan.CreateDefaultOpts{Plan: f.plan})
 	if err != nil {
 		return "", err
 	}
@@ -151,7 +153,7 @@ func (f *flow) createPlan(ctx context.Context) (string, error) {
 func (f *flow) setParameters(ctx context.Context) (string, error) {
 	params := map[string]any{"ControllerCount": 1, "ComputeCount": len(f.inv.Nodes) - 1, "NtpServer": "pool.ntp.org"}
 	f.out.Stage("Parameters: set ControllerCount=1, ComputeCount=%d, NtpServer=pool.ntp.org", len(f.inv.Nodes)-1)
-	if _, err := parameters.Update(ctx, f.c, f.plan, params, parameters.UpdateOpts{}); err != nil {
+	if _, err := parameters.Update(ctx, f.c, parameters.UpdateOpts{Plan: f.plan, Parameters: params}); err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("%d updated", len(params)), nil
@@ -176,7 +178,7 @@ func (f *flow) enroll(ctx context.Context) (string, error) {
 
 func (f *flow) deploy(ctx context.Context) (string, error) {
 	f.out.Stage("Deploy: deploy plan %q and follow the Heat stack", f.plan)
-	opts := deployment.DeployOpts{DeployPlanOpts: deployment.DeployPlanOpts{Container: f.plan}}
+	opts := deployment.DeployOpts{Plan: f.plan}
 	if f.fastFollow {
 		opts.Follow.PollMax = 200 * time.Millisecond
 	}
@@ -192,9 +194,9 @@ func (f *flow) deploy(ctx context.Context) (string, error) {
 	return fmt.Sprintf("stack %s %s", st.Name, st.Status), nil
 }
 
-func readInventory(path string) (*baremetal.Inventory, error) {
+func readInventory(path string) (*instackenv.Inventory, error) {
 	if path == "" {
-		return baremetal.ReadInventory(bytes.NewReader(defaultInstackenv))
+		return instackenv.Read(bytes.NewReader(defaultInstackenv))
 	}
-	return baremetal.LoadInventory(path)
+	return instackenv.Load(path)
 }

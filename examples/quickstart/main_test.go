@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/tripleo-go/sdk/examples/internal/progress"
+	"github.com/tripleo-go/sdk/tripleo/progress"
 	"github.com/tripleo-go/sdk/tripleo/tripleotest"
 )
 

@@ -25,11 +25,11 @@ failed resources and their reasons), with a live resource counter on a
 terminal. Without it, follow later with "tripleo stack watch PLAN".`,
 		Args: exactArgs(1, "PLAN"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Container, opts.Queue = args[0], a.queue
+			opts.Plan, opts.Queue = args[0], a.queue
 			if err := opts.Validate(); err != nil {
 				return err
 			}
-			followOpts, err := fo.opts(a)
+			followOpts, err := fo.opts(a, args[0])
 			if err != nil {
 				return err
 			}
@@ -54,14 +54,15 @@ terminal. Without it, follow later with "tripleo stack watch PLAN".`,
 				a.note("Heat is deploying the stack; follow it with: tripleo stack watch %s", res.StackName)
 				return nil
 			}
-			r, err := deployment.Deploy(ctx, c, deployment.DeployOpts{DeployPlanOpts: opts, Follow: followOpts})
+			r, err := deployment.Deploy(ctx, c, deployment.DeployOpts{Plan: opts.Plan, Timeout: opts.Timeout, SkipDeployIdentifier: opts.SkipDeployIdentifier,
+				RunValidations: opts.RunValidations, Queue: opts.Queue, Follow: followOpts})
 			if err != nil {
 				return err
 			}
 			hint := func() string {
 				for _, ev := range r.Snapshot() {
-					if ev.Source == deployment.SourceHeat || ev.Source == deployment.FollowName {
-						return fmt.Sprintf("Heat goes on with the stack; follow it again with:\n  tripleo stack watch %s", opts.Container)
+					if ev.Source == deployment.SourceHeat || ev.Source == deployment.OpFollowStack {
+						return fmt.Sprintf("Heat goes on with the stack; follow it again with:\n  tripleo stack watch %s", opts.Plan)
 					}
 				}
 				return attachHint(r.ExecutionID())
@@ -93,8 +94,8 @@ func (f *followFlags) register(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&f.nestedDepth, "nested-depth", 0, "follow nested stacks this deep (default 2; -1: the top stack only)")
 }
 
-func (f *followFlags) opts(a *app) (deployment.FollowOpts, error) {
-	o := deployment.FollowOpts{NestedDepth: f.nestedDepth}
+func (f *followFlags) opts(a *app, stack string) (deployment.FollowOpts, error) {
+	o := deployment.FollowOpts{Stack: stack, NestedDepth: f.nestedDepth}
 	switch {
 	case f.poll > 0:
 		o.PollMin, o.PollMax = f.poll, 10*f.poll

@@ -14,7 +14,7 @@ import (
 func deployable(t *testing.T, opts ...tripleotest.Option) *tripleotest.Undercloud {
 	u := tripleotest.NewT(t, opts...)
 	ok(t, u, "plan", "create", "overcloud", "-q")
-	ok(t, u, "nodes", "import", instackenv, "--provide", "-q")
+	ok(t, u, "nodes", "import", instackenvFile, "--provide", "-q")
 	return u
 }
 
@@ -71,6 +71,12 @@ func TestDeployFailedStackExitsOneWithTheFailedResources(t *testing.T) {
 	r = cli(t, u, "stack", "watch", "overcloud", "--poll", "20ms", "-q")
 	assert.Equal(t, 1, r.code, r)
 	assert.Contains(t, r.stderr, "os-net-config failed")
+	// Queens records DEPLOY_SUCCESS once Heat accepted the stack: the stack's
+	// own status stands beside it.
+	r = cli(t, u, "stack", "status", "overcloud", "-f", "json")
+	require.Equal(t, 0, r.code, r)
+	assert.Contains(t, r.stdout, `"Deployment status": "DEPLOY_SUCCESS"`)
+	assert.Contains(t, r.stdout, `"Stack status": "CREATE_FAILED"`)
 }
 
 func TestDeployCtrlCWhileHeatWorksSaysHowToWatchAgain(t *testing.T) {

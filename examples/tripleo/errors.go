@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -117,7 +117,7 @@ func describe(err error) string {
 // printProblems prints every problem of an invalid-input error, one a line.
 func (a *app) printProblems(err error) {
 	var lines []string
-	if nps := baremetal.Problems(err); len(nps) > 0 {
+	if nps := instackenv.Problems(err); len(nps) > 0 {
 		for _, p := range nps {
 			lines = append(lines, p.Error())
 		}

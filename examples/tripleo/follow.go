@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 
-	"github.com/tripleo-go/sdk/examples/internal/progress"
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/progress"
 )
 
 // follow prints the run's events as they come (one line each, with a live

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -94,7 +95,7 @@ registered nodes, as "openstack overcloud node import --introspect --provide".`,
 		Args: exactArgs(1, "INSTACKENV"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := args[0]
-			inv, err := baremetal.LoadInventory(path)
+			inv, err := instackenv.Load(path)
 			if err == nil {
 				err = inv.Validate()
 			}
@@ -162,7 +163,7 @@ registered nodes, as "openstack overcloud node import --introspect --provide".`,
 // invalidInventory prints every problem of an instackenv and exits with status 2.
 func (a *app) invalidInventory(path string, err error) error {
 	var lines []string
-	if nps := baremetal.Problems(err); len(nps) > 0 {
+	if nps := instackenv.Problems(err); len(nps) > 0 {
 		for _, p := range nps {
 			lines = append(lines, p.Error())
 		}
@@ -177,7 +178,7 @@ func (a *app) invalidInventory(path string, err error) error {
 	return &reportedError{status: exitUsage, err: err}
 }
 
-func (a *app) printInventory(inv *baremetal.Inventory) error {
+func (a *app) printInventory(inv *instackenv.Inventory) error {
 	rows := make([][]any, len(inv.Nodes))
 	for i, n := range inv.Nodes {
 		rows[i] = []any{i, n.Name, n.PMType, n.PMAddr, n.MACs, n.Capabilities.String()}
@@ -188,7 +189,7 @@ func (a *app) printInventory(inv *baremetal.Inventory) error {
 // enroll registers, introspects and provides as one run.
 func (a *app) enroll(ctx context.Context, c *tripleo.Client, reg baremetal.RegisterOpts, introspect, provide bool) error {
 	r, err := baremetal.Enroll(ctx, c, baremetal.EnrollOpts{
-		Nodes: reg.Nodes, Introspect: &introspect, Provide: &provide, Queue: reg.Queue,
+		Nodes: reg.Nodes, SkipIntrospection: !introspect, SkipProvide: !provide, Queue: reg.Queue,
 		KernelName: reg.KernelName, RamdiskName: reg.RamdiskName, InstanceBootOption: reg.InstanceBootOption,
 	})
 	if err != nil {
@@ -232,7 +233,7 @@ func (a *app) nodesIntrospectCommand() *cobra.Command {
 				r, err = baremetal.IntrospectManageableNodes(ctx, c, baremetal.IntrospectManageableOpts{RunValidations: opts.RunValidations, Queue: a.queue})
 			} else {
 				var ns []baremetal.NodeState
-				if ns, err = baremetal.ResolveNodes(ctx, c, args); err != nil {
+				if ns, err = baremetal.ResolveNodes(ctx, c, baremetal.ResolveNodesOpts{Nodes: args}); err != nil {
 					return err
 				}
 				opts.NodeUUIDs = uuidsOf(ns)
@@ -288,7 +289,7 @@ func (a *app) nodesProvideCommand() *cobra.Command {
 				r, err = baremetal.ProvideManageableNodes(ctx, c, baremetal.ProvideManageableOpts{Queue: a.queue})
 			} else {
 				var ns []baremetal.NodeState
-				if ns, err = baremetal.ResolveNodes(ctx, c, args); err != nil {
+				if ns, err = baremetal.ResolveNodes(ctx, c, baremetal.ResolveNodesOpts{Nodes: args}); err != nil {
 					return err
 				}
 				r, err = baremetal.Provide(ctx, c, baremetal.ProvideOpts{NodeUUIDs: uuidsOf(ns), Queue: a.queue})
@@ -350,14 +351,14 @@ func (a *app) nodesCleanCommand() *cobra.Command {
 			if all {
 				// as the *_manageable_nodes workflows pick theirs
 				targets, err = baremetal.ListNodes(ctx, c, baremetal.ListNodesOpts{
-					ProvisionState: baremetal.StateManageable, Maintenance: new(false), Associated: new(false)})
+					ProvisionState: baremetal.StateManageable, Maintenance: baremetal.Without, Associated: baremetal.Without})
 				if err != nil {
 					return err
 				}
 				if len(targets) == 0 {
 					return errors.New("no manageable node to clean (check node states and maintenance)")
 				}
-			} else if targets, err = baremetal.ResolveNodes(ctx, c, args); err != nil {
+			} else if targets, err = baremetal.ResolveNodes(ctx, c, baremetal.ResolveNodesOpts{Nodes: args}); err != nil {
 				return err
 			}
 			return a.clean(ctx, c, targets, cleanSteps, timeout)

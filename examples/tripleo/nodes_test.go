@@ -13,14 +13,14 @@ import (
 )
 
 const (
-	instackenv        = "testdata/instackenv.json"
+	instackenvFile    = "testdata/instackenv.json"
 	instackenvInvalid = "testdata/instackenv-invalid.json"
 )
 
 func TestNodesImportValidateOnly(t *testing.T) {
 	t.Parallel()
 	// No undercloud is needed (nor contacted) to validate a file.
-	r := cli(t, nil, "nodes", "import", instackenv, "--validate-only")
+	r := cli(t, nil, "nodes", "import", instackenvFile, "--validate-only")
 	require.Equal(t, 0, r.code, r)
 	golden(t, "nodes-validate.txt", r.stdout)
 	assert.Equal(t, "testdata/instackenv.json: 3 nodes, valid.\n", r.stderr)
@@ -49,7 +49,7 @@ func TestNodesImportInvalidSendsNothing(t *testing.T) {
 func TestNodesLifecycle(t *testing.T) {
 	t.Parallel()
 	u := tripleotest.NewT(t)
-	r := cli(t, u, "nodes", "import", instackenv)
+	r := cli(t, u, "nodes", "import", instackenvFile)
 	require.Equal(t, 0, r.code, r)
 	golden(t, "nodes-import.txt", normalize(r.stdout))
 	assert.Contains(t, r.stderr, `baremetal.register_or_update SUCCESS: 3 node(s) successfully moved to the "manageable" state.`)
@@ -103,7 +103,7 @@ func TestNodesLifecycle(t *testing.T) {
 func TestNodesImportIntrospectProvide(t *testing.T) {
 	t.Parallel()
 	u := tripleotest.NewT(t)
-	r := cli(t, u, "nodes", "import", instackenv, "--introspect", "--provide")
+	r := cli(t, u, "nodes", "import", instackenvFile, "--introspect", "--provide")
 	require.Equal(t, 0, r.code, r)
 	golden(t, "nodes-enroll.txt", normalize(r.stdout))
 	assert.Equal(t, []string{
@@ -122,7 +122,7 @@ func TestNodesFailuresExitOneWithTheNodesReason(t *testing.T) {
 	t.Run("introspection", func(t *testing.T) {
 		t.Parallel()
 		u := tripleotest.NewT(t, tripleotest.FailIntrospection("compute-0"))
-		ok(t, u, "nodes", "import", instackenv, "-q")
+		ok(t, u, "nodes", "import", instackenvFile, "-q")
 		r := cli(t, u, "nodes", "introspect", "compute-0", "controller-0", "--max-retries", "-1")
 		assert.Equal(t, 1, r.code, r)
 		golden(t, "nodes-introspect-failed.txt", normalize(r.stdout))
@@ -134,7 +134,7 @@ func TestNodesFailuresExitOneWithTheNodesReason(t *testing.T) {
 		// the workflow's own timeout (which it would wait for).
 		u := tripleotest.NewT(t, tripleotest.WithTimeScale(1e-2),
 			tripleotest.FailCleaning("compute-1", "Clean step erase_devices_metadata failed: disk on fire"))
-		ok(t, u, "nodes", "import", instackenv, "-q")
+		ok(t, u, "nodes", "import", instackenvFile, "-q")
 		r := cli(t, u, "nodes", "clean", "compute-1", "compute-0")
 		assert.Equal(t, 1, r.code, r)
 		assert.Contains(t, r.stderr, "tripleo: node compute-1")

@@ -27,7 +27,7 @@ func (a *app) parametersShowCommand() *cobra.Command {
 		Short: "Show the parameters a plan sets (--all: every template parameter)",
 		Args:  exactArgs(1, "PLAN"),
 		RunE: a.onPlan(func(ctx context.Context, c *tripleo.Client, args []string) error {
-			v, err := parameters.Get(ctx, c, args[0])
+			v, err := parameters.Get(ctx, c, parameters.GetOpts{Plan: args[0]})
 			if err != nil {
 				return err
 			}
@@ -87,6 +87,7 @@ the result unless --skip-validation (the plan is left unchanged if it fails).`,
 			if len(params) == 0 && verb == "update" {
 				return usageErrorf("parameters update: no parameters given (KEY=VALUE or --file)")
 			}
+			opts.Plan, opts.Parameters = args[0], params
 			if err := opts.Validate(); err != nil {
 				return err
 			}
@@ -95,11 +96,12 @@ the result unless --skip-validation (the plan is left unchanged if it fails).`,
 			if err != nil {
 				return err
 			}
-			do := parameters.Update
+			var res *parameters.UpdateResult
 			if verb == "set" {
-				do = parameters.Set
+				res, err = parameters.Set(ctx, c, parameters.SetOpts(opts))
+			} else {
+				res, err = parameters.Update(ctx, c, opts)
 			}
-			res, err := do(ctx, c, args[0], params, opts)
 			if err != nil {
 				return err
 			}
@@ -139,7 +141,7 @@ func (a *app) parametersResetCommand() *cobra.Command {
 		Short: "Delete every parameter the plan sets (back to the template defaults)",
 		Args:  exactArgs(1, "PLAN"),
 		RunE: a.onPlan(func(ctx context.Context, c *tripleo.Client, args []string) error {
-			if err := parameters.Reset(ctx, c, args[0]); err != nil {
+			if err := parameters.Reset(ctx, c, parameters.ResetOpts{Plan: args[0]}); err != nil {
 				return err
 			}
 			a.note("Parameters of plan %s reset.", args[0])

@@ -47,10 +47,10 @@ func TestParameters(t *testing.T) {
 		r := cli(t, u, args...)
 		assert.Equal(t, 2, r.code, "%v: %s", args, r)
 	}
-	// A missing plan: exit 1 with the action's text.
+	// A missing plan: exit 1, saying so (not Swift's 404 page).
 	r = cli(t, u, "parameters", "update", "nope", "A=1")
 	assert.Equal(t, 1, r.code, r)
-	assert.Contains(t, r.stderr, "nope")
+	assert.Equal(t, "tripleo: update parameters: plan nope does not exist\n", r.stderr)
 }
 
 func TestScalar(t *testing.T) {

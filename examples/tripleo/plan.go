@@ -50,10 +50,6 @@ it; --resume reuses a container left by an earlier attempt.`,
 					return usageErrorf("--templates: %s is not a directory", templates)
 				}
 			}
-			var gen *bool
-			if noPasswords {
-				gen = new(false)
-			}
 			ctx := cmd.Context()
 			c, err := a.connect(ctx)
 			if err != nil {
@@ -61,7 +57,7 @@ it; --resume reuses a container left by an earlier attempt.`,
 			}
 			var p plan.Plan
 			if templates == "" {
-				run, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Container: name, Queue: a.queue, GeneratePasswords: gen})
+				run, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Plan: name, Queue: a.queue, SkipPasswordGeneration: noPasswords})
 				if err != nil {
 					return err
 				}
@@ -69,15 +65,13 @@ it; --resume reuses a container left by an earlier attempt.`,
 					return err
 				}
 			} else {
-				opts := plan.CreateFromTemplatesOpts{Queue: a.queue, GeneratePasswords: gen, Resume: resume}
-				if noValidate {
-					opts.ValidateStack = new(false)
-				}
+				opts := plan.CreateFromTemplatesOpts{Plan: name, Templates: os.DirFS(templates), Queue: a.queue,
+					SkipPasswordGeneration: noPasswords, SkipStackValidation: noValidate, Resume: resume}
 				opts.Upload.Concurrency = concurrency
 				if perObjectUpl {
 					opts.Upload.Mode = plan.UploadPerObject
 				}
-				run, err := plan.CreateFromTemplates(ctx, c, name, os.DirFS(templates), opts)
+				run, err := plan.CreateFromTemplates(ctx, c, opts)
 				if err != nil {
 					return err
 				}
@@ -110,7 +104,7 @@ func (a *app) planListCommand() *cobra.Command {
 		Short: "List the deployment plans",
 		Args:  cobra.NoArgs,
 		RunE: a.withClient(func(ctx context.Context, c *tripleo.Client, args []string) error {
-			names, err := plan.List(ctx, c)
+			names, err := plan.List(ctx, c, plan.ListOpts{})
 			if err != nil {
 				return err
 			}
@@ -139,7 +133,7 @@ func (a *app) planDeleteCommand() *cobra.Command {
 				return err
 			}
 			for _, n := range args {
-				if err := plan.Delete(cmd.Context(), c, n); err != nil {
+				if err := plan.Delete(cmd.Context(), c, plan.DeleteOpts{Plan: n}); err != nil {
 					return err
 				}
 				a.note("Plan %s deleted.", n)

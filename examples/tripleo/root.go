@@ -12,11 +12,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tripleo-go/sdk/examples/internal/progress"
-	"github.com/tripleo-go/sdk/examples/internal/undercloud"
 	"github.com/tripleo-go/sdk/messaging"
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/connect"
+	"github.com/tripleo-go/sdk/tripleo/progress"
 )
 
 // app is one invocation of the CLI: its flags, streams and (lazily) its client.
@@ -25,7 +25,7 @@ type app struct {
 	stdout, stderr io.Writer
 
 	// connection flags
-	conn        undercloud.Conn
+	conn        connect.Opts
 	embedded    bool
 	cloud       string
 	endpoints   tripleo.Endpoints
@@ -42,10 +42,10 @@ type app struct {
 
 	queue string
 
-	ran     bool // the command's RunE was reached: later errors are not usage errors
-	client  *tripleo.Client
-	where   string
-	closeFn func()
+	ran    bool // the command's RunE was reached: later errors are not usage errors
+	client *tripleo.Client
+	where  string
+	cn     *connect.Conn
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -54,10 +54,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
 
 // close releases the client (and the embedded undercloud).
 func (a *app) close() {
-	if a.closeFn != nil {
-		a.closeFn()
-		a.closeFn = nil
-	}
+	a.cn.Close()
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -166,9 +163,9 @@ func (a *app) connect(ctx context.Context) (*tripleo.Client, error) {
 	if a.client != nil {
 		return a.client, nil
 	}
-	a.conn = undercloud.Conn{Cloud: a.cloud, Endpoints: a.endpoints, ForceEmbedded: a.embedded, Scale: a.scale}
+	a.conn = connect.Opts{Cloud: a.cloud, Endpoints: a.endpoints, Embedded: a.embedded, Scale: a.scale}
 	if a.embedded && a.scale == 0 {
-		a.conn.Scale = undercloud.DefaultScale
+		a.conn.Scale = connect.DefaultScale
 	}
 	if a.embedded && a.endpoints.Mistral != "" {
 		return nil, usageErrorf("--embedded and --mistral-url exclude each other")
@@ -191,15 +188,16 @@ func (a *app) connect(ctx context.Context) (*tripleo.Client, error) {
 		tr.DisableKeepAlives = true
 		opts = append(opts, tripleo.WithHTTPClient(&http.Client{Transport: tr}))
 	}
-	c, where, closeFn, err := a.conn.Connect(ctx, opts...)
+	a.conn.Client = opts
+	cn, err := connect.Connect(ctx, a.conn)
 	if err != nil {
 		return nil, err
 	}
-	a.client, a.where, a.closeFn = c, where, closeFn
+	a.cn, a.client, a.where = cn, cn.Client, cn.Where
 	if a.debug {
-		fmt.Fprintln(a.stderr, "undercloud:", where)
+		fmt.Fprintln(a.stderr, "undercloud:", cn.Where)
 	}
-	return c, nil
+	return cn.Client, nil
 }
 
 // withClient is a RunE that connects (see connect) and then runs f with the

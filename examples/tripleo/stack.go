@@ -30,7 +30,7 @@ event and a live resource counter on a terminal, until the stack reaches
 resources and their reasons). Ctrl-C stops watching; Heat goes on.`,
 		Args: exactArgs(1, "NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o, err := fo.opts(a)
+			o, err := fo.opts(a, args[0])
 			if err != nil {
 				return err
 			}
@@ -43,7 +43,7 @@ resources and their reasons). Ctrl-C stops watching; Heat goes on.`,
 			if err != nil {
 				return err
 			}
-			w, err := deployment.FollowStack(ctx, c, args[0], o)
+			w, err := deployment.FollowStack(ctx, c, o)
 			if err != nil {
 				return err
 			}
@@ -69,7 +69,7 @@ func (a *app) stackStatusCommand() *cobra.Command {
 		Short: "Show a plan's deployment status (from get_deployment_status, or from Heat where it is absent or has nothing recorded)",
 		Args:  exactArgs(1, "PLAN"),
 		RunE: a.onPlan(func(ctx context.Context, c *tripleo.Client, args []string) error {
-			s, err := deployment.Status(ctx, c, args[0])
+			s, err := deployment.Status(ctx, c, deployment.StatusOpts{Plan: args[0]})
 			if err != nil {
 				return err
 			}

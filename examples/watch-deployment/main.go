@@ -20,11 +20,12 @@ import (
 	"time"
 
 	"github.com/tripleo-go/sdk/baremetal"
+	"github.com/tripleo-go/sdk/baremetal/instackenv"
 	"github.com/tripleo-go/sdk/deployment"
-	"github.com/tripleo-go/sdk/examples/internal/progress"
-	"github.com/tripleo-go/sdk/examples/internal/undercloud"
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/connect"
+	"github.com/tripleo-go/sdk/tripleo/progress"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
@@ -32,25 +33,26 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 func run(args []string, stdout, stderr io.Writer) int {
 	flags := flag.NewFlagSet("watch-deployment", flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	conn := undercloud.Flags(flags)
+	conn := connect.Flags(flags)
 	stack := flags.String("stack", "", "stack to watch (default: deploy a plan on the embedded undercloud and watch it)")
 	if flags.Parse(args) != nil {
 		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	c, where, closeFn, err := conn.Connect(ctx)
+	cn, err := connect.Connect(ctx, *conn)
 	if err != nil {
 		fmt.Fprintln(stderr, "watch-deployment:", err)
 		return 1
 	}
-	defer closeFn()
+	defer cn.Close()
+	c, where := cn.Client, cn.Where
 	out := progress.New(stdout)
 	out.Stage("Undercloud: %s", where)
 
 	follow := deployment.FollowOpts{}
 	if *stack == "" {
-		if !conn.Embedded() {
+		if cn.Undercloud == nil {
 			fmt.Fprintln(stderr, "watch-deployment: -stack is required on a real undercloud")
 			return 2
 		}
@@ -64,7 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		follow.PollMax = 200 * time.Millisecond // : the embedded stack completes in about a second
 	}
 	out.Stage("Watch stack %s", *stack)
-	w, err := deployment.FollowStack(ctx, c, *stack, follow)
+	follow.Stack = *stack
+	w, err := deployment.FollowStack(ctx, c, follow)
 	if err != nil {
 		fmt.Fprintln(stderr, "watch-deployment:", err)
 		return 1
@@ -91,14 +94,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 // prepare creates a plan, registers two nodes and starts deploy_plan.
 func prepare(ctx context.Context, c *tripleo.Client, out *progress.Printer) (*deployment.DeployResult, error) {
 	out.Stage("Prepare: default plan, two nodes, deploy_plan")
-	pr, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Container: "overcloud"})
+	pr, err := plan.CreateDefault(ctx, c, plan.CreateDefaultOpts{Plan: "overcloud"})
 	if err != nil {
 		return nil, err
 	}
 	if _, err := pr.Wait(ctx); err != nil {
 		return nil, err
 	}
-	inv, err := baremetal.ReadInventory(strings.NewReader(`[
+	inv, err := instackenv.Read(strings.NewReader(`[
 	 {"name": "controller-0", "pm_type": "fake-hardware", "mac": ["52:54:00:c0:00:01"], "capabilities": "profile:control"},
 	 {"name": "compute-0", "pm_type": "fake-hardware", "mac": ["52:54:00:c0:00:02"], "capabilities": "profile:compute"}]`))
 	if err != nil {
@@ -111,7 +114,7 @@ func prepare(ctx context.Context, c *tripleo.Client, out *progress.Printer) (*de
 	if _, err := er.Wait(ctx); err != nil {
 		return nil, err
 	}
-	dr, err := deployment.DeployPlan(ctx, c, deployment.DeployPlanOpts{Container: "overcloud"})
+	dr, err := deployment.DeployPlan(ctx, c, deployment.DeployPlanOpts{Plan: "overcloud"})
 	if err != nil {
 		return nil, err
 	}
