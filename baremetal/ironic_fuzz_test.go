@@ -92,11 +92,10 @@ func FuzzIronicNodes(f *testing.F) {
 			for _, n := range nodes {
 				_ = fmt.Sprint(n, n.Label(), n.Failed())
 			}
-			off := false
 			h.mu.Lock()
 			h.pages = 0
 			h.mu.Unlock()
-			kept, err := ListNodes(context.Background(), c, ListNodesOpts{Maintenance: &off, ProvisionState: "available"})
+			kept, err := ListNodes(context.Background(), c, ListNodesOpts{Maintenance: Without, ProvisionState: "available"})
 			if err != nil {
 				t.Fatalf("the same body, filtered: %v", err)
 			}

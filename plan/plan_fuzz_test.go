@@ -157,8 +157,8 @@ func FuzzBulkUploadReport(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		report = data
-		st, err := plan.UploadTemplates(context.Background(), c, "overcloud", fsys,
-			plan.UploadOpts{Mode: plan.UploadBulk, Force: true, MaxRetryTime: time.Nanosecond})
+		st, err := plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys,
+			UploadOpts: plan.UploadOpts{Mode: plan.UploadBulk, Force: true, MaxRetryTime: time.Nanosecond}})
 		if st.Total != 3 || st.Files < 0 || st.Failed < 0 || st.Files+st.Failed > st.Total {
 			t.Fatalf("stats %+v", st)
 		}

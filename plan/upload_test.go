@@ -588,7 +588,8 @@ func TestUploadBulkReportShortOfTheBatchIsAnError(t *testing.T) {
 			"roles_data.yaml":       {Data: []byte("- name: Controller\n")},
 			"environments/a b.yaml": {Data: []byte("parameter_defaults: {}\n")},
 		}
-		st, err := plan.UploadTemplates(context.Background(), c, "overcloud", fsys, plan.UploadOpts{Mode: plan.UploadBulk, Force: true, MaxRetryTime: time.Second})
+		st, err := plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys,
+			UploadOpts: plan.UploadOpts{Mode: plan.UploadBulk, Force: true, MaxRetryTime: time.Second}})
 		var ue *plan.UploadError
 		require.ErrorAs(t, err, &ue, tc.report)
 		var names []string
