@@ -185,7 +185,8 @@ func TestRunAction(t *testing.T) {
 	err = c.RunAction(ctx, "std.fail", map[string]any{"error_data": "boom"}, nil)
 	require.ErrorAs(t, err, &ae, "std.fail ends the action execution in ERROR")
 
-	// HTTP errors: unknown action 400, missing action input 500 (Mistral 15)
+	// HTTP errors: unknown action 400, missing action input 500 (Mistral 15
+	// in one process; 400 over RabbitMQ, see mistralTyped)
 	err = c.RunAction(ctx, "tripleo.nope", nil, nil)
 	var api *tripleo.APIError
 	require.ErrorAs(t, err, &api)
@@ -193,7 +194,7 @@ func TestRunAction(t *testing.T) {
 	assert.Equal(t, "Failed to find action [action_name=tripleo.nope]", api.Message)
 	err = c.RunAction(ctx, "tripleo.plan.create_container", map[string]any{}, nil)
 	require.ErrorAs(t, err, &api)
-	assert.Equal(t, http.StatusInternalServerError, api.StatusCode)
+	assert.Equal(t, mistralTyped(http.StatusBadRequest), api.StatusCode)
 	assert.Contains(t, api.Message, "missing=['container']")
 
 	// a secret given to an action is sent, and never comes back in an error
@@ -598,7 +599,8 @@ func (l *listingCounter) n() int {
 }
 
 // Mistral's error bodies reach the caller typed: an unknown workflow (Mistral
-// 15 answers 500 "DBEntityNotFoundError", retried twice then returned), a
+// 15 in one process answers 500 "DBEntityNotFoundError", retried twice then
+// returned; over RabbitMQ 404 "Workflow not found", see mistralTyped), a
 // missing input (400), an unknown input (400), and the same problems caught
 // locally by StartOpts.CheckInput before any request.
 func TestMistralErrors(t *testing.T) {
@@ -610,9 +612,13 @@ func TestMistralErrors(t *testing.T) {
 	_, err := tripleo.Start(ctx, c, "tripleo.nope.v1.nope", nil, tripleo.DecodeNothing, tripleo.StartOpts{Queue: q})
 	var api *tripleo.APIError
 	require.ErrorAs(t, err, &api)
-	assert.Equal(t, http.StatusInternalServerError, api.StatusCode)
-	assert.Contains(t, api.Message, "DBEntityNotFoundError")
+	assert.Equal(t, mistralTyped(http.StatusNotFound), api.StatusCode)
 	assert.Contains(t, api.Message, "Workflow not found [workflow_identifier=tripleo.nope.v1.nope")
+	if onProduction() {
+		assert.ErrorIs(t, err, tripleo.ErrNotFound)
+	} else {
+		assert.Contains(t, api.Message, "DBEntityNotFoundError")
+	}
 
 	_, err = tripleo.Start(ctx, c, "tripleo.baremetal.v1.provide", nil, tripleo.DecodeNothing, tripleo.StartOpts{Queue: q})
 	require.ErrorAs(t, err, &api)

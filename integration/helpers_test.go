@@ -464,3 +464,23 @@ func eventTexts(evs []tripleo.Event) []string {
 	}
 	return out
 }
+
+// ---------------------------------------------------------------- shapes
+
+// onProduction reports whether the undercloud is scripts/undercloud's
+// production shape (Mistral's api, engine and executor in separate processes
+// over RabbitMQ and MariaDB) rather than its test shape (one process, sqlite,
+// oslo.messaging's in-process fake transport).
+func onProduction() bool { return envShape() == "production" }
+
+// mistralTyped is the HTTP status Mistral 15 answers for an error its engine
+// raises with a typed exception (an unknown workflow: 404, an action's missing
+// input: 400) on the production shape, where the API reaches the engine over
+// RabbitMQ; the one-process test shape (in-process fake transport) answers 500
+// for the same requests, as seen on Debian's Mistral 15.
+func mistralTyped(status int) int {
+	if onProduction() {
+		return status
+	}
+	return http.StatusInternalServerError
+}
