@@ -161,7 +161,7 @@ func TestCancelCtxReleasesEveryGoroutine(t *testing.T) {
 	})
 }
 
-func TestTerminalViaWatchdogWhenNoMessageComes(t *testing.T) {
+func TestTerminalViaWatcherWhenNoMessageComes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		n := tripleotest.NewNotifier()
 		c, sim := newEngine(t, n)
@@ -169,17 +169,47 @@ func TestTerminalViaWatchdogWhenNoMessageComes(t *testing.T) {
 		run, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
 		require.NoError(t, err)
 		time.Sleep(20 * time.Second)
+		lists := sim.Lists()
 		sim.Set(run.ExecutionID(), "SUCCESS", "", map[string]any{"registered_nodes": []any{map[string]any{"uuid": "from-output"}}})
 		res, err := run.Wait(t.Context())
 		require.NoError(t, err)
 		assert.Equal(t, "from-output", res.Nodes[0]["uuid"], "execution output stands in for the missed final message")
-		var offsets []time.Duration
-		for _, g := range sim.GetTimes() {
-			offsets = append(offsets, g.Sub(start))
+		assert.LessOrEqual(t, time.Since(start), 20*time.Second+100*time.Millisecond, "seen at the next tick (every age/200 s, at least 50 ms)")
+		gets := sim.GetTimes()
+		require.Equal(t, lists+2, len(gets), "one list per tick, then the tick that saw SUCCESS and one GET of the whole execution")
+		assert.Equal(t, 50*time.Millisecond, gets[0].Sub(start), "the first check comes 50 ms after the start")
+		for i := 1; i < lists; i++ {
+			gap := gets[i].Sub(gets[i-1])
+			age := gets[i-1].Sub(start)
+			assert.Equal(t, max(50*time.Millisecond, age/200), gap, "the check after one at %v", age)
 		}
-		// backoff 1 s, 2 s, 4 s, 8 s, then 10 s ceiling
-		assert.Equal(t, []time.Duration{1 * time.Second, 3 * time.Second, 7 * time.Second, 15 * time.Second, 25 * time.Second}, offsets)
 		assert.Equal(t, 1, n.Flushes(), "the notifier is flushed before deciding from Mistral")
+	})
+}
+
+func TestWatcherChecksEveryRunInOneRequestPerTick(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, sim := newEngine(t, nil)
+		var runs []*tripleo.Run[*tripleo.Final]
+		for range 100 {
+			run, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
+			require.NoError(t, err)
+			runs = append(runs, run)
+		}
+		time.Sleep(time.Second + 25*time.Millisecond)
+		// 20 ticks of 50 ms; 100 ids are three list requests of 40, 40 and 20
+		assert.Equal(t, 20*3, sim.Lists(), "one batch of lists per tick, whatever the number of runs")
+		for _, r := range runs {
+			sim.Set(r.ExecutionID(), "SUCCESS", "", nil)
+		}
+		for _, r := range runs {
+			_, err := r.Wait(t.Context())
+			require.NoError(t, err)
+		}
+		synctest.Wait()
+		before := len(sim.GetTimes())
+		time.Sleep(time.Minute)
+		assert.Equal(t, before, len(sim.GetTimes()), "no run left: the watcher's goroutine is gone, nothing is read")
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,9 @@ import (
 //	                                 FailPOSTs answers the next POSTs instead
 //	GET  /executions/{id}            the execution, 404 for an unknown id, or
 //	                                 what the OnGET responder answers
+//	GET  /executions?id=in:a,b       the executions of those ids (others are
+//	                                 left out; without an id filter, all), or
+//	                                 what the OnGET responder answers
 //	PUT  /executions/{id}            sets the body's state (the SDK's cancel)
 //	GET  /executions/{id}/tasks      the tasks SetTasks gave ({"tasks": null} otherwise)
 //	GET  /workflows/{name}           a definition AddWorkflow gave, 404 otherwise
@@ -42,6 +46,7 @@ type MockMistral struct {
 	execs     map[string]map[string]any
 	posts     []map[string]any
 	gets      []time.Time
+	lists     int
 	cancels   []string
 	failPOST  []int
 	onGET     httpmock.Responder
@@ -63,6 +68,7 @@ func NewMockMistral(mt *httpmock.MockTransport, baseURL string) *MockMistral {
 		return regexp.MustCompile(`^` + regexp.QuoteMeta(baseURL) + path + `$`)
 	}
 	mt.RegisterResponder(http.MethodPost, baseURL+"/executions", m.post)
+	mt.RegisterResponder(http.MethodGet, baseURL+"/executions", m.list)
 	mt.RegisterRegexpResponder(http.MethodGet, under(`/executions/([^/]+)`), m.get)
 	mt.RegisterRegexpResponder(http.MethodPut, under(`/executions/([^/]+)`), m.put)
 	mt.RegisterRegexpResponder(http.MethodGet, under(`/executions/([^/]+)/tasks`), m.getTasks)
@@ -211,7 +217,8 @@ func (m *MockMistral) LastPost() map[string]any {
 	return posts[len(posts)-1]
 }
 
-// GetTimes returns when each GET /executions/{id} came, in order.
+// GetTimes returns when each GET /executions/{id} or GET /executions (a
+// list) came, in order.
 func (m *MockMistral) GetTimes() []time.Time {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -273,6 +280,40 @@ func (m *MockMistral) get(r *http.Request) (*http.Response, error) {
 		return JSONResponse(r, http.StatusNotFound, fault("Execution not found [id="+id+"]")), nil
 	}
 	return JSONResponse(r, http.StatusOK, ex), nil
+}
+
+func (m *MockMistral) list(r *http.Request) (*http.Response, error) {
+	m.mu.Lock()
+	m.gets = append(m.gets, time.Now())
+	m.lists++
+	hook := m.onGET
+	var items []map[string]any
+	ids := r.URL.Query().Get("id")
+	if rest, ok := strings.CutPrefix(ids, "in:"); ok {
+		for _, id := range strings.Split(rest, ",") {
+			if ex, ok := m.execs[id]; ok {
+				items = append(items, ex)
+			}
+		}
+	} else {
+		for _, ex := range m.execs {
+			if ids == "" || ex["id"] == ids {
+				items = append(items, ex)
+			}
+		}
+	}
+	m.mu.Unlock()
+	if hook != nil {
+		return hook(r)
+	}
+	return JSONResponse(r, http.StatusOK, map[string]any{"executions": items}), nil
+}
+
+// Lists returns how many GET /executions (list) requests came.
+func (m *MockMistral) Lists() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.lists
 }
 
 func (m *MockMistral) put(r *http.Request) (*http.Response, error) {

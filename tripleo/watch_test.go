@@ -1,0 +1,116 @@
+package tripleo_test
+
+import (
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tripleo-go/sdk/tripleo"
+	"github.com/tripleo-go/sdk/tripleo/tripleotest"
+)
+
+// A server that rejects the id filter of a list gets one GET per run instead.
+func TestWatcherFallsBackToGETsWhereListsAreNotFiltered(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, sim := newEngine(t, nil)
+		var lists, gets atomic.Int32
+		sim.OnGET(func(r *http.Request) (*http.Response, error) {
+			if strings.HasSuffix(r.URL.Path, "/executions") {
+				lists.Add(1)
+				return tripleotest.JSONResponse(r, 400, map[string]any{"faultstring": "unknown filter"}), nil
+			}
+			gets.Add(1)
+			id := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+			return tripleotest.JSONResponse(r, 200, tripleotest.ExecutionJSON(id, wf, "SUCCESS", "", nil, nil)), nil
+		})
+		r1, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
+		require.NoError(t, err)
+		r2, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
+		require.NoError(t, err)
+		_, err = r1.Wait(t.Context())
+		require.NoError(t, err)
+		_, err = r2.Wait(t.Context())
+		require.NoError(t, err)
+		assert.Equal(t, int32(1), lists.Load(), "a rejected filter is not tried again")
+		assert.Equal(t, int32(4), gets.Load(), "per run: the watcher's GET, then the whole execution's")
+	})
+}
+
+// A message of the run is followed by a check of its state at once, not at
+// the next tick.
+func TestWatcherChecksARunWhenItsMessageComes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := tripleotest.NewNotifier()
+		c, sim := newEngine(t, n)
+		run, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
+		require.NoError(t, err)
+		time.Sleep(time.Minute) // ticks every 300 ms by now
+		synctest.Wait()
+		before := sim.Lists()
+		sim.Set(run.ExecutionID(), "RUNNING", "", nil)
+		n.Post(t, "tripleo", wf, map[string]any{"status": "RUNNING", "message": "halfway", "execution": map[string]any{"id": run.ExecutionID()}})
+		synctest.Wait()
+		assert.Equal(t, before+1, sim.Lists(), "the message's run was checked without waiting for its tick")
+		sim.Set(run.ExecutionID(), "SUCCESS", "", nil)
+		_, err = run.Wait(t.Context())
+		require.NoError(t, err)
+	})
+}
+
+type closableNotifier struct {
+	*tripleotest.Notifier
+	closed atomic.Int32
+}
+
+func (n *closableNotifier) Close() error {
+	n.closed.Add(1)
+	return nil
+}
+
+// Close ends the runs still followed with ErrClientClosed, releases the
+// watcher's goroutine (the bubble fails on a goroutine left behind), closes
+// the Notifier once, and makes Start fail without a request.
+func TestClientCloseReleasesTheWatcher(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		n := &closableNotifier{Notifier: tripleotest.NewNotifier()}
+		c, sim := newEngine(t, nil)
+		c.Notifier = n
+		run, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
+		require.NoError(t, err)
+		events := run.Events()
+		time.Sleep(time.Second)
+		require.NoError(t, c.Close())
+		require.NoError(t, c.Close(), "Close is idempotent")
+		_, err = run.Wait(t.Context())
+		require.ErrorIs(t, err, tripleo.ErrClientClosed)
+		assert.Contains(t, err.Error(), run.ExecutionID())
+		for range events {
+		}
+		assert.Equal(t, int32(1), n.closed.Load(), "the Notifier is closed once")
+		posts := len(sim.Posts())
+		_, err = tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
+		require.ErrorIs(t, err, tripleo.ErrClientClosed)
+		assert.Equal(t, posts, len(sim.Posts()), "nothing is started on a closed Client")
+		_, err = tripleo.Attach(t.Context(), c, run.ExecutionID(), tripleo.DecodeFinal, tripleo.AttachOpts{})
+		require.ErrorIs(t, err, tripleo.ErrClientClosed)
+		gets := len(sim.GetTimes())
+		time.Sleep(time.Minute)
+		assert.Equal(t, gets, len(sim.GetTimes()), "nothing polls after Close")
+	})
+}
+
+// A Client that never followed a run closes too, and a nil one.
+func TestClientCloseWithoutRuns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, _ := newEngine(t, nil)
+		require.NoError(t, c.Close())
+		var nilClient *tripleo.Client
+		require.NoError(t, nilClient.Close())
+	})
+}
