@@ -113,7 +113,7 @@ func Start[T any](ctx context.Context, c *Client, workflow string, input map[str
 		}
 		return nil, err
 	}
-	w, err := c.watcher().add(id, false)
+	w, err := c.watcher().add(ex, false)
 	if err != nil {
 		if sub != nil {
 			sub.Close()
@@ -192,7 +192,7 @@ func Attach[T any](ctx context.Context, c *Client, executionID string, decode De
 			return nil, fmt.Errorf("attach %s: subscribe to queue %s: %w", executionID, queue, err)
 		}
 	}
-	w, err := c.watcher().add(ex.ID, true)
+	w, err := c.watcher().add(ex, true)
 	if err != nil {
 		if sub != nil {
 			sub.Close()

@@ -3,14 +3,8 @@ package tripleo
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
-
-	"github.com/gophercloud/gophercloud/v2"
 )
 
 // The execution watcher's timing: a run is checked every watchFast while it
@@ -32,9 +26,8 @@ func watchInterval(age time.Duration) time.Duration {
 var ErrClientClosed = errors.New("tripleo: client closed")
 
 // watcher is a Client's one execution watcher: every active run is checked
-// in one list request per tick (GET /v2/executions?id=in:...&fields=...),
-// falling back to one GET per run where the server does not filter by id.
-// Its goroutine runs only while runs are watched.
+// in one list request per tick (see read), and its goroutine runs only while
+// runs are watched.
 type watcher struct {
 	c *Client
 
@@ -45,7 +38,7 @@ type watcher struct {
 	wake    chan struct{}
 	ctx     context.Context
 	cancel  context.CancelFunc
-	perRun  bool // the server does not filter lists by id
+	mode    listMode // how runs are read (see read)
 }
 
 // watched is one run's place in the watcher: the last state read, or the
@@ -54,6 +47,7 @@ type watched struct {
 	w      *watcher
 	id     string
 	since  time.Time
+	from   time.Time // server time: no change of the run is older (updated_at window)
 	next   time.Time
 	urgent bool
 	ready  chan struct{} // signalled when ex or err is set
@@ -76,10 +70,14 @@ func (c *Client) watcher() *watcher {
 	return c.watch
 }
 
-// add starts watching execution id (checked at once when now is set).
-func (w *watcher) add(id string, now bool) (*watched, error) {
+// add starts watching execution ex (checked at once when now is set).
+func (w *watcher) add(ex *Execution, now bool) (*watched, error) {
 	t := time.Now()
-	e := &watched{w: w, id: id, since: t, next: t.Add(watchFast), urgent: now, ready: make(chan struct{}, 1)}
+	e := &watched{w: w, id: ex.ID, since: t, next: t.Add(watchFast), urgent: now, ready: make(chan struct{}, 1)}
+	e.from = serverTime(ex.CreatedAt, t.Add(-time.Minute))
+	if ex.UpdatedAt != "" {
+		e.from = serverTime(ex.UpdatedAt, e.from)
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
@@ -171,7 +169,7 @@ func (w *watcher) loop(done chan struct{}) {
 		}
 	}()
 	for {
-		due, wait, ok := w.due()
+		due, gte, wait, ok := w.due()
 		if !ok {
 			return
 		}
@@ -189,38 +187,44 @@ func (w *watcher) loop(done chan struct{}) {
 			}
 			continue
 		}
-		found, gone := w.read(due)
-		w.deliver(due, found, gone)
+		found, gone, at := w.read(due, gte)
+		w.deliver(due, found, gone, at)
 	}
 }
 
 // due returns the ids to check now, else how long until the next is due;
 // ok is false when the goroutine is to exit (no run left, or closed).
-func (w *watcher) due() (ids []string, wait time.Duration, ok bool) {
+// gte is the oldest server time a change of those runs can have.
+func (w *watcher) due() (ids []string, gte time.Time, wait time.Duration, ok bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.runs) == 0 || w.ctx.Err() != nil {
 		w.running = nil
-		return nil, 0, false
+		return nil, gte, 0, false
 	}
 	now := time.Now()
 	wait = watchSlow
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(w.runs))
 	for e := range w.runs {
 		if e.urgent || !now.Before(e.next) {
 			if !seen[e.id] {
 				seen[e.id] = true
 				ids = append(ids, e.id)
 			}
+			if gte.IsZero() || e.from.Before(gte) {
+				gte = e.from
+			}
 			continue
 		}
 		wait = min(wait, e.next.Sub(now))
 	}
-	return ids, wait, true
+	return ids, gte, wait, true
 }
 
-// deliver hands each checked run what was read and schedules its next check.
-func (w *watcher) deliver(ids []string, found map[string]*Execution, gone map[string]error) {
+// deliver hands each run what was read (a list may have read runs that
+// were not due) and schedules the next check of the runs checked; at, when
+// not zero, is the server time no change of a checked run is older than.
+func (w *watcher) deliver(ids []string, found map[string]*Execution, gone map[string]error, at time.Time) {
 	now := time.Now()
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -229,11 +233,13 @@ func (w *watcher) deliver(ids []string, found map[string]*Execution, gone map[st
 		checked[id] = true
 	}
 	for e := range w.runs {
-		if !checked[e.id] {
-			continue
+		if checked[e.id] {
+			e.urgent = false
+			e.next = now.Add(watchInterval(now.Sub(e.since)))
+			if !at.IsZero() && at.After(e.from) {
+				e.from = at
+			}
 		}
-		e.urgent = false
-		e.next = now.Add(watchInterval(now.Sub(e.since)))
 		if ex := found[e.id]; ex != nil {
 			e.ex = ex
 			signal(e.ready)
@@ -242,102 +248,4 @@ func (w *watcher) deliver(ids []string, found map[string]*Execution, gone map[st
 			signal(e.ready)
 		}
 	}
-}
-
-// read checks ids: one list request per batch, then a GET for each id the
-// lists did not return (or for every id, where lists are not filtered). An
-// id Mistral answers 404 for is in gone; an id whose read failed otherwise is
-// in neither map, and is checked again at its next tick.
-func (w *watcher) read(ids []string) (found map[string]*Execution, gone map[string]error) {
-	found = make(map[string]*Execution, len(ids))
-	gone = map[string]error{}
-	w.mu.Lock()
-	perRun := w.perRun
-	w.mu.Unlock()
-	if !perRun {
-		for i := 0; i < len(ids); i += watchBatch {
-			batch := ids[i:min(i+watchBatch, len(ids))]
-			exs, err := w.list(batch)
-			if errors.Is(err, errNoIDFilter) {
-				w.c.Log().Debug("mistral: executions not listed by id; checking each run with its own GET", "error", err)
-				w.mu.Lock()
-				w.perRun = true
-				w.mu.Unlock()
-				break
-			}
-			if err != nil {
-				w.c.Log().Debug("mistral: executions not listed; will retry", "error", err)
-				return found, gone
-			}
-			for i := range exs {
-				found[exs[i].ID] = &exs[i]
-			}
-		}
-	}
-	for _, id := range ids {
-		if found[id] != nil || w.ctx.Err() != nil {
-			continue
-		}
-		ex, err := w.get(id)
-		switch {
-		case err == nil:
-			found[id] = ex
-		case IsNotFound(err):
-			gone[id] = err
-		default:
-			w.c.Log().Debug("mistral: execution not read; will retry", "execution", id, "error", err)
-		}
-	}
-	return found, gone
-}
-
-// errNoIDFilter: the server rejects, or ignores, the id filter of a list.
-var errNoIDFilter = errors.New("the server does not filter executions by id")
-
-// list reads the state of the executions ids in one request.
-func (w *watcher) list(ids []string) ([]Execution, error) {
-	q := url.Values{}
-	q.Set("id", "in:"+strings.Join(ids, ","))
-	q.Set("fields", "id,state,state_info")
-	q.Set("limit", strconv.Itoa(len(ids)))
-	var body struct {
-		Executions []Execution `json:"executions"`
-	}
-	op := "mistral: list executions"
-	resp, err := w.c.Workflow.Get(w.ctx, w.c.Workflow.ServiceURL("executions")+"?"+q.Encode(), &body, &gophercloud.RequestOpts{OkCodes: []int{200}})
-	if _, _, err = gophercloud.ParseResponse(resp, err); err != nil {
-		if code := statusOf(err); code >= 400 && code < 500 && code != http.StatusTooManyRequests {
-			return nil, errors.Join(errNoIDFilter, WrapHTTP(op, err))
-		}
-		return nil, WrapHTTP(op, err)
-	}
-	asked := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		asked[id] = true
-	}
-	for _, ex := range body.Executions {
-		if !asked[ex.ID] {
-			return nil, errNoIDFilter
-		}
-	}
-	return body.Executions, nil
-}
-
-// get reads one execution, once (the next tick is the retry).
-func (w *watcher) get(id string) (*Execution, error) {
-	var ex Execution
-	resp, err := w.c.Workflow.Get(w.ctx, w.c.Workflow.ServiceURL("executions", url.PathEscape(id)), &ex, &gophercloud.RequestOpts{OkCodes: []int{200}})
-	if _, _, err = gophercloud.ParseResponse(resp, err); err != nil {
-		return nil, WrapHTTP("mistral: get execution "+id, err)
-	}
-	return &ex, nil
-}
-
-// statusOf returns the HTTP status of a failed request (0 when it has none).
-func statusOf(err error) int {
-	var ue gophercloud.ErrUnexpectedResponseCode
-	if errors.As(err, &ue) {
-		return ue.Actual
-	}
-	return 0
 }

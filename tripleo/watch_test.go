@@ -2,7 +2,9 @@ package tripleo_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -37,7 +39,7 @@ func TestWatcherFallsBackToGETsWhereListsAreNotFiltered(t *testing.T) {
 		require.NoError(t, err)
 		_, err = r2.Wait(t.Context())
 		require.NoError(t, err)
-		assert.Equal(t, int32(1), lists.Load(), "a rejected filter is not tried again")
+		assert.Equal(t, int32(2), lists.Load(), "each filter (id, then updated_at) is tried once")
 		assert.Equal(t, int32(4), gets.Load(), "per run: the watcher's GET, then the whole execution's")
 	})
 }
@@ -112,5 +114,39 @@ func TestClientCloseWithoutRuns(t *testing.T) {
 		require.NoError(t, c.Close())
 		var nilClient *tripleo.Client
 		require.NoError(t, nilClient.Close())
+	})
+}
+
+// A server that filters executions by id is asked for the runs in batches of
+// 40 ids, one round of batches per tick.
+func TestWatcherListsByIDWhereTheServerFilters(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c, sim := newEngine(t, nil)
+		var mu sync.Mutex
+		var batches []int
+		sim.OnGET(func(r *http.Request) (*http.Response, error) {
+			ids, ok := strings.CutPrefix(r.URL.Query().Get("id"), "in:")
+			if !ok {
+				return tripleotest.JSONResponse(r, 500, map[string]any{"faultstring": "unexpected"}), nil
+			}
+			var items []any
+			for _, id := range strings.Split(ids, ",") {
+				items = append(items, tripleotest.ExecutionJSON(id, wf, "RUNNING", "", nil, nil))
+			}
+			mu.Lock()
+			batches = append(batches, len(items))
+			mu.Unlock()
+			return tripleotest.JSONResponse(r, 200, map[string]any{"executions": items}), nil
+		})
+		for range 100 {
+			_, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
+			require.NoError(t, err)
+		}
+		time.Sleep(125 * time.Millisecond)
+		mu.Lock()
+		defer mu.Unlock()
+		slices.Sort(batches)
+		assert.Equal(t, []int{20, 20, 40, 40, 40, 40}, batches, "two ticks of 40 + 40 + 20 ids")
+		require.NoError(t, c.Close())
 	})
 }
