@@ -161,60 +161,6 @@ func TestCancelCtxReleasesEveryGoroutine(t *testing.T) {
 	})
 }
 
-func TestTerminalViaWatcherWhenNoMessageComes(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		n := tripleotest.NewNotifier()
-		c, sim := newEngine(t, n)
-		start := time.Now()
-		run, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
-		require.NoError(t, err)
-		time.Sleep(20 * time.Second)
-		lists := sim.Lists()
-		sim.Set(run.ExecutionID(), "SUCCESS", "", map[string]any{"registered_nodes": []any{map[string]any{"uuid": "from-output"}}})
-		res, err := run.Wait(t.Context())
-		require.NoError(t, err)
-		assert.Equal(t, "from-output", res.Nodes[0]["uuid"], "execution output stands in for the missed final message")
-		assert.LessOrEqual(t, time.Since(start), 20*time.Second+100*time.Millisecond, "seen at the next tick (every age/200 s, at least 50 ms)")
-		gets := sim.GetTimes()
-		require.Equal(t, lists+2, len(gets), "one list per tick, then the tick that saw SUCCESS and one GET of the whole execution")
-		assert.Equal(t, 50*time.Millisecond, gets[0].Sub(start), "the first check comes 50 ms after the start")
-		assert.Equal(t, gets[0], gets[1], "the id filter refused (as Mistral 15 does), the changes since the start are listed at once")
-		for i := 2; i < lists; i++ {
-			gap := gets[i].Sub(gets[i-1])
-			age := gets[i-1].Sub(start)
-			assert.Equal(t, max(50*time.Millisecond, age/200), gap, "the check after one at %v", age)
-		}
-		assert.Equal(t, 1, n.Flushes(), "the notifier is flushed before deciding from Mistral")
-	})
-}
-
-func TestWatcherChecksEveryRunInOneRequestPerTick(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c, sim := newEngine(t, nil)
-		var runs []*tripleo.Run[*tripleo.Final]
-		for range 100 {
-			run, err := tripleo.Start(t.Context(), c, wf, nil, tripleo.DecodeFinal, tripleo.StartOpts{})
-			require.NoError(t, err)
-			runs = append(runs, run)
-		}
-		time.Sleep(time.Second + 25*time.Millisecond)
-		// 20 ticks of 50 ms, each one list of the executions changed lately,
-		// plus the first tick's id filter, which Mistral 15 refuses
-		assert.Equal(t, 20+1, sim.Lists(), "one list per tick, whatever the number of runs")
-		for _, r := range runs {
-			sim.Set(r.ExecutionID(), "SUCCESS", "", nil)
-		}
-		for _, r := range runs {
-			_, err := r.Wait(t.Context())
-			require.NoError(t, err)
-		}
-		synctest.Wait()
-		before := len(sim.GetTimes())
-		time.Sleep(time.Minute)
-		assert.Equal(t, before, len(sim.GetTimes()), "no run left: the watcher's goroutine is gone, nothing is read")
-	})
-}
-
 func TestWatchdogSurvivesTransientErrorsAndEndsOn404(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, sim := newEngine(t, nil)

@@ -147,7 +147,7 @@ func (f *follower[T]) take() bool {
 	return f.final != nil
 }
 
-// observe records a Mistral state seen by the watchdog.
+// observe records a Mistral state seen by the execution watcher.
 func (f *follower[T]) observe(ex *Execution) {
 	if ex.State != f.state {
 		f.state = ex.State
