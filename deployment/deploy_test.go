@@ -38,13 +38,14 @@ func deploySim(t *testing.T, h *heatSim, heat func()) (*tripleo.Client, *tripleo
 			n.Post(t, queue, wf, msg("RUNNING", "Workflow Started", "DEPLOYING"))
 			time.Sleep(2 * time.Second)
 			if heat == nil {
-				m.Set(id, "ERROR", "Failure caused by error in tasks: deploy", map[string]any{"result": "plan missing"})
+				// as the workbook does: post the final message, then fail
 				n.Post(t, queue, wf, msg("FAILED", "Failed to deploy: Plan "+plan+" does not exist", "DEPLOY_FAILED"))
+				m.Set(id, "ERROR", "Failure caused by error in tasks: deploy", map[string]any{"result": "plan missing"})
 				return
 			}
 			heat()
-			m.Set(id, "SUCCESS", "", map[string]any{"deployment_status": "DEPLOY_SUCCESS"})
 			n.Post(t, queue, wf, msg("SUCCESS", "Deployment started", "DEPLOY_SUCCESS"))
+			m.Set(id, "SUCCESS", "", map[string]any{"deployment_status": "DEPLOY_SUCCESS"})
 		}()
 	})
 	return c, m

@@ -17,7 +17,7 @@
 //	go test -tags integration -run XXX -bench . -benchtime 5x ./integration/   # benchmarks (docs/PERFORMANCE.md)
 //
 // The suite registers its own small test workbook (testdata/tripleo_go_it.v1.yaml,
-// input-driven failure triggers for the engine's watchdog, cancellation and
+// input-driven failure triggers for the engine's execution watcher, cancellation and
 // attach tests) at start and deletes it at the end; everything else it runs is
 // the project's workbooks. Every test uses its own queue, plan, stack and node
 // names, so the suite can run again on the same undercloud.

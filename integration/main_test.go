@@ -44,6 +44,8 @@ var (
 	testWorkbook = "tripleo_go_it.v1"
 	wfHold       = testWorkbook + ".hold"
 	wfBareFail   = testWorkbook + ".bare_fail"
+	wfTrivial    = testWorkbook + ".trivial"
+	wfWait       = testWorkbook + ".wait"
 )
 
 const testWorkbookFile = "testdata/tripleo_go_it.v1.yaml"

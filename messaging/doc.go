@@ -8,7 +8,7 @@
 //   - Zaqar (NewZaqar, or the Client option UseZaqar): REST polling. Works
 //     wherever the Zaqar API answers, through any proxy, with nothing but
 //     HTTP; latency is the poll interval (100 ms while messages flow, up to
-//     2 s on an idle queue). The default choice.
+//     250 ms on an idle queue). The default choice.
 //   - Websocket (NewWebsocket, UseWebsocket): Zaqar pushes every message to
 //     one socket per Notifier (what python-tripleoclient does), so latency is
 //     that of Zaqar's notifier (about 10 ms on loopback) and an idle queue
@@ -97,16 +97,19 @@
 // number of runs. Each read is one non-destructive listing,
 // GET /v2/queues/{q}/messages?limit=20&echo=true[&marker=M] (echo=true so
 // that messages posted with this client's own Client-ID are listed too; no
-// claims, nothing deleted), starting at the beginning of the queue and then
-// from the marker of the last page's links.next, kept across reads. Message
+// claims, nothing deleted), starting at the queue's end when it is first
+// subscribed without Replay (the newest message's id, from the queue's stats:
+// subscribing costs the same whatever the queue retains), else at its
+// beginning, and then from the marker of the last page's links.next, kept
+// across reads. Message
 // ids are de-duplicated in a bounded set (4096 per queue), which also covers
 // the server forgetting a marker.
 //
 // Per queue, with the defaults (ZaqarOpts: MinInterval 100 ms, MaxInterval
-// 2 s, PageSize 20):
+// 250 ms, PageSize 20):
 //
-//   - idle: the interval doubles after each empty read from 100 ms to 2 s:
-//     9 requests in the first 10 s, then 0.5 request/s (1800 per hour);
+//   - idle: the interval doubles after each empty read from 100 ms to 250 ms:
+//     4 requests/s (14,400 per hour), whatever the number of subscriptions;
 //   - while messages flow: one request every 100 ms (10/s at most), plus one
 //     immediate request for each further full page (20 messages);
 //   - Flush, and a Replay subscriber joining a running reader: one listing
@@ -114,7 +117,7 @@
 //   - 5xx, 429, connection errors and requests past their deadline (a hung
 //     Zaqar): retried for as long as the queue has subscribers, after 0.5 s,
 //     1 s, 2 s ... up to 30 s (±20 % jitter; a Retry-After header is
-//     honoured); other 4xx: logged once and retried every 2 s. Once Zaqar
+//     honoured); other 4xx: logged once and retried every MaxInterval. Once Zaqar
 //     answers again, the reader goes on from its marker: every message still
 //     on the queue is delivered.
 //

@@ -39,7 +39,9 @@ type fakeZaqar struct {
 	// restartMarker answers the next n listings as if the marker were unknown
 	// (Zaqar's redis driver then lists from the beginning).
 	restartMarker int
-	posted        func(queue string, m fakeMsg) // called (unlocked) after each POST
+	// withStats answers GET .../stats (a queue's end); without it, a 404
+	withStats bool
+	posted    func(queue string, m fakeMsg) // called (unlocked) after each POST
 }
 
 type fakeQueue struct{ msgs []fakeMsg }
@@ -86,6 +88,7 @@ func (f *fakeZaqar) client(t testing.TB, opts ...tripleo.Option) *tripleo.Client
 var (
 	reQueue    = regexp.MustCompile(`^/v2/queues/([a-zA-Z0-9_\-.]{1,64})$`)
 	reMessages = regexp.MustCompile(`^/v2/queues/([a-zA-Z0-9_\-.]{1,64})/messages$`)
+	reStats    = regexp.MustCompile(`^/v2/queues/([a-zA-Z0-9_\-.]{1,64})/stats$`)
 )
 
 func zerr(w http.ResponseWriter, status int, title, desc string) {
@@ -113,6 +116,10 @@ func (f *fakeZaqar) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if m := reQueue.FindStringSubmatch(r.URL.Path); m != nil {
 		f.queueOp(w, r, m[1])
+		return
+	}
+	if m := reStats.FindStringSubmatch(r.URL.Path); m != nil && r.Method == http.MethodGet && f.withStats {
+		f.stats(w, m[1])
 		return
 	}
 	if m := reMessages.FindStringSubmatch(r.URL.Path); m != nil {
@@ -215,6 +222,21 @@ func (f *fakeZaqar) list(w http.ResponseWriter, r *http.Request, q, cid string) 
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(map[string]any{"messages": out, "links": links})
+}
+
+// stats answers GET /v2/queues/{q}/stats: the message count and the newest
+// message's href (as Zaqar's redis store renders them).
+func (f *fakeZaqar) stats(w http.ResponseWriter, q string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st := map[string]any{"claimed": 0}
+	if fq := f.queues[q]; fq != nil && len(fq.msgs) > 0 {
+		last := fq.msgs[len(fq.msgs)-1]
+		st["newest"] = map[string]any{"href": "/v2/queues/" + q + "/messages/" + last.id, "age": 0}
+		st["total"] = len(fq.msgs)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(map[string]any{"messages": st})
 }
 
 func (f *fakeZaqar) post(w http.ResponseWriter, q, cid string, body []byte) {

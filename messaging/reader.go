@@ -45,8 +45,18 @@ type reader struct {
 	stopped  bool
 
 	// reading goroutine only
-	marker string
-	seen   *tripleo.Seen
+	marker    string
+	endMarker bool // marker is the queue's end taken at subscribe time, not yet listed from
+	seen      *tripleo.Seen
+}
+
+// startAt makes a reader not started yet read from marker, the queue's end
+// taken when its first subscription (without Replay) subscribed: it has
+// nothing of the queue's past to deliver, so a later Replay member gets a
+// replay listing of its own.
+func (r *reader) startAt(marker string) {
+	r.marker, r.endMarker = marker, marker != ""
+	r.advanced = true
 }
 
 func newReader(sc *gophercloud.ServiceClient, queue string, o ZaqarOpts, trig *trigger, match *matcher) *reader {
@@ -226,6 +236,14 @@ func (r *reader) cycle() (res readResult) {
 			return res
 		}
 		pg, err := r.list(r.marker)
+		if err != nil && r.endMarker && classify(r.ctx, err) == errClient {
+			r.log.Debug("zaqar: the queue end refused as a marker; reading the queue from its beginning", "queue", r.queue, "error", err)
+			r.marker, r.endMarker = "", false
+			pg, err = r.list(r.marker)
+		}
+		if err == nil {
+			r.endMarker = false
+		}
 		if err != nil {
 			retry(nil)
 			answer(err)

@@ -51,6 +51,17 @@ func (rs *readers) subscribe(ctx context.Context, queue string, opts tripleo.Sub
 		created = c
 	}
 	m := &member{since: time.Now(), replay: opts.Replay, execution: opts.Execution}
+	end, fromEnd := "", false
+	if !opts.Replay && !created && rs.get(queue) == nil {
+		cctx, cancel := context.WithTimeout(ctx, rs.o.RequestTimeout)
+		var err error
+		end, err = endMarker(cctx, rs.sc, queue)
+		cancel()
+		if err != nil {
+			rs.o.Logger.Debug("zaqar: queue end not read; reading the queue from its beginning", "queue", queue, "error", err)
+		}
+		fromEnd = err == nil && end != "" // an empty queue is read from its beginning anyway
+	}
 	rs.mu.Lock()
 	if rs.closed {
 		rs.mu.Unlock()
@@ -63,6 +74,9 @@ func (rs *readers) subscribe(ctx context.Context, queue string, opts tripleo.Sub
 	fresh := r == nil
 	if fresh {
 		r = rs.build(queue)
+		if fromEnd {
+			r.startAt(end)
+		}
 		rs.byQueue[queue] = r
 	}
 	m.box = tripleo.NewMailbox(func() { rs.leave(r, m) })

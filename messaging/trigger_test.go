@@ -101,7 +101,7 @@ func TestTriggerClientErrorsRetriedSlowly(t *testing.T) {
 		f := newFakeZaqar()
 		f.fail(400, 400, 400)
 		var logs logBuffer
-		z := newZ(t, f, ZaqarOpts{Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})
+		z := newZ(t, f, ZaqarOpts{MaxInterval: 2 * time.Second, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})
 		t0 := time.Now()
 		s := subscribe(t, z, "tripleo", tripleo.SubscribeOpts{})
 		time.Sleep(7 * time.Second)

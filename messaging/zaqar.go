@@ -19,7 +19,7 @@ var ErrClosed = fmt.Errorf("messaging: %w", tripleo.ErrNotifierClosed)
 const (
 	DefaultPageSize    = 20                     // Zaqar's maximum page
 	DefaultMinInterval = 100 * time.Millisecond // poll interval while messages flow
-	DefaultMaxInterval = 2 * time.Second        // poll interval of an idle queue
+	DefaultMaxInterval = 250 * time.Millisecond // poll interval of an idle queue
 	DefaultRetryMin    = 500 * time.Millisecond // first wait after a server or connection error
 	DefaultRetryMax    = 30 * time.Second       // longest wait after repeated errors
 	// DefaultRequestTimeout bounds each Zaqar request of a reader.
@@ -33,7 +33,10 @@ type ZaqarOpts struct {
 	// MinInterval is the poll interval while messages flow (the floor); default 100 ms.
 	MinInterval time.Duration
 	// MaxInterval is the poll interval of an idle queue (the ceiling): the
-	// interval doubles after each empty poll from MinInterval up to it; default 2 s.
+	// interval doubles after each empty poll from MinInterval up to it; default
+	// 250 ms, so that a final message after minutes of silence is read within
+	// a quarter second (one reader per queue: the rate does not grow with the
+	// number of runs).
 	// It is also the retry interval after a 4xx answer.
 	MaxInterval time.Duration
 	// RetryMin and RetryMax bound the exponential backoff (×2, ±20 % jitter)

@@ -24,7 +24,7 @@ func TestReaderSharedByAllSubscriptions(t *testing.T) {
 func testSharedPoller(t *testing.T, n int) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeZaqar()
-		z := newZ(t, f, ZaqarOpts{})
+		z := newZ(t, f, ZaqarOpts{MaxInterval: 2 * time.Second}) // the doubling is seen up to a 2 s ceiling
 		t0 := time.Now()
 		var subs []tripleo.Subscription
 		for range n {
@@ -193,6 +193,38 @@ func TestZaqarOptsNormalized(t *testing.T) {
 	assert.Equal(t, 5*time.Second, o.MaxInterval, "ceiling never below the floor")
 	assert.Equal(t, time.Minute, o.RetryMax)
 	assert.NotNil(t, o.Logger)
-	assert.Equal(t, ZaqarOpts{PageSize: 20, MinInterval: 100 * time.Millisecond, MaxInterval: 2 * time.Second,
+	assert.Equal(t, ZaqarOpts{PageSize: 20, MinInterval: 100 * time.Millisecond, MaxInterval: 250 * time.Millisecond,
 		RetryMin: 500 * time.Millisecond, RetryMax: 30 * time.Second, RequestTimeout: 10 * time.Second, SeenSize: 4096, Logger: discard}, ZaqarOpts{}.normalized())
+}
+
+// With the defaults an idle queue is read every 250 ms at most, whatever the
+// number of subscriptions: a final message after minutes of silence is read
+// within a quarter second.
+func TestIdleQueueReadEveryQuarterSecond(t *testing.T) {
+	for _, n := range []int{1, 100} {
+		synctest.Test(t, func(t *testing.T) {
+			f := newFakeZaqar()
+			z := newZ(t, f, ZaqarOpts{})
+			t0 := time.Now()
+			var subs []tripleo.Subscription
+			for range n {
+				subs = append(subs, subscribe(t, z, "tripleo", tripleo.SubscribeOpts{}))
+			}
+			time.Sleep(5 * time.Minute)
+			synctest.Wait()
+			got := deltas(f.listings("tripleo"), t0)
+			require.Greater(t, len(got), 4)
+			assert.Equal(t, []int64{0, 100, 300, 550}, got[:4], "doubling from 100 ms, capped")
+			for i := 4; i < len(got); i++ {
+				require.Equal(t, int64(250), got[i]-got[i-1], "listing %d", i)
+			}
+			f.add("tripleo", "e1", "SUCCESS", "late")
+			time.Sleep(250 * time.Millisecond)
+			synctest.Wait()
+			for _, s := range subs {
+				assert.Equal(t, []string{"late"}, texts(s.Take()))
+				s.Close()
+			}
+		})
+	}
 }

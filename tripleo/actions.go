@@ -106,17 +106,13 @@ func (c *Client) RunAction(ctx context.Context, name string, input map[string]an
 	if in == nil {
 		in = map[string]any{}
 	}
-	body := map[string]any{
-		"name":   name,
-		"input":  in,
-		"params": map[string]any{"run_sync": true, "save_result": true},
-	}
-	var ax ActionExecution
+	body := actionRequest{Name: name, Input: in, Params: syncParams{RunSync: true, SaveResult: true}}
+	var ax actionAnswer
 	op := "mistral: run action " + name
 	err := retry(ctx, c, op, false, func() error {
-		ax = ActionExecution{}
+		ax = actionAnswer{}
 		// the answer comes when the action has run: the long deadline
-		resp, err := c.Workflow.Post(withLongDeadline(ctx), c.Workflow.ServiceURL("action_executions"), body, &ax, &gophercloud.RequestOpts{OkCodes: []int{200, 201}})
+		resp, err := c.Workflow.Post(withLongDeadline(ctx), c.Workflow.ServiceURL("action_executions"), &body, &ax, &gophercloud.RequestOpts{OkCodes: []int{200, 201}})
 		_, _, err = gophercloud.ParseResponse(resp, err)
 		// wrapped (and redacted) before retry logs it: the server's body may echo the input
 		return WrapHTTP(op, err, secrets...)
@@ -180,4 +176,25 @@ func jsonText(v any) string {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
 	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// actionRequest is the body of RunAction's POST (a struct: encoded without
+// reflecting over maps).
+type actionRequest struct {
+	Name   string         `json:"name"`
+	Input  map[string]any `json:"input"`
+	Params syncParams     `json:"params"`
+}
+
+type syncParams struct {
+	RunSync    bool `json:"run_sync"`
+	SaveResult bool `json:"save_result"`
+}
+
+// actionAnswer is what RunAction reads of the answer: the action's input,
+// which Mistral echoes, is left undecoded.
+type actionAnswer struct {
+	State     string `json:"state"`
+	StateInfo string `json:"state_info"`
+	Output    Object `json:"output"`
 }

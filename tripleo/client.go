@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gophercloud/gophercloud/v2"
@@ -52,6 +53,9 @@ type Client struct {
 	ClientID string
 
 	retryMax time.Duration // WithMaxRetryTime; 0 means DefaultMaxRetryTime
+
+	watchMu sync.Mutex
+	watch   *watcher // the one execution watcher, made on first use
 }
 
 var queueName = regexp.MustCompile(`^[a-zA-Z0-9_\-.]{1,64}$`)

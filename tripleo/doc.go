@@ -39,9 +39,13 @@
 //     a 5xx or a dropped connection never starts the workflow twice (4xx are not
 //     retried);
 //  3. it follows the messages whose execution_id (or root_execution_id, for
-//     sub-workflows, or legacy execution.id) is the run's, and a watchdog polls
-//     the Mistral execution on a backoff from 1 s to 10 s, so a run whose final
-//     message never comes still ends;
+//     sub-workflows, or legacy execution.id) is the run's, and the Client's one
+//     execution watcher checks every active run's Mistral state in one list
+//     request per tick (GET /v2/executions?id=in:...; one GET per run where a
+//     server does not filter by id): every 50 ms while a run is young, then
+//     every age/200 up to 5 s, and at once when a message of the run arrives,
+//     so a run whose final message never comes still ends within a tick;
+//     Client.Close releases the watcher (and the Notifier);
 //  4. one function decides the outcome: the Mistral state when it is terminal,
 //     else the final message's status. Success is decoded into T (from the final
 //     payload, or the execution output); failure is a *WorkflowError with the

@@ -161,28 +161,6 @@ func TestCancelCtxReleasesEveryGoroutine(t *testing.T) {
 	})
 }
 
-func TestTerminalViaWatchdogWhenNoMessageComes(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		n := tripleotest.NewNotifier()
-		c, sim := newEngine(t, n)
-		start := time.Now()
-		run, err := tripleo.Start(t.Context(), c, wf, nil, decodeReg, tripleo.StartOpts{})
-		require.NoError(t, err)
-		time.Sleep(20 * time.Second)
-		sim.Set(run.ExecutionID(), "SUCCESS", "", map[string]any{"registered_nodes": []any{map[string]any{"uuid": "from-output"}}})
-		res, err := run.Wait(t.Context())
-		require.NoError(t, err)
-		assert.Equal(t, "from-output", res.Nodes[0]["uuid"], "execution output stands in for the missed final message")
-		var offsets []time.Duration
-		for _, g := range sim.GetTimes() {
-			offsets = append(offsets, g.Sub(start))
-		}
-		// backoff 1 s, 2 s, 4 s, 8 s, then 10 s ceiling
-		assert.Equal(t, []time.Duration{1 * time.Second, 3 * time.Second, 7 * time.Second, 15 * time.Second, 25 * time.Second}, offsets)
-		assert.Equal(t, 1, n.Flushes(), "the notifier is flushed before deciding from Mistral")
-	})
-}
-
 func TestWatchdogSurvivesTransientErrorsAndEndsOn404(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c, sim := newEngine(t, nil)

@@ -16,7 +16,7 @@ const (
 	EventStarted EventKind = "started"
 	// EventMessage: a Zaqar message of the execution or of one of its sub-workflows.
 	EventMessage EventKind = "message"
-	// EventState: the watchdog saw the Mistral execution change state.
+	// EventState: the execution watcher saw the Mistral execution change state.
 	EventState EventKind = "state"
 	// EventProgress: progress reported by a typed package (a node's provision
 	// state, a Heat stack event, a step of a composite operation).

@@ -18,7 +18,7 @@ const (
 )
 
 // flush asks a Flusher Notifier to read what the server holds for the queue,
-// so that a run decided by the watchdog is decided with every message the
+// so that a run decided by the execution watcher is decided with every message the
 // queue held for it. No timeout bounds a Flush: a slow host or a slow
 // Notifier only delays the decision (a Notifier bounds its own requests). A
 // Flush that fails is retried until the reads have failed for flushPatience

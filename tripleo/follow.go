@@ -12,15 +12,9 @@ import (
 	"github.com/gophercloud/gophercloud/v2"
 )
 
-// Watchdog timing: GET the execution after 1 s, then backing off to every 10 s,
-// for as long as the run lasts.
-const (
-	watchdogInitial = time.Second
-	watchdogMax     = 10 * time.Second
-)
-
-// follower follows one execution: messages from the subscription, a watchdog
-// on the Mistral state, and the watchers; it alone decides the outcome.
+// follower follows one execution: messages from the subscription, the
+// Client's execution watcher for the Mistral state, and the run's Watchers; it
+// alone decides the outcome.
 type follower[T any] struct {
 	r       *Run[T]
 	c       *Client
@@ -28,21 +22,12 @@ type follower[T any] struct {
 	queue   string
 	decode  Decoder[T]
 	secrets []Secret
+	watch   *watched // the run's place in the Client's execution watcher
 
 	seen    dedupe   // by Zaqar id and by (execution, body)
 	state   string   // last Mistral state seen
 	lastOwn *Message // last message of the execution itself
 	final   *Message // its first non-RUNNING message
-}
-
-func newWatchdog() *backoff.ExponentialBackOff {
-	return backoff.NewExponentialBackOff(
-		backoff.WithInitialInterval(watchdogInitial),
-		backoff.WithMaxInterval(watchdogMax),
-		backoff.WithMultiplier(2),
-		backoff.WithRandomizationFactor(0),
-		backoff.WithMaxElapsedTime(0),
-	)
 }
 
 func (f *follower[T]) loop(ctx context.Context, watchers []Watcher, immediate bool) {
@@ -68,13 +53,10 @@ func (f *follower[T]) loop(ctx context.Context, watchers []Watcher, immediate bo
 	if f.sub != nil {
 		ready = f.sub.Ready()
 	}
-	wd := newWatchdog()
-	first := wd.NextBackOff()
+	defer f.watch.remove()
 	if immediate {
-		first = 0
+		f.watch.check()
 	}
-	timer := time.NewTimer(first)
-	defer timer.Stop()
 	id := f.r.ExecutionID()
 	for {
 		select {
@@ -90,27 +72,37 @@ func (f *follower[T]) loop(ctx context.Context, watchers []Watcher, immediate bo
 				return
 			}
 		case <-f.r.poke:
-			timer.Reset(0)
-		case <-timer.C:
-			ex, err := f.c.GetExecution(ctx, id)
+			f.watch.check()
+		case <-f.watch.ready:
+			ex, err := f.watch.result()
 			switch {
-			case err != nil && ctx.Err() != nil:
-				continue // reported by the ctx case
-			case err != nil && IsNotFound(err):
-				f.fail(fmt.Errorf("following %s: %w", f.r.name, err))
+			case errors.Is(err, ErrClientClosed):
+				f.fail(fmt.Errorf("following %s (execution %s): %w", f.r.name, id, err))
 				return
 			case err != nil:
-				f.c.Log().Debug("watchdog: execution not read; will retry", "execution", id, "error", err)
-			default:
-				f.observe(ex)
-				if Terminal(ex.State) {
-					f.flush(ctx)
-					f.take()
-					f.decide(ctx, ex)
-					return
-				}
+				f.fail(fmt.Errorf("following %s: %w", f.r.name, err))
+				return
+			case ex == nil:
+				continue
 			}
-			timer.Reset(wd.NextBackOff())
+			f.observe(ex)
+			if Terminal(ex.State) {
+				// the watcher's list has the state only: read the whole execution
+				full, err := f.c.GetExecution(ctx, id)
+				switch {
+				case err != nil && ctx.Err() != nil:
+					continue // reported by the ctx case
+				case err != nil && IsNotFound(err):
+					f.fail(fmt.Errorf("following %s: %w", f.r.name, err))
+					return
+				case err == nil:
+					ex = full
+				}
+				f.flush(ctx)
+				f.take()
+				f.decide(ctx, ex)
+				return
+			}
 		}
 	}
 }
@@ -127,6 +119,12 @@ func (f *follower[T]) take() bool {
 		return f.final != nil
 	}
 	id := f.r.ExecutionID()
+	own := false
+	defer func() {
+		if own && f.final == nil && f.watch != nil {
+			f.watch.check() // a message names the run: read its state now
+		}
+	}()
 	for _, m := range f.sub.Take() {
 		if !m.Payload.Belongs(id) || !f.seen.add(&m) {
 			continue
@@ -139,6 +137,7 @@ func (f *follower[T]) take() bool {
 			Status: m.Status(), Text: m.Payload.Message, Message: &m,
 		})
 		if m.Payload.ExecutionID == id {
+			own = true
 			f.lastOwn = &m
 			if f.final == nil && Terminal(m.Status()) {
 				f.final = &m
@@ -148,7 +147,7 @@ func (f *follower[T]) take() bool {
 	return f.final != nil
 }
 
-// observe records a Mistral state seen by the watchdog.
+// observe records a Mistral state seen by the execution watcher.
 func (f *follower[T]) observe(ex *Execution) {
 	if ex.State != f.state {
 		f.state = ex.State

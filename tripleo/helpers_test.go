@@ -25,7 +25,7 @@ func newMockClient(t testing.TB, opts ...tripleo.Option) (*tripleo.Client, *http
 }
 
 // bounded makes a hung bubble test fail loudly: fake time runs forever when a
-// run never ends (its watchdog keeps ticking), so synctest cannot see a deadlock.
+// run never ends (its execution watcher keeps ticking), so synctest cannot see a deadlock.
 func bounded(t *testing.T) *testing.T {
 	go func() {
 		select {

@@ -67,6 +67,10 @@ const maxRetryAfter = time.Minute
 // max500Retries times); a Retry-After of a 429 or 503 up to maxRetryAfter
 // replaces the next wait. The last error is kept when ctx ends.
 func retry(ctx context.Context, c *Client, op string, idempotent bool, fn func() error) error {
+	first := fn()
+	if first == nil {
+		return nil // the usual case: no backoff is built
+	}
 	maxTime := DefaultMaxRetryTime
 	if c != nil && c.retryMax > 0 {
 		maxTime = c.retryMax
@@ -96,9 +100,16 @@ func retry(ctx context.Context, c *Client, op string, idempotent bool, fn func()
 		}
 		return true
 	}
+	replayed := false
 	return Retry(ctx, b, retryable, func(err error, d time.Duration) {
 		c.Log().Debug("retrying", "op", op, "in", d, "error", err)
-	}, fn)
+	}, func() error {
+		if !replayed {
+			replayed = true
+			return first // the first attempt's failure, judged as before
+		}
+		return fn()
+	})
 }
 
 // hintedBackOff waits hint (a server's Retry-After) instead of its next

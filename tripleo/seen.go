@@ -32,7 +32,7 @@ func (s *Seen) Add(id string) bool {
 		if s.size <= 0 {
 			s.size = DefaultSeenSize
 		}
-		s.set = make(map[string]struct{}, min(s.size, 256))
+		s.set = make(map[string]struct{}) // grows with use: most runs see a handful of messages
 	}
 	if len(s.ring) < s.size {
 		s.ring = append(s.ring, id)

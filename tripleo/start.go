@@ -81,6 +81,9 @@ func Start[T any](ctx context.Context, c *Client, workflow string, input map[str
 	if err := joinErrs(problems); err != nil {
 		return nil, err
 	}
+	if c.watcher().isClosed() {
+		return nil, fmt.Errorf("start %s: %w", workflow, ErrClientClosed)
+	}
 	if opts.CheckInput {
 		wf, err := c.GetWorkflow(ctx, workflow) // retried by GetWorkflow
 		if err != nil {
@@ -110,10 +113,17 @@ func Start[T any](ctx context.Context, c *Client, workflow string, input map[str
 		}
 		return nil, err
 	}
+	w, err := c.watcher().add(ex, false)
+	if err != nil {
+		if sub != nil {
+			sub.Close()
+		}
+		return nil, fmt.Errorf("start %s (execution %s): %w", workflow, id, err)
+	}
 	_, secrets := Wire(in)
 	_, more := Wire(opts.Params)
 	r := newRun[T](ctx, c, workflow, id)
-	f := &follower[T]{r: r, c: c, sub: sub, queue: queue, decode: decode, secrets: append(secrets, more...), state: ex.State}
+	f := &follower[T]{r: r, c: c, sub: sub, queue: queue, decode: decode, secrets: append(secrets, more...), state: ex.State, watch: w}
 	r.emit(Event{Kind: EventStarted, Source: workflow, ExecutionID: id, Status: ex.State, Text: "execution " + id + " created"})
 	c.Log().Debug("workflow started", "workflow", workflow, "execution", id, "queue", queue)
 	go f.loop(ctx, opts.Watchers, false)
@@ -156,6 +166,9 @@ func Attach[T any](ctx context.Context, c *Client, executionID string, decode De
 	if err := joinErrs(problems); err != nil {
 		return nil, err
 	}
+	if c.watcher().isClosed() {
+		return nil, fmt.Errorf("attach %s: %w", executionID, ErrClientClosed)
+	}
 	ex, err := c.GetExecution(ctx, executionID)
 	if err != nil {
 		return nil, err
@@ -179,8 +192,15 @@ func Attach[T any](ctx context.Context, c *Client, executionID string, decode De
 			return nil, fmt.Errorf("attach %s: subscribe to queue %s: %w", executionID, queue, err)
 		}
 	}
+	w, err := c.watcher().add(ex, true)
+	if err != nil {
+		if sub != nil {
+			sub.Close()
+		}
+		return nil, fmt.Errorf("attach %s: %w", executionID, err)
+	}
 	r := newRun[T](ctx, c, ex.WorkflowName, ex.ID)
-	f := &follower[T]{r: r, c: c, sub: sub, queue: queue, decode: decode, state: ex.State}
+	f := &follower[T]{r: r, c: c, sub: sub, queue: queue, decode: decode, state: ex.State, watch: w}
 	r.emit(Event{Kind: EventStarted, Source: ex.WorkflowName, ExecutionID: ex.ID, Status: ex.State, Text: "attached to execution " + ex.ID})
 	go f.loop(ctx, opts.Watchers, true)
 	return r, nil

@@ -181,3 +181,11 @@ func (g *guard) uploadsTo(sc *gophercloud.ServiceClient) {
 		g.upload.Store(&ep)
 	}
 }
+
+// CloseIdleConnections closes the idle connections of the transport under
+// the guard (Client.Close calls it through the HTTP client).
+func (g *guard) CloseIdleConnections() {
+	if ci, ok := g.next.(interface{ CloseIdleConnections() }); ok {
+		ci.CloseIdleConnections()
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -27,6 +28,13 @@ import (
 //	                                 FailPOSTs answers the next POSTs instead
 //	GET  /executions/{id}            the execution, 404 for an unknown id, or
 //	                                 what the OnGET responder answers
+//	GET  /executions                 the executions (fields id, state and
+//	                                 state_info are all a client needs), those
+//	                                 updated at or after T with
+//	                                 updated_at=gte:T, with a Date header; an
+//	                                 id filter is refused (400 "Unknown
+//	                                 argument"), as Mistral 15 does; or what
+//	                                 the OnGET responder answers
 //	PUT  /executions/{id}            sets the body's state (the SDK's cancel)
 //	GET  /executions/{id}/tasks      the tasks SetTasks gave ({"tasks": null} otherwise)
 //	GET  /workflows/{name}           a definition AddWorkflow gave, 404 otherwise
@@ -36,12 +44,13 @@ import (
 //	                                 found" for an action without one
 //
 // Executions are rendered as Mistral renders them: input and output are JSON
-// strings (ExecutionJSON).
+// strings (ExecutionJSON); POST and Set stamp updated_at with time.Now.
 type MockMistral struct {
 	mu        sync.Mutex
 	execs     map[string]map[string]any
 	posts     []map[string]any
 	gets      []time.Time
+	lists     int
 	cancels   []string
 	failPOST  []int
 	onGET     httpmock.Responder
@@ -63,6 +72,7 @@ func NewMockMistral(mt *httpmock.MockTransport, baseURL string) *MockMistral {
 		return regexp.MustCompile(`^` + regexp.QuoteMeta(baseURL) + path + `$`)
 	}
 	mt.RegisterResponder(http.MethodPost, baseURL+"/executions", m.post)
+	mt.RegisterResponder(http.MethodGet, baseURL+"/executions", m.list)
 	mt.RegisterRegexpResponder(http.MethodGet, under(`/executions/([^/]+)`), m.get)
 	mt.RegisterRegexpResponder(http.MethodPut, under(`/executions/([^/]+)`), m.put)
 	mt.RegisterRegexpResponder(http.MethodGet, under(`/executions/([^/]+)/tasks`), m.getTasks)
@@ -152,8 +162,15 @@ func (m *MockMistral) Set(id, state, stateInfo string, output map[string]any) {
 	wf, _ := old["workflow_name"].(string)
 	ex := ExecutionJSON(id, wf, state, stateInfo, nil, output)
 	ex["input"] = old["input"]
+	if c, ok := old["created_at"]; ok {
+		ex["created_at"] = c
+	}
+	ex["updated_at"] = stamp()
 	m.execs[id] = ex
 }
+
+// stamp is now as Mistral renders times.
+func stamp() string { return time.Now().UTC().Format("2006-01-02 15:04:05") }
 
 // SetTasks sets what GET /executions/{id}/tasks lists.
 func (m *MockMistral) SetTasks(id string, tasks []map[string]any) {
@@ -211,7 +228,8 @@ func (m *MockMistral) LastPost() map[string]any {
 	return posts[len(posts)-1]
 }
 
-// GetTimes returns when each GET /executions/{id} came, in order.
+// GetTimes returns when each GET /executions/{id} or GET /executions (a
+// list) came, in order.
 func (m *MockMistral) GetTimes() []time.Time {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -245,6 +263,7 @@ func (m *MockMistral) post(r *http.Request) (*http.Response, error) {
 	in, _ := body["input"].(map[string]any)
 	if !known {
 		ex = ExecutionJSON(id, wf, "RUNNING", "", in, nil)
+		ex["created_at"], ex["updated_at"] = stamp(), stamp()
 		m.execs[id] = ex
 	}
 	hook := m.onStart[wf]
@@ -273,6 +292,38 @@ func (m *MockMistral) get(r *http.Request) (*http.Response, error) {
 		return JSONResponse(r, http.StatusNotFound, fault("Execution not found [id="+id+"]")), nil
 	}
 	return JSONResponse(r, http.StatusOK, ex), nil
+}
+
+func (m *MockMistral) list(r *http.Request) (*http.Response, error) {
+	q := r.URL.Query()
+	m.mu.Lock()
+	m.gets = append(m.gets, time.Now())
+	m.lists++
+	hook := m.onGET
+	items := []map[string]any{}
+	gte, _ := strings.CutPrefix(q.Get("updated_at"), "gte:")
+	for _, ex := range m.execs {
+		if u, _ := ex["updated_at"].(string); u >= gte {
+			items = append(items, ex)
+		}
+	}
+	m.mu.Unlock()
+	if hook != nil {
+		return hook(r)
+	}
+	if q.Has("id") {
+		return JSONResponse(r, http.StatusBadRequest, map[string]any{"faultcode": "Client", "faultstring": `Unknown argument: "id"`}), nil
+	}
+	resp := JSONResponse(r, http.StatusOK, map[string]any{"executions": items})
+	resp.Header.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	return resp, nil
+}
+
+// Lists returns how many GET /executions (list) requests came.
+func (m *MockMistral) Lists() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.lists
 }
 
 func (m *MockMistral) put(r *http.Request) (*http.Response, error) {
