@@ -91,8 +91,13 @@ func TestRunEventsInOrderThenClosed(t *testing.T) {
 		assert.Equal(t, "u1", res.Nodes[0]["uuid"], "result decoded from the final payload")
 		snap := run.Snapshot()
 		assert.Equal(t, tripleo.EventDone, snap[len(snap)-1].Kind, "the EventDone is logged before Wait returns")
-		synctest.Wait()
-		assert.Equal(t, 0, n.Subscribers("tripleo"), "subscription closed at the end")
+		assert.Equal(t, 0, n.Subscribers("tripleo"), "the subscription is closed before Done")
+		for _, e := range got {
+			if e.Kind != tripleo.EventMessage {
+				assert.NotEmpty(t, e.Text, "a %s event reads as a sentence", e.Kind)
+			}
+		}
+		assert.Equal(t, "execution "+id+" of "+wf+" is now SUCCESS", got[4].Text)
 	})
 }
 

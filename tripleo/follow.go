@@ -28,9 +28,16 @@ type follower[T any] struct {
 	state   string   // last Mistral state seen
 	lastOwn *Message // last message of the execution itself
 	final   *Message // its first non-RUNNING message
+
+	// the outcome, published by loop once everything the run held (its
+	// subscription, watchers, place in the execution watcher) is released
+	value T
+	err   error
+	ended bool
 }
 
 func (f *follower[T]) loop(ctx context.Context, watchers []Watcher, immediate bool) {
+	defer f.publish() // last: a host that sees Done finds nothing of the run still held
 	if f.sub != nil {
 		defer f.sub.Close()
 	}
@@ -209,7 +216,7 @@ func (f *follower[T]) decide(ctx context.Context, ex *Execution) {
 			f.fail(fmt.Errorf("%s (execution %s): decode result: %w", f.r.name, fin.ExecutionID, err))
 			return
 		}
-		f.r.finish(v, nil)
+		f.value, f.ended = v, true
 	case Failed, Cancelled:
 		we := &WorkflowError{Workflow: f.r.name, ExecutionID: f.r.ExecutionID(), LastMessage: f.final}
 		if we.LastMessage == nil {
@@ -233,8 +240,15 @@ func (f *follower[T]) decide(ctx context.Context, ex *Execution) {
 }
 
 func (f *follower[T]) fail(err error) {
-	var zero T
-	f.r.finish(zero, err)
+	f.err, f.ended = err, true
+}
+
+// publish hands the outcome to the run.
+func (f *follower[T]) publish() {
+	if !f.ended {
+		f.err = fmt.Errorf("%s (execution %s): following ended without an outcome", f.r.name, f.r.ExecutionID())
+	}
+	f.r.finish(f.value, f.err)
 }
 
 func (f *follower[T]) lastText() string {

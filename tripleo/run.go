@@ -198,6 +198,11 @@ func (r *Run[T]) emit(ev Event) {
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
 	}
+	if ev.Text == "" && ev.Kind != EventMessage {
+		// state changes and the like read as a sentence; a message's Text
+		// stays what the workflow posted (Sentence renders an empty one)
+		ev.Text = ev.Sentence()
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if n := len(r.log); n > 0 && r.log[n-1].Kind == EventDone {
