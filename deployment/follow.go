@@ -12,6 +12,7 @@ import (
 	"github.com/gophercloud/gophercloud/v2"
 	"github.com/gophercloud/gophercloud/v2/openstack/orchestration/v1/stackevents"
 
+	"github.com/tripleo-go/sdk/internal/retry"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -509,7 +510,7 @@ func retryTransient(ctx context.Context, o FollowOpts, fn func() error) error {
 	if o.MaxRetries >= 0 {
 		b = backoff.WithMaxRetries(b, uint64(o.MaxRetries))
 	}
-	return tripleo.Retry(ctx, b, transient, nil, fn)
+	return retry.Do(ctx, b, transient, nil, fn)
 }
 
 func (f *follower) ended(ctx context.Context) error {

@@ -20,6 +20,7 @@ import (
 	"github.com/gophercloud/gophercloud/v2/openstack/objectstorage/v1/objects"
 	"github.com/gophercloud/gophercloud/v2/pagination"
 
+	"github.com/tripleo-go/sdk/internal/retry"
 	"github.com/tripleo-go/sdk/tripleo"
 )
 
@@ -667,7 +668,7 @@ func retryRequest(ctx context.Context, c *tripleo.Client, op string, maxTime tim
 		backoff.WithMaxElapsedTime(maxTime),
 	)
 	retryable := func(err error) bool { return tripleo.Retryable(err, true) }
-	return tripleo.Retry(ctx, b, retryable, func(err error, d time.Duration) {
+	return retry.Do(ctx, b, retryable, func(err error, d time.Duration) {
 		c.Log().Debug("retrying", "op", op, "in", d, "error", err)
 	}, fn)
 }

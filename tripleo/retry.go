@@ -11,6 +11,8 @@ import (
 
 	"github.com/cenkalti/backoff/v4"
 	"github.com/gophercloud/gophercloud/v2"
+
+	iretry "github.com/tripleo-go/sdk/internal/retry"
 )
 
 // Retryable reports whether err is worth retrying: 5xx, 429, connection
@@ -101,7 +103,7 @@ func retry(ctx context.Context, c *Client, op string, idempotent bool, fn func()
 		return true
 	}
 	replayed := false
-	return Retry(ctx, b, retryable, func(err error, d time.Duration) {
+	return iretry.Do(ctx, b, retryable, func(err error, d time.Duration) {
 		c.Log().Debug("retrying", "op", op, "in", d, "error", err)
 	}, func() error {
 		if !replayed {
@@ -155,29 +157,4 @@ func (c *Client) read(ctx context.Context, op string, fn func() error) error {
 // gophercloud's error as it is (or wrapped with %w).
 func (c *Client) Idempotent(ctx context.Context, op string, fn func() error) error {
 	return retry(ctx, c, op, true, fn)
-}
-
-// Retry runs fn until it succeeds or returns an error retryable rejects,
-// waiting between attempts as b says; notify, when not nil, is told each
-// error and wait before the wait. When b gives up or ctx ends first, the last
-// error of fn is returned joined with ctx's error, so that neither the
-// server's answer nor the reason for stopping is lost. The SDK's request
-// retries go through it.
-func Retry(ctx context.Context, b backoff.BackOff, retryable func(error) bool, notify func(err error, wait time.Duration), fn func() error) error {
-	var last error
-	err := backoff.RetryNotify(func() error {
-		err := fn()
-		if err == nil {
-			return nil
-		}
-		last = err
-		if !retryable(err) {
-			return backoff.Permanent(err)
-		}
-		return err
-	}, backoff.WithContext(b, ctx), notify)
-	if err != nil && last != nil && !errors.Is(err, last) {
-		return errors.Join(last, err)
-	}
-	return err
 }
