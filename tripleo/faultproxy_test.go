@@ -28,10 +28,11 @@ const (
 	reset     fault = "reset"     // read the request, then reset the connection (RST)
 	hang      fault = "hang"      // read the request, never answer
 	slowloris fault = "slowloris" // answer headers, then one body byte every 20 ms
+	lost      fault = "lost"      // forward to the backend, then reset the connection (the answer is lost)
 )
 
 // faultProxy is a reverse proxy on 127.0.0.1 in front of a backend that
-// injects faults into the requests whose path contains a pattern, in order,
+// injects faults into the requests whose "METHOD path" contains a pattern, in order,
 // then forwards the rest. It counts what it received and what reached the backend.
 type faultProxy struct {
 	srv  *httptest.Server
@@ -56,10 +57,10 @@ func newFaultProxy(t *testing.T, backend string) *faultProxy {
 		line := r.Method + " " + r.URL.Path
 		p.received = append(p.received, line)
 		f := pass
-		if p.pattern != "" && strings.Contains(r.URL.Path, p.pattern) && len(p.script) > 0 {
+		if p.pattern != "" && strings.Contains(line, p.pattern) && len(p.script) > 0 {
 			f, p.script = p.script[0], p.script[1:]
 		}
-		if f == pass {
+		if f == pass || f == lost {
 			p.forwarded = append(p.forwarded, line)
 		}
 		p.mu.Unlock()
@@ -82,6 +83,9 @@ func (p *faultProxy) serve(w http.ResponseWriter, r *http.Request, f fault, rp *
 	case busy, busyLong:
 		w.Header().Set("Retry-After", map[fault]string{busy: "1", busyLong: "3600"}[f])
 		http.Error(w, `{"faultstring": "slow down"}`, http.StatusTooManyRequests)
+	case lost:
+		rp.ServeHTTP(httptest.NewRecorder(), r)
+		p.serve(w, r, reset, rp)
 	case reset:
 		conn, _, err := http.NewResponseController(w).Hijack()
 		if err != nil {

@@ -143,6 +143,30 @@ func TestStartThroughResetAnd503StartsOnce(t *testing.T) {
 	assert.ElementsMatch(t, []string{first, r.ExecutionID()}, ids)
 }
 
+// Start's POSTs all reached Mistral but every answer was lost: the client-chosen
+// id finds the execution, and the run is followed instead of being orphaned.
+func TestStartFindsItsExecutionWhenEveryAnswerIsLost(t *testing.T) {
+	leakCheck(t)
+	c, p, first := behindProxy(t, tripleo.WithMaxRetryTime(300*time.Millisecond))
+	p.inject("POST /mistral/v2/executions", lost, lost, lost, lost, lost, lost, lost, lost, lost, lost)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	r, err := tripleo.Start(ctx, c, planWorkflow, map[string]any{"container": "overcloud2"}, tripleo.DecodeNothing, tripleo.StartOpts{NoQueue: true})
+	require.NoError(t, err)
+	_, err = r.Wait(ctx)
+	require.NoError(t, err)
+	received, forwarded := p.count("POST /mistral/v2/executions")
+	assert.GreaterOrEqual(t, received, 2, "the POST was retried")
+	assert.Equal(t, received, forwarded, "every POST reached Mistral")
+	exs, err := c.ListExecutions(ctx, tripleo.ListExecutionsOpts{WorkflowName: planWorkflow})
+	require.NoError(t, err)
+	var ids []string
+	for _, ex := range exs {
+		ids = append(ids, ex.ID)
+	}
+	assert.ElementsMatch(t, []string{first, r.ExecutionID()}, ids, "one execution, the run's own")
+}
+
 // Every problem with Start's arguments is reported at once, before any request.
 func TestStartReportsEveryProblemAtOnce(t *testing.T) {
 	leakCheck(t)

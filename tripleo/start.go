@@ -2,8 +2,10 @@ package tripleo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
+	"net/http"
 
 	"github.com/google/uuid"
 )
@@ -107,6 +109,9 @@ func Start[T any](ctx context.Context, c *Client, workflow string, input map[str
 		ex, err = c.CreateExecution(ctx, CreateExecutionOpts{ID: id, WorkflowName: workflow, Input: in, Params: opts.Params, Description: opts.Description})
 		return err
 	})
+	if err != nil {
+		ex, err = c.startedAnyway(ctx, id, err)
+	}
 	if err != nil {
 		if sub != nil {
 			sub.Close()
@@ -236,4 +241,29 @@ func runQueue(c *Client, in map[string]any, id string, opts StartOpts) (string, 
 		problems = append(problems, Invalid("queue_name", "input queue_name %q differs from the run's queue %q", q, queue))
 	}
 	return queue, joinErrs(problems)
+}
+
+// startedAnyway looks, once Start's POSTs have all failed, for the execution
+// by its client-chosen id: a POST whose answer was lost, or that timed out
+// while Mistral queued it, may have created it all the same, and a run that
+// is not followed would be orphaned. It returns the execution, or postErr
+// (saying so when the execution's fate could not be read).
+func (c *Client) startedAnyway(ctx context.Context, id string, postErr error) (*Execution, error) {
+	var (
+		api *APIError
+		re  *RedirectError
+	)
+	refused := errors.As(postErr, &re) || (errors.As(postErr, &api) && api.StatusCode < 500 && api.StatusCode != http.StatusTooManyRequests)
+	if refused || ctx.Err() != nil {
+		return nil, postErr // not processed, or the caller gave up: nothing to look for
+	}
+	ex, err := c.GetExecution(ctx, id)
+	switch {
+	case err == nil:
+		c.Log().Debug("workflow started although no answer to its POST arrived", "execution", id, "error", postErr)
+		return ex, nil
+	case IsNotFound(err):
+		return nil, postErr
+	}
+	return nil, fmt.Errorf("%w (execution %s may have been created; Attach finds it by that id)", postErr, id)
 }
