@@ -75,11 +75,7 @@ func Start[T any](ctx context.Context, c *Client, workflow string, input map[str
 	if err != nil {
 		problems = append(problems, err)
 	}
-	for i, w := range opts.Watchers {
-		if w == nil {
-			problems = append(problems, Invalid(fmt.Sprintf("watchers[%d]", i), "a Watcher is nil"))
-		}
-	}
+	problems = append(problems, nilWatchers(opts.Watchers)...)
 	if err := joinErrs(problems); err != nil {
 		return nil, err
 	}
@@ -163,11 +159,7 @@ func Attach[T any](ctx context.Context, c *Client, executionID string, decode De
 			problems = append(problems, err)
 		}
 	}
-	for i, w := range opts.Watchers {
-		if w == nil {
-			problems = append(problems, Invalid(fmt.Sprintf("watchers[%d]", i), "a Watcher is nil"))
-		}
-	}
+	problems = append(problems, nilWatchers(opts.Watchers)...)
 	if err := joinErrs(problems); err != nil {
 		return nil, err
 	}
@@ -266,4 +258,15 @@ func (c *Client) startedAnyway(ctx context.Context, id string, postErr error) (*
 		return nil, postErr
 	}
 	return nil, fmt.Errorf("%w (execution %s may have been created; Attach finds it by that id)", postErr, id)
+}
+
+// nilWatchers reports each nil Watcher of ws.
+func nilWatchers(ws []Watcher) []error {
+	var problems []error
+	for i, w := range ws {
+		if w == nil {
+			problems = append(problems, Invalid(fmt.Sprintf("watchers[%d]", i), "a Watcher is nil"))
+		}
+	}
+	return problems
 }
