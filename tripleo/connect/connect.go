@@ -113,7 +113,8 @@ type Conn struct {
 	close func()
 }
 
-// Close releases the Notifier and the embedded undercloud.
+// Close releases the Client (tripleo.Client.Close: its Notifier, execution
+// watcher and idle connections) and the embedded undercloud.
 func (c *Conn) Close() {
 	if c != nil && c.close != nil {
 		c.close()
@@ -141,7 +142,7 @@ func Connect(ctx context.Context, o Opts) (*Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &Conn{Client: client, Where: "noauth undercloud (Mistral " + ep.Mistral + ")", close: func() { closeNotifier(client) }}, nil
+		return &Conn{Client: client, Where: "noauth undercloud (Mistral " + ep.Mistral + ")", close: func() { _ = client.Close() }}, nil
 	case ModeCloud:
 		cloud := o.cloud()
 		client, err := tripleo.NewClientFromCloud(ctx, cloud, copts...)
@@ -151,7 +152,7 @@ func Connect(ctx context.Context, o Opts) (*Conn, error) {
 		if cloud == "" {
 			cloud = "OS_* environment"
 		}
-		return &Conn{Client: client, Where: "cloud " + cloud, close: func() { closeNotifier(client) }}, nil
+		return &Conn{Client: client, Where: "cloud " + cloud, close: func() { _ = client.Close() }}, nil
 	}
 	scale := o.Scale
 	if scale == 0 {
@@ -164,7 +165,7 @@ func Connect(ctx context.Context, o Opts) (*Conn, error) {
 		return nil, err
 	}
 	return &Conn{Client: client, Undercloud: u, Where: fmt.Sprintf("embedded (%s, time scale %g)", u.URL(), scale),
-		close: func() { closeNotifier(client); u.Close() }}, nil
+		close: func() { _ = client.Close(); u.Close() }}, nil
 }
 
 // notifier gives the client a Zaqar REST Notifier when it has a Zaqar
@@ -183,12 +184,6 @@ func (o Opts) notifier() tripleo.Option {
 		}
 		return messaging.NewZaqar(cl.Messaging, zo), nil
 	})
-}
-
-func closeNotifier(c *tripleo.Client) {
-	if cl, ok := c.Notifier.(interface{ Close() error }); ok {
-		cl.Close()
-	}
 }
 
 func env(k, def string) string {

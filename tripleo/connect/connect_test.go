@@ -34,3 +34,13 @@ func TestConnectNoAuthNeedsNoRequest(t *testing.T) {
 	assert.Equal(t, "noauth undercloud (Mistral http://127.0.0.1:1/v2)", conn.Where)
 	conn.Close() // a second Close does nothing
 }
+
+// Close closes the Client: a run started afterwards is refused before any request.
+func TestCloseClosesTheClient(t *testing.T) {
+	conn, err := Connect(context.Background(), Opts{Endpoints: tripleo.Endpoints{Mistral: "http://127.0.0.1:1/v2"}})
+	require.NoError(t, err)
+	c := conn.Client
+	conn.Close()
+	_, err = tripleo.Start(context.Background(), c, "tripleo.x.v1.y", nil, tripleo.DecodeNothing, tripleo.StartOpts{NoQueue: true})
+	assert.ErrorIs(t, err, tripleo.ErrClientClosed)
+}
