@@ -4,15 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
-	"regexp"
 	"strings"
 	"testing"
-	"testing/fstest"
 	"time"
-
-	"github.com/jarcoal/httpmock"
 
 	"github.com/tripleo-go/sdk/plan"
 	"github.com/tripleo-go/sdk/tripleo"
@@ -139,21 +134,8 @@ func FuzzBulkUploadReport(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	c, mt := newMockClient(f)
 	var report []byte
-	mt.RegisterRegexpResponder("PUT", regexp.MustCompile(`extract-archive`), func(r *http.Request) (*http.Response, error) {
-		resp := httpmock.NewBytesResponse(201, report)
-		resp.Request = r
-		return resp, nil
-	})
-	sw := newFakeSwift("/v1/AUTH_x", true)
-	sw.register(mt)
-	sw.mkContainer("overcloud", nil)
-	fsys := fstest.MapFS{
-		"overcloud.yaml":        {Data: []byte("heat_template_version: queens\n")},
-		"roles_data.yaml":       {Data: []byte("- name: Controller\n")},
-		"environments/a b.yaml": {Data: []byte("parameter_defaults: {}\n")},
-	}
+	c, fsys := bulkReportClient(f, func() []byte { return report })
 
 	f.Fuzz(func(t *testing.T, data []byte) {
 		report = data

@@ -574,20 +574,7 @@ func TestUploadBulkReportShortOfTheBatchIsAnError(t *testing.T) {
 		{`{"Response Status": "200 OK", "Number Files Created": 2}`, 2, []string{"roles_data.yaml"}},
 		{`{"Response Status": "201 Created", "Number Files Created": -1}`, 0, []string{"environments/a b.yaml", "overcloud.yaml", "roles_data.yaml"}},
 	} {
-		c, mt := newMockClient(t)
-		mt.RegisterRegexpResponder("PUT", mustRe(`extract-archive`), func(r *http.Request) (*http.Response, error) {
-			resp := httpmock.NewStringResponse(201, tc.report)
-			resp.Request = r
-			return resp, nil
-		})
-		sw := newFakeSwift("/v1/AUTH_x", true)
-		sw.register(mt)
-		sw.mkContainer("overcloud", nil)
-		fsys := fstest.MapFS{
-			"overcloud.yaml":        {Data: []byte("heat_template_version: queens\n")},
-			"roles_data.yaml":       {Data: []byte("- name: Controller\n")},
-			"environments/a b.yaml": {Data: []byte("parameter_defaults: {}\n")},
-		}
+		c, fsys := bulkReportClient(t, func() []byte { return []byte(tc.report) })
 		st, err := plan.UploadTemplates(context.Background(), c, plan.UploadTemplatesOpts{Plan: "overcloud", Templates: fsys,
 			UploadOpts: plan.UploadOpts{Mode: plan.UploadBulk, Force: true, MaxRetryTime: time.Second}})
 		var ue *plan.UploadError
@@ -600,5 +587,24 @@ func TestUploadBulkReportShortOfTheBatchIsAnError(t *testing.T) {
 		assert.Equal(t, tc.unreported, names, tc.report)
 		assert.Equal(t, tc.files, st.Files, tc.report)
 		assert.Equal(t, 3-tc.files, st.Failed, tc.report)
+	}
+}
+
+// bulkReportClient is a Client whose Swift takes bulk uploads and answers each
+// extract-archive with report(), and a three-file templates tree to upload.
+func bulkReportClient(t testing.TB, report func() []byte) (*tripleo.Client, fstest.MapFS) {
+	c, mt := newMockClient(t)
+	mt.RegisterRegexpResponder("PUT", mustRe(`extract-archive`), func(r *http.Request) (*http.Response, error) {
+		resp := httpmock.NewBytesResponse(201, report())
+		resp.Request = r
+		return resp, nil
+	})
+	sw := newFakeSwift("/v1/AUTH_x", true)
+	sw.register(mt)
+	sw.mkContainer("overcloud", nil)
+	return c, fstest.MapFS{
+		"overcloud.yaml":        {Data: []byte("heat_template_version: queens\n")},
+		"roles_data.yaml":       {Data: []byte("- name: Controller\n")},
+		"environments/a b.yaml": {Data: []byte("parameter_defaults: {}\n")},
 	}
 }
